@@ -1,0 +1,38 @@
+# TailKit: `make demo` and `make test` are all a newcomer needs; each runs `make setup` first.
+SHELL := /bin/bash
+TORCH_PY := $(CURDIR)/.deps/torch-2.13.0:$(CURDIR)/.deps/pydeps
+export TAILKIT_TORCH_PYTHONPATH := $(TORCH_PY)
+SWIFT_FLAGS ?=
+TAILKIT := .build/release/tailkit
+
+.PHONY: setup build release test demo bench clean shim-so
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	swift build $(SWIFT_FLAGS)
+
+release: setup
+	swift build -c release $(SWIFT_FLAGS)
+
+test: setup
+	swift build --build-tests $(SWIFT_FLAGS)
+	swift test --skip-build $(SWIFT_FLAGS)
+
+demo: release
+	$(TAILKIT) demo
+
+bench: release
+	$(TAILKIT) bench
+
+# The shim alone as a shared library, for a machine with another libtorch (e.g. a CUDA build):
+# make shim-so TORCH=/path/to/site-packages/torch
+TORCH ?= $(CURDIR)/.deps/torch-2.13.0/torch
+shim-so:
+	g++ -std=c++20 -O2 -shared -fPIC -w -ISources/CTorch/include -I$(TORCH)/include \
+	  -I$(TORCH)/include/torch/csrc/api/include Sources/CTorch/*.cpp -L$(TORCH)/lib \
+	  -Wl,-rpath,$(TORCH)/lib -ltorch_cpu -lc10 -o libctorch.so
+
+clean:
+	rm -rf .build

@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+// TailKit: long-tailed deep learning in Swift over libtorch.
+// libtorch comes from the pinned torch 2.13.0 wheel, unpacked by `make setup` into .deps/ (see
+// scripts/setup.sh and ../shared/design/backend.md). Paths are absolute so the binary's rpath
+// finds exactly this libtorch, never a system one.
+import PackageDescription
+import Foundation
+
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
+let torchDir = "\(root)/.deps/torch-2.13.0/torch"
+let torchLib = "\(torchDir)/lib"
+let torchIncludes = ["-I\(torchDir)/include", "-I\(torchDir)/include/torch/csrc/api/include"]
+let torchLink: [LinkerSetting] = [
+    .unsafeFlags(["-L\(torchLib)", "-Xlinker", "-rpath", "-Xlinker", torchLib]),
+    .linkedLibrary("torch_cpu"),
+    .linkedLibrary("c10"),
+]
+
+let package = Package(
+    name: "TailKit",
+    products: [
+        .executable(name: "tailkit", targets: ["tailkit"]),
+        .library(name: "Torch", targets: ["Torch"]),
+        .library(name: "TorchNN", targets: ["TorchNN"]),
+        .library(name: "TailData", targets: ["TailData"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(
+            name: "CTorch",
+            cxxSettings: [.unsafeFlags(torchIncludes + ["-D_GLIBCXX_USE_CXX11_ABI=1", "-O2", "-w"])],
+            linkerSettings: torchLink
+        ),
+        .target(name: "Torch", dependencies: ["CTorch"]),
+        .target(name: "TorchNN", dependencies: ["Torch"]),
+        .target(name: "TailData"),
+        .executableTarget(
+            name: "tailkit",
+            dependencies: ["Torch", "TorchNN", "TailData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "TorchTests", dependencies: ["Torch", "TorchNN"]),
+    ],
+    cxxLanguageStandard: .cxx20
+)
