@@ -41,6 +41,7 @@ let package = Package(
             dependencies: ["Torch", "TorchNN", "TailData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TorchNN"]),
+        .testTarget(name: "TailDataTests", dependencies: ["TailData"]),
     ],
     cxxLanguageStandard: .cxx20
 )
