@@ -20,6 +20,7 @@ let package = Package(
     name: "TailKit",
     products: [
         .executable(name: "tailkit", targets: ["tailkit"]),
+        .library(name: "TailKit", targets: ["TailKit"]),
         .library(name: "Torch", targets: ["Torch"]),
         .library(name: "TorchNN", targets: ["TorchNN"]),
         .library(name: "TailData", targets: ["TailData"]),
@@ -36,9 +37,10 @@ let package = Package(
         .target(name: "Torch", dependencies: ["CTorch"]),
         .target(name: "TorchNN", dependencies: ["Torch"]),
         .target(name: "TailData"),
+        .target(name: "TailKit", dependencies: ["Torch", "TorchNN", "TailData"]),
         .executableTarget(
             name: "tailkit",
-            dependencies: ["Torch", "TorchNN", "TailData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["TailKit", "Torch", "TorchNN", "TailData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TorchNN"]),
         .testTarget(name: "TailDataTests", dependencies: ["TailData"]),

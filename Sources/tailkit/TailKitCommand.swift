@@ -1,0 +1,18 @@
+import ArgumentParser
+import Torch
+
+/// `tailkit`: one program for long-tailed learning experiments.
+@main
+struct TailKitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tailkit",
+        abstract: "Deep learning on class-imbalanced (long-tailed) data, over libtorch.",
+        discussion: """
+        Start with `tailkit demo` (or `make demo`), which trains on the built-in long-tailed
+        Fashion-MNIST and prints per-group accuracy. `tailkit bench` compares TailKit's speed with
+        Python PyTorch of the same version on this machine.
+        """,
+        version: VersionInfo.text,
+        subcommands: [BenchCommand.self]
+    )
+}
