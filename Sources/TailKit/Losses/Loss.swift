@@ -1,0 +1,48 @@
+import Torch
+
+/// The training objectives TailKit offers, by the names the CLI takes.
+public enum LossKind: String, CaseIterable, Codable, Sendable {
+    case ce
+    case focal
+    case ldam
+    /// Logit-adjusted cross entropy (Menon et al.): CE(z + τ log π).
+    case logitAdjusted = "la"
+    /// Balanced Softmax (Ren et al.): CE(z + log n_c), logit adjustment with τ = 1.
+    case balancedSoftmax = "bs"
+
+    /// LDAM works on cosines, so its model gets the NormedLinear head (ISS 2.1).
+    public var wantsNormedClassifier: Bool { self == .ldam }
+
+    public static var validNames: String { allCases.map(\.rawValue).joined(separator: ", ") }
+
+    public init(parsing text: String) throws {
+        guard let kind = LossKind(rawValue: text.lowercased()) else {
+            throw TailKitError.invalidOption("unknown loss '\(text)'; valid losses: \(LossKind.validNames)")
+        }
+        self = kind
+    }
+}
+
+/// A loss over logits [N, C] and int64 labels [N], optionally weighted per class.
+public protocol Loss {
+    func callAsFunction(_ logits: Tensor, _ labels: Tensor, classWeights: Tensor?) throws -> Tensor
+}
+
+/// Builds the loss for a kind from the training set's per-class counts.
+public func makeLoss(_ kind: LossKind, classCounts: [Int], tau: Double = 1) throws -> Loss {
+    switch kind {
+    case .ce: return CrossEntropyLoss()
+    case .focal: return FocalLoss(gamma: 1)
+    case .ldam: return try LDAMLoss(classCounts: classCounts)
+    case .logitAdjusted: return try LogitAdjustedLoss(classCounts: classCounts, tau: tau)
+    case .balancedSoftmax: return try LogitAdjustedLoss(classCounts: classCounts, tau: 1)
+    }
+}
+
+/// Softmax cross entropy; with class weights, PyTorch's weighted mean Σ w_y ℓ / Σ w_y.
+public struct CrossEntropyLoss: Loss {
+    public init() {}
+    public func callAsFunction(_ logits: Tensor, _ labels: Tensor, classWeights: Tensor?) throws -> Tensor {
+        try Functional.crossEntropy(logits, target: labels, weight: classWeights)
+    }
+}

@@ -1,0 +1,36 @@
+/// How the class imbalance is countered during training (ISS 3.2), by the names the CLI takes.
+public enum TrainRule: String, CaseIterable, Codable, Sendable {
+    /// Unweighted loss, instance-balanced shuffling.
+    case none
+    /// Class-balanced sampling with replacement (per-sample weight (1−β)/(1−β^{n_y}), β = 0.9999).
+    case resample
+    /// Class-balanced loss weights (β = 0.9999) for all epochs.
+    case reweight
+    /// Deferred re-weighting: plain loss, then class-balanced weights from the DRW epoch on.
+    case drw
+
+    public static let beta = 0.9999
+
+    public static var validNames: String { allCases.map(\.rawValue).joined(separator: ", ") }
+
+    public init(parsing text: String) throws {
+        guard let rule = TrainRule(rawValue: text.lowercased()) else {
+            throw TailKitError.invalidOption("unknown rule '\(text)'; valid rules: \(TrainRule.validNames)")
+        }
+        self = rule
+    }
+
+    /// The epoch (0-based) at which DRW switches its weights on: 160 of 200 in the reference, scaled.
+    public static func drwStartEpoch(totalEpochs: Int) -> Int { Int((Double(totalEpochs) * 0.8).rounded()) }
+
+    /// Per-class loss weights for `epoch`, or nil for an unweighted loss.
+    public func classWeights(epoch: Int, totalEpochs: Int, classCounts: [Int]) -> [Double]? {
+        switch self {
+        case .none, .resample: return nil
+        case .reweight: return classBalancedWeights(counts: classCounts, beta: Self.beta)
+        case .drw:
+            return epoch >= Self.drwStartEpoch(totalEpochs: totalEpochs)
+                ? classBalancedWeights(counts: classCounts, beta: Self.beta) : nil
+        }
+    }
+}
