@@ -34,16 +34,20 @@ let package = Package(
             cxxSettings: [.unsafeFlags(torchIncludes + ["-D_GLIBCXX_USE_CXX11_ABI=1", "-O2", "-w"])],
             linkerSettings: torchLink
         ),
-        .target(name: "Torch", dependencies: ["CTorch"]),
+        .target(name: "Pickle"),
+        .target(name: "TorchFile", dependencies: ["Pickle"]),
+        .target(name: "Torch", dependencies: ["CTorch", "TorchFile"]),
         .target(name: "TorchNN", dependencies: ["Torch"]),
-        .target(name: "TailData"),
+        .target(name: "TailData", dependencies: ["Pickle"]),
         .target(name: "TailKit", dependencies: ["Torch", "TorchNN", "TailData"]),
         .executableTarget(
             name: "tailkit",
             dependencies: ["TailKit", "Torch", "TorchNN", "TailData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TorchNN"]),
-        .testTarget(name: "TailDataTests", dependencies: ["TailData"]),
+        .testTarget(name: "TailDataTests", dependencies: ["TailData", "Pickle"]),
+        .testTarget(name: "PickleTests", dependencies: ["Pickle"]),
+        .testTarget(name: "TorchFileTests", dependencies: ["TorchFile", "Pickle"]),
     ],
     cxxLanguageStandard: .cxx20
 )

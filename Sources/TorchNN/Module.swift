@@ -89,6 +89,17 @@ open class Module {
         for p in parameters() { p.requiresGrad = !frozen }
     }
 
+    /// Moves every parameter and buffer to `device` in place (the module keeps its tensor objects,
+    /// so optimizers built afterwards see the moved ones).
+    public func move(to device: Device) throws {
+        for (_, t) in stateDict() {
+            let learns = t.requiresGrad
+            let moved = try withNoGrad { try t.to(device: device) }
+            t.assign(moved)
+            if learns { t.requiresGrad = true }
+        }
+    }
+
     public func zeroGrad() {
         for p in parameters() { p.zeroGrad() }
     }

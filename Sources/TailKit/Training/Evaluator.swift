@@ -1,0 +1,61 @@
+import TailData
+import Torch
+import TorchNN
+
+/// Runs a model over a labelled set without augmentation and collects predictions.
+public struct Evaluator {
+    public var normalization: ImageNormalization
+    public var batchSize: Int
+    public var device: Device
+    public var workers: Int
+
+    public init(normalization: ImageNormalization, batchSize: Int = 256, device: Device = .cpu, workers: Int = 1) {
+        self.normalization = normalization
+        self.batchSize = batchSize
+        self.device = device
+        self.workers = workers
+    }
+
+    public struct Output {
+        /// Top-5 (or top-C when C < 5) predicted classes per sample, best first.
+        public var topK: [[Int]]
+        public var labels: [Int]
+        /// Mean cross entropy of the plain logits against the labels.
+        public var loss: Double
+        /// Penultimate features, when asked for (t-SNE, cRT).
+        public var features: [[Float]]
+    }
+
+    /// Predictions for every image of `set`, in order. `logitOffsets` are added to the logits before
+    /// ranking (post-hoc logit adjustment: −τ log π).
+    public func run(_ model: ClassifierModel, on set: ImageSet, logitOffsets: [Double]? = nil,
+                    keepFeatures: Bool = false) throws -> Output {
+        model.eval()
+        defer { model.train() }
+        let loader = try DataLoader(images: set, order: { _ in Array(0..<set.count) }, batchSize: batchSize, dropLast: false,
+                                    views: [try AugmentPipeline.named("none", inputHeight: set.height, inputWidth: set.width)],
+                                    normalization: normalization, seed: 0, workers: workers)
+        let offsets = try logitOffsets.map { try Tensor($0.map { Float($0) }).to(device: device) }
+        let k = min(5, model.numClasses)
+        var out = Output(topK: [], labels: [], loss: 0, features: [])
+        var lossSum = 0.0
+        try withNoGrad {
+            for batch in try loader.epoch(0) {
+                let x = try batch.views[0].tensor(device: device)
+                let y = try batch.labelTensor(device: device)
+                let (logits, features) = try model.forwardWithFeatures(x)
+                lossSum += try Functional.crossEntropy(logits, target: y, reduction: .sum).item()
+                let ranked = try offsets.map { try logits + $0 } ?? logits
+                let top = try ranked.topk(k, dim: 1).indices.toArray(Int.self)
+                for i in 0..<batch.count { out.topK.append(Array(top[(i * k)..<((i + 1) * k)])) }
+                out.labels += batch.labels
+                if keepFeatures {
+                    let f = try features.toArray(Float.self), d = model.featureDim
+                    for i in 0..<batch.count { out.features.append(Array(f[(i * d)..<((i + 1) * d)])) }
+                }
+            }
+        }
+        out.loss = lossSum / Double(max(1, set.count))
+        return out
+    }
+}
