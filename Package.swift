@@ -27,6 +27,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .target(
@@ -34,18 +35,26 @@ let package = Package(
             cxxSettings: [.unsafeFlags(torchIncludes + ["-D_GLIBCXX_USE_CXX11_ABI=1", "-O2", "-w"])],
             linkerSettings: torchLink
         ),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        // Only C code calls libjpeg/libpng, so the libraries are linked here, not through the module maps.
+        .target(name: "CImageCodecs", dependencies: ["CJPEG", "CPNG"],
+                linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
         .target(name: "Pickle"),
         .target(name: "TorchFile", dependencies: ["Pickle"]),
         .target(name: "Torch", dependencies: ["CTorch", "TorchFile"]),
         .target(name: "TorchNN", dependencies: ["Torch"]),
-        .target(name: "TailData", dependencies: ["Pickle"]),
-        .target(name: "TailKit", dependencies: ["Torch", "TorchNN", "TailData"]),
+        .target(name: "TailData", dependencies: ["Pickle", "CZlib", "CJPEG", "CPNG", "CImageCodecs"]),
+        .target(name: "TailKit", dependencies: ["Torch", "TorchNN", "TailData", "TorchFile", "Yams"]),
         .executableTarget(
             name: "tailkit",
             dependencies: ["TailKit", "Torch", "TorchNN", "TailData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "TorchTests", dependencies: ["Torch", "TorchNN"]),
-        .testTarget(name: "TailDataTests", dependencies: ["TailData", "Pickle"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TorchTests", dependencies: ["Torch", "TorchNN", "TestSupport"]),
+        .testTarget(name: "TailKitTests", dependencies: ["TailKit", "Torch", "TorchNN", "TailData", "TestSupport"]),
+        .testTarget(name: "TailDataTests", dependencies: ["TailData", "Pickle", "CZlib", "CImageCodecs"]),
         .testTarget(name: "PickleTests", dependencies: ["Pickle"]),
         .testTarget(name: "TorchFileTests", dependencies: ["TorchFile", "Pickle"]),
     ],

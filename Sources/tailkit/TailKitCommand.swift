@@ -13,6 +13,6 @@ struct TailKitCommand: ParsableCommand {
         Python PyTorch of the same version on this machine.
         """,
         version: VersionInfo.text,
-        subcommands: [BenchCommand.self]
+        subcommands: [TrainCommand.self, EvalCommand.self, DataCommand.self, BenchCommand.self]
     )
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Torch
 @testable import TorchNN
+import TestSupport
 
 /// Save/load parity with Python PyTorch of the same version, both directions.
 @Suite struct InteropTests {

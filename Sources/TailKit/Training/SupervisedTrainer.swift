@@ -16,6 +16,8 @@ public struct EpochSummary: Codable, Sendable {
 
 /// Sees a run as it goes: the run folder writes logs and checkpoints here.
 public protocol TrainingObserver: AnyObject {
+    /// Called once before the first epoch that runs (also after a resume).
+    func runStarted(state: TrainingState, totalEpochs: Int, stepsPerEpoch: Int)
     func stepEnded(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Double, lr: Double, imagesPerSecond: Double)
     func epochEnded(_ summary: EpochSummary, state: TrainingState) throws
 }
@@ -42,7 +44,8 @@ public final class SupervisedTrainer {
     public let test: ImageSet
     public let normalization: ImageNormalization
     public let state: TrainingState
-    public weak var observer: TrainingObserver?
+    /// Told about every step and epoch, in order (run folder, console progress).
+    public var observers: [TrainingObserver] = []
     private let loss: Loss
     private let schedule: any LRSchedule
     private let device: Device
@@ -65,6 +68,23 @@ public final class SupervisedTrainer {
         schedule = try config.lrSchedule()
     }
 
+    /// Continues a run from a checkpoint of the same configuration: weights, BN statistics,
+    /// momentum buffers, epoch and best accuracy. Batches depend only on (seed, epoch), so the
+    /// resumed run retraces the uninterrupted one.
+    public func restore(from checkpoint: Checkpoint) throws {
+        try state.model.loadStateDict(checkpoint.stateDict, strict: true)
+        try state.optimizer.loadStateTensors(checkpoint.optimizerState)
+        state.epoch = checkpoint.epoch
+        state.bestTop1 = checkpoint.bestTop1
+    }
+
+    /// The checkpoint of the current state.
+    public func checkpoint() throws -> Checkpoint {
+        Checkpoint(epoch: state.epoch, arch: config.arch.rawValue, bestTop1: state.bestTop1,
+                   stateDict: state.model.stateDict(), optimizerState: state.optimizer.stateTensors(),
+                   configJSON: try config.json(), classCounts: classCounts)
+    }
+
     /// Trains from `state.epoch` to the configured number of epochs; returns the last test report.
     @discardableResult
     public func run() throws -> ClassificationReport? {
@@ -72,11 +92,13 @@ public final class SupervisedTrainer {
         let evaluator = Evaluator(normalization: normalization, batchSize: config.evalBatchSize, device: device,
                                   workers: max(1, config.workers))
         var last: ClassificationReport?
+        let steps = try loader.epoch(state.epoch).batchCount
+        for o in observers { o.runStarted(state: state, totalEpochs: config.epochs, stepsPerEpoch: steps) }
         while state.epoch < config.epochs {
             let summary = try runEpoch(state.epoch, loader: loader, evaluator: evaluator)
             state.epoch += 1
             state.bestTop1 = max(state.bestTop1, summary.test.top1)
-            try observer?.epochEnded(summary, state: state)
+            for o in observers { try o.epochEnded(summary, state: state) }
             last = summary.test
         }
         return last
@@ -121,8 +143,10 @@ public final class SupervisedTrainer {
             seen += batch.count
             step += 1
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            observer?.stepEnded(epoch: epoch, step: step, stepsPerEpoch: batches.batchCount, loss: lossSum / Double(seen),
-                                lr: lr, imagesPerSecond: Double(seen) / max(seconds, 1e-9))
+            for o in observers {
+                o.stepEnded(epoch: epoch, step: step, stepsPerEpoch: batches.batchCount, loss: lossSum / Double(seen),
+                            lr: lr, imagesPerSecond: Double(seen) / max(seconds, 1e-9))
+            }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let output = try evaluator.run(model, on: test)

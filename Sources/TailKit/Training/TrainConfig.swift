@@ -1,4 +1,6 @@
+import Foundation
 import TorchNN
+import Yams
 
 /// Every value that decides a supervised run; written to the run folder as `config.yaml`.
 /// Names follow the reference train.py flags in Swift style.
@@ -26,6 +28,91 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var evalBatchSize = 256
 
     public init() {}
+
+    /// YAML and JSON keys are the CLI's flag names, so a config file reads like a command line.
+    enum CodingKeys: String, CodingKey {
+        case dataset, loss, rule, arch, epochs, lr, wd, momentum, seed, schedule, augment, workers, device
+        case dataDir = "data-dir", imbFactor = "imb-factor", imbType = "imb-type", batchSize = "batch-size"
+        case evalBatchSize = "eval-batch-size"
+    }
+
+    /// Every key is optional: what a file leaves out keeps its default.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func take<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
+            if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
+        }
+        try take(.dataset, &dataset)
+        dataDir = try c.decodeIfPresent(String.self, forKey: .dataDir)
+        try take(.imbFactor, &imbFactor)
+        try take(.imbType, &imbType)
+        try take(.loss, &loss)
+        try take(.rule, &rule)
+        try take(.arch, &arch)
+        try take(.epochs, &epochs)
+        try take(.lr, &lr)
+        try take(.batchSize, &batchSize)
+        try take(.wd, &wd)
+        try take(.momentum, &momentum)
+        try take(.seed, &seed)
+        try take(.schedule, &schedule)
+        try take(.augment, &augment)
+        try take(.workers, &workers)
+        try take(.device, &device)
+        try take(.evalBatchSize, &evalBatchSize)
+    }
+
+    /// Reads a config file; keys it leaves out keep their defaults.
+    public init(yamlFile path: String) throws {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw TailKitError.badFile(path: path, problem: "cannot read the config file")
+        }
+        do {
+            self = try YAMLDecoder().decode(TrainConfig.self, from: text)
+        } catch {
+            throw TailKitError.badFile(path: path, problem: "invalid config: \(error)")
+        }
+    }
+
+    /// One `key: value` line per setting, numbers written as Swift prints them (0.02, not 2e-2).
+    public func yaml() -> String {
+        let order: [CodingKeys] = [.dataset, .dataDir, .imbFactor, .imbType, .loss, .rule, .arch, .epochs, .lr, .batchSize,
+                                   .wd, .momentum, .seed, .schedule, .augment, .workers, .device, .evalBatchSize]
+        return order.compactMap { key in yamlValue(key).map { "\(key.rawValue): \($0)" } }.joined(separator: "\n") + "\n"
+    }
+
+    private func yamlValue(_ key: CodingKeys) -> String? {
+        switch key {
+        case .dataset: return dataset
+        case .dataDir: return dataDir.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) }
+        case .imbFactor: return "\(imbFactor)"
+        case .imbType: return imbType
+        case .loss: return loss.rawValue
+        case .rule: return rule.rawValue
+        case .arch: return arch.rawValue
+        case .epochs: return "\(epochs)"
+        case .lr: return "\(lr)"
+        case .batchSize: return "\(batchSize)"
+        case .wd: return "\(wd)"
+        case .momentum: return "\(momentum)"
+        case .seed: return "\(seed)"
+        case .schedule: return schedule
+        case .augment: return augment
+        case .workers: return "\(workers)"
+        case .device: return device
+        case .evalBatchSize: return "\(evalBatchSize)"
+        }
+    }
+
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    public init(json: String) throws {
+        self = try JSONDecoder().decode(TrainConfig.self, from: Data(json.utf8))
+    }
 
     /// The learning-rate schedule the config names.
     public func lrSchedule() throws -> any LRSchedule {

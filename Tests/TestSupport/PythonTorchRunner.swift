@@ -1,13 +1,13 @@
 import Foundation
 
-struct PythonTorchFailure: Error, CustomStringConvertible {
-    var description: String
+public struct PythonTorchFailure: Error, CustomStringConvertible {
+    public var description: String
 }
 
 /// Runs Python with the torch of the same version TailKit links (from `make setup`), for parity tests.
 /// Fails loudly when it is missing: the project always installs it.
-enum PythonTorchRunner {
-    static func pythonPath() throws -> String {
+public enum PythonTorchRunner {
+    public static func pythonPath() throws -> String {
         if let env = ProcessInfo.processInfo.environment["TAILKIT_TORCH_PYTHONPATH"], !env.isEmpty { return env }
         var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         while dir.path != "/" {
@@ -21,13 +21,13 @@ enum PythonTorchRunner {
     }
 
     /// The repository's scripts/ folder (for the reference ResNet-32 in bench_pytorch.py).
-    static var scriptsDir: String {
+    public static var scriptsDir: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts").path
     }
 
     /// Runs `script` and parses the JSON object it prints.
-    static func run(_ script: String) throws -> [String: Any] {
+    public static func run(_ script: String) throws -> [String: Any] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script]
@@ -50,7 +50,7 @@ enum PythonTorchRunner {
         return json
     }
 
-    static func temporaryDirectory() throws -> String {
+    public static func temporaryDirectory() throws -> String {
         let dir = NSTemporaryDirectory() + "tailkit-interop-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir

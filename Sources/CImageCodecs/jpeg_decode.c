@@ -1,0 +1,114 @@
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jpeglib.h>
+#include <jerror.h>
+#include "image_codecs.h"
+#include "codec_limits.h"
+
+// libjpeg reports fatal errors by calling error_exit, which must not return; Swift cannot
+// longjmp, so this file owns the jump buffer and turns every failure into an error string.
+typedef struct {
+    struct jpeg_error_mgr base;
+    jmp_buf jump;
+    char message[JMSG_LENGTH_MAX];
+} tk_jpeg_error_manager;
+
+static void tk_jpeg_error_exit(j_common_ptr cinfo) {
+    tk_jpeg_error_manager *manager = (tk_jpeg_error_manager *)cinfo->err;
+    (*cinfo->err->format_message)(cinfo, manager->message);
+    longjmp(manager->jump, 1);
+}
+
+// On a premature end libjpeg only warns and pads the image with gray; invented pixels must not
+// reach training, so that warning is fatal here. Other corrupt-data warnings are tolerated, as
+// PIL tolerates them.
+static void tk_jpeg_emit_message(j_common_ptr cinfo, int level) {
+    if (level == -1 && cinfo->err->msg_code == JWRN_JPEG_EOF) {
+        tk_jpeg_error_exit(cinfo);
+    }
+}
+
+static void tk_jpeg_fail(j_decompress_ptr cinfo, const char *message) {
+    tk_jpeg_error_manager *manager = (tk_jpeg_error_manager *)cinfo->err;
+    snprintf(manager->message, sizeof(manager->message), "%s", message);
+    longjmp(manager->jump, 1);
+}
+
+static unsigned char tk_jpeg_mul255(int a, int b) {
+    int product = a * b + 128;
+    return (unsigned char)((product + (product >> 8)) >> 8);
+}
+
+// Adobe writes CMYK inverted (0 = full ink); plain CMYK is not. R = (1-C)(1-K), and so on.
+static void tk_jpeg_cmyk_to_rgb(const unsigned char *cmyk, unsigned char *rgb, size_t width,
+                                int inverted) {
+    for (size_t x = 0; x < width; x++) {
+        int k = inverted ? cmyk[4 * x + 3] : 255 - cmyk[4 * x + 3];
+        for (int c = 0; c < 3; c++) {
+            int ink = inverted ? cmyk[4 * x + c] : 255 - cmyk[4 * x + c];
+            rgb[3 * x + c] = tk_jpeg_mul255(ink, k);
+        }
+    }
+}
+
+int tk_jpeg_decode(const unsigned char *data, size_t size, tk_decoded_image *out) {
+    struct jpeg_decompress_struct cinfo;
+    tk_jpeg_error_manager manager;
+    unsigned char *volatile pixels = NULL;
+    unsigned char *volatile cmyk_row = NULL;
+
+    out->width = 0;
+    out->height = 0;
+    out->pixels = NULL;
+    out->error[0] = 0;
+    if (size == 0) {
+        tk_set_error(out->error, "empty file");
+        return 1;
+    }
+    cinfo.err = jpeg_std_error(&manager.base);
+    manager.base.error_exit = tk_jpeg_error_exit;
+    manager.base.emit_message = tk_jpeg_emit_message;
+    manager.message[0] = 0;
+    if (setjmp(manager.jump)) {
+        tk_set_error(out->error, manager.message);
+        jpeg_destroy_decompress(&cinfo);
+        free(pixels);
+        free(cmyk_row);
+        return 1;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)size);
+    jpeg_read_header(&cinfo, TRUE);
+    int is_cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
+    cinfo.out_color_space = is_cmyk ? JCS_CMYK : JCS_RGB;
+    jpeg_start_decompress(&cinfo);
+
+    size_t width = cinfo.output_width;
+    size_t height = cinfo.output_height;
+    if (width == 0 || height == 0 || width * height > TK_MAX_PIXELS) {
+        tk_jpeg_fail(&cinfo, "image dimensions out of range");
+    }
+    pixels = malloc(width * height * 3);
+    if (is_cmyk) cmyk_row = malloc(width * 4);
+    if (pixels == NULL || (is_cmyk && cmyk_row == NULL)) {
+        tk_jpeg_fail(&cinfo, "out of memory");
+    }
+    while (cinfo.output_scanline < height) {
+        unsigned char *destination = pixels + (size_t)cinfo.output_scanline * width * 3;
+        JSAMPROW row = is_cmyk ? cmyk_row : destination;
+        if (jpeg_read_scanlines(&cinfo, &row, 1) != 1) {
+            tk_jpeg_fail(&cinfo, "decoder returned no scanline");
+        }
+        if (is_cmyk) tk_jpeg_cmyk_to_rgb(cmyk_row, destination, width, cinfo.saw_Adobe_marker);
+    }
+    jpeg_finish_decompress(&cinfo);
+    jpeg_destroy_decompress(&cinfo);
+    free(cmyk_row);
+
+    out->width = (int)width;
+    out->height = (int)height;
+    out->pixels = pixels;
+    return 0;
+}

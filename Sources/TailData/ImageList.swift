@@ -1,0 +1,92 @@
+/// A dataset given as a list file of `"<relative/path> <label>"` lines under a root folder, as
+/// ImageNet-LT (`ImageNet_LT_train.txt`) and iNaturalist 2018 ship. Images differ in size, so
+/// they are decoded on demand; `loadAll` resizes small sets into one `ImageSet`.
+public struct ImageList: Sendable, Equatable {
+    public var root: String
+    public var paths: [String]
+    public var labels: [Int]
+    public var classNames: [String]
+
+    public init(root: String, paths: [String], labels: [Int], classNames: [String]) {
+        self.root = root
+        self.paths = paths
+        self.labels = labels
+        self.classNames = classNames
+    }
+
+    /// Parses `listFile`. Classes are `classNames` when given, else `0..<classCount`, else
+    /// `0...max label`; every label must fall in that range.
+    public init(listFile: String, root: String, classCount: Int? = nil, classNames: [String]? = nil) throws {
+        var paths: [String] = []
+        var labels: [Int] = []
+        for (number, line) in try Self.lines(listFile).enumerated() {
+            let entry = line.trimmingListBlanks()
+            if entry.isEmpty { continue }
+            guard let split = entry.lastIndex(where: { $0 == " " || $0 == "\t" }),
+                  let label = Int(entry[entry.index(after: split)...])
+            else {
+                throw DataError.badHeader(path: listFile, detail: "line \(number + 1) is not '<path> <integer label>'")
+            }
+            paths.append(String(entry[..<split].trimmingListBlanks()))
+            labels.append(label)
+        }
+        let count = classNames?.count ?? classCount ?? ((labels.max() ?? -1) + 1)
+        for (i, label) in labels.enumerated() where label < 0 || label >= count {
+            throw DataError.labelOutOfRange(path: listFile, index: i, label: label, validRange: "0..<\(count)")
+        }
+        self.init(root: root, paths: paths, labels: labels,
+                  classNames: classNames ?? (0..<count).map(String.init))
+    }
+
+    public var count: Int { labels.count }
+
+    /// The full path of image `i`.
+    public func path(_ i: Int) -> String {
+        DatasetFileIO.join(root, paths[i])
+    }
+
+    /// Image `i` decoded to RGB at its own size.
+    public func decode(_ i: Int) throws -> DecodedImage {
+        guard paths.indices.contains(i) else {
+            throw DataError.invalidArgument("image index \(i) is outside 0..<\(count)")
+        }
+        return try DecodedImage.decodeFile(path(i))
+    }
+
+    /// Every image decoded and resized to `size`, in list order.
+    public func loadAll(resizeTo size: (height: Int, width: Int)) throws -> ImageSet {
+        var pixels: [UInt8] = []
+        pixels.reserveCapacity(count * size.height * size.width * 3)
+        for i in 0..<count {
+            pixels += try decode(i).resized(width: size.width, height: size.height).pixels
+        }
+        return ImageSet(images: pixels, labels: labels, height: size.height, width: size.width, channels: 3,
+                        classNames: classNames)
+    }
+
+    /// Images per class, indexed by label.
+    public func classCounts() -> [Int] {
+        var counts = [Int](repeating: 0, count: classNames.count)
+        for label in labels where counts.indices.contains(label) { counts[label] += 1 }
+        return counts
+    }
+
+    private static func lines(_ listFile: String) throws -> [Substring] {
+        let bytes = try DatasetFileIO.read(listFile)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw DataError.undecodable(path: listFile, detail: "list file is not valid UTF-8")
+        }
+        return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+    }
+}
+
+extension Substring {
+    /// Without leading and trailing spaces, tabs and CRs.
+    fileprivate func trimmingListBlanks() -> Substring {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
+        guard let first = firstIndex(where: { !blank($0) }), let last = lastIndex(where: { !blank($0) }) else {
+            return self[endIndex...]
+        }
+        return self[first...last]
+    }
+}

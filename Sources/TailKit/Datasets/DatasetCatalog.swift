@@ -1,0 +1,99 @@
+import Foundation
+import TailData
+
+/// The data sets `--dataset` can name, read from their publishers' files under `--data-dir`.
+public enum DatasetName: String, CaseIterable, Codable, Sendable {
+    case fmnist, mnist, cifar10, cifar100, svhn
+
+    public static var validNames: String { allCases.map(\.rawValue).joined(separator: ", ") }
+
+    public init(parsing text: String) throws {
+        guard let name = DatasetName(rawValue: text.lowercased()) else {
+            throw TailKitError.invalidOption("unknown dataset '\(text)'; valid datasets: \(DatasetName.validNames)")
+        }
+        self = name
+    }
+}
+
+/// A data set's balanced train and test sets, with its normalisation.
+public struct LoadedDataset {
+    public var name: DatasetName
+    public var train: ImageSet
+    public var test: ImageSet
+    public var normalization: ImageNormalization
+}
+
+/// The long-tailed training set built from a full one, with what a run folder records about it.
+public struct LongTailedTrainingSet {
+    public var set: ImageSet
+    /// Indices into the full training set, in the kept order.
+    public var indices: [Int]
+    public var counts: [Int]
+}
+
+extension LoadedDataset {
+    /// Loads `name` from `dataDir` (Fashion-MNIST needs none: it is installed with the system).
+    public static func load(_ name: DatasetName, dataDir: String?) throws -> LoadedDataset {
+        func dir() throws -> String {
+            guard let dataDir else {
+                throw TailKitError.invalidOption("--data-dir is needed for \(name.rawValue) (only fmnist is built in)")
+            }
+            return dataDir
+        }
+        switch name {
+        case .fmnist:
+            let root = dataDir ?? FashionMNIST.defaultRoot
+            return LoadedDataset(name: name, train: try FashionMNIST.load(train: true, root: root),
+                                 test: try FashionMNIST.load(train: false, root: root), normalization: .fashionMNIST)
+        case .mnist:
+            let root = try dir()
+            return LoadedDataset(name: name, train: try MNIST.load(train: true, root: root),
+                                 test: try MNIST.load(train: false, root: root),
+                                 normalization: try ImageNormalization(mean: [0.1307], std: [0.3081]))
+        case .cifar10, .cifar100:
+            let (train, test) = try loadCIFAR(cifar100: name == .cifar100, root: try dir())
+            return LoadedDataset(name: name, train: train, test: test, normalization: .issCIFAR)
+        case .svhn:
+            let root = try dir()
+            return LoadedDataset(name: name, train: try SVHN.load(split: .train, root: root),
+                                 test: try SVHN.load(split: .test, root: root), normalization: .issSVHN)
+        }
+    }
+
+    /// The reference's long-tailed split: exp or step counts from the head class's size,
+    /// numpy-seeded per-class selection (SVHN: n_max 1000, digits ranked 1..9,0).
+    public func longTailed(imbFactor: Double, imbType: String, seed: Int) throws -> LongTailedTrainingSet {
+        guard let profile = ImbalanceProfile(rawValue: imbType) else {
+            throw TailKitError.invalidOption("unknown imbalance type '\(imbType)'; valid types: \(ImbalanceProfile.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard imbFactor > 0, imbFactor <= 1 else {
+            throw TailKitError.invalidOption("--imb-factor \(imbFactor) must be in (0, 1]: it is 1/rho, e.g. 0.01 for rho = 100")
+        }
+        var rng = NumpyRandomState(seed: UInt32(truncatingIfNeeded: seed))
+        let subset = name == .svhn
+            ? try LongTail.svhn(train, imbFactor: imbFactor, profile: profile, rng: &rng)
+            : try LongTail.cifar(train, imbFactor: imbFactor, profile: profile, rng: &rng)
+        return LongTailedTrainingSet(set: subset.set, indices: subset.indices, counts: subset.countsByLabel)
+    }
+}
+
+/// CIFAR from whatever published form is under `root`: the python pickles (folder or .tar.gz)
+/// or the binary version (folder or .tar.gz).
+private func loadCIFAR(cifar100: Bool, root: String) throws -> (ImageSet, ImageSet) {
+    let fm = FileManager.default
+    let binDir = cifar100 ? "cifar-100-binary" : "cifar-10-batches-bin"
+    let binArchive = cifar100 ? "cifar-100-binary.tar.gz" : "cifar-10-binary.tar.gz"
+    if fm.fileExists(atPath: "\(root)/\(binDir)") {
+        let dir = "\(root)/\(binDir)"
+        return cifar100
+            ? (try CIFARBinary.loadCIFAR100(root: dir, train: true), try CIFARBinary.loadCIFAR100(root: dir, train: false))
+            : (try CIFARBinary.loadCIFAR10(root: dir, train: true), try CIFARBinary.loadCIFAR10(root: dir, train: false))
+    }
+    if fm.fileExists(atPath: "\(root)/\(binArchive)") {
+        let archive = "\(root)/\(binArchive)"
+        return cifar100
+            ? (try CIFARBinary.loadCIFAR100(archive: archive, train: true), try CIFARBinary.loadCIFAR100(archive: archive, train: false))
+            : (try CIFARBinary.loadCIFAR10(archive: archive, train: true), try CIFARBinary.loadCIFAR10(archive: archive, train: false))
+    }
+    throw TailKitError.badFile(path: root, problem: "no CIFAR files found: expected \(binDir)/ or \(binArchive)")
+}

@@ -1,0 +1,33 @@
+import Foundation
+import TailKit
+
+/// Shows a run on the terminal: a progress bar per epoch with loss, lr, images/s and time left,
+/// then one summary line per epoch.
+final class ConsoleProgress: TrainingObserver {
+    private var bar: ProgressBar?
+    private var totalEpochs = 0
+    private let quiet: Bool
+
+    init(quiet: Bool = false) { self.quiet = quiet }
+
+    func runStarted(state: TrainingState, totalEpochs: Int, stepsPerEpoch: Int) {
+        self.totalEpochs = totalEpochs
+        if state.epoch > 0 { log("resuming at epoch \(state.epoch + 1) of \(totalEpochs) (best top-1 so far \(String(format: "%.2f", state.bestTop1)))") }
+    }
+
+    func stepEnded(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Double, lr: Double, imagesPerSecond: Double) {
+        guard !quiet else { return }
+        if step == 1 { bar = ProgressBar(total: stepsPerEpoch, label: "epoch \(epoch + 1)/\(totalEpochs)") }
+        bar?.update(step, unit: "step", metrics: String(format: "loss %.4f lr %.5f %.0f img/s", loss, lr, imagesPerSecond))
+    }
+
+    func epochEnded(_ s: EpochSummary, state: TrainingState) throws {
+        log(String(format: "epoch %d/%d  train loss %.4f acc %.2f | test top-1 %.2f (best %.2f)  many %.2f  medium %.2f  few %.2f  balanced %.2f",
+                   s.epoch + 1, totalEpochs, s.trainLoss, s.trainAccuracy, s.test.top1, state.bestTop1, s.test.many,
+                   s.test.medium, s.test.few, s.test.balanced))
+    }
+
+    private func log(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

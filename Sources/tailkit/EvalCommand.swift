@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import TailData
+import TailKit
+import Torch
+import TorchNN
+
+/// `tailkit eval`: scores a checkpoint on its data set's test set.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Score a checkpoint on the test set: top-1/5, per-class, many/medium/few, confusion matrix.",
+        discussion: """
+        TailKit checkpoints carry their run's config, so --checkpoint alone is enough. For a reference (PyTorch)
+        checkpoint, name the data set and split with the flags.
+        Example: tailkit eval --checkpoint runs/fmnist_resnet32_ldam_drw_exp_0.01_0/best.ckpt
+        """
+    )
+
+    @Option(help: "Checkpoint file (TailKit's .ckpt or a reference ckpt.pth.tar).") var checkpoint: String
+    @Option(help: "Data set, when the checkpoint does not say.") var dataset: String?
+    @Option(help: "Folder of the data set's files.") var dataDir: String?
+    @Option(help: "Imbalance factor of the training split (decides many/medium/few), when the checkpoint does not say.") var imbFactor: Double?
+    @Option(help: "Network, when the checkpoint does not say: \(Architecture.validNames).") var arch: String?
+    @Option(help: "Loss the model was trained with (ldam uses a cosine classifier), when the checkpoint does not say.") var loss: String?
+    @Option(help: "Post-hoc logit adjustment strength tau (0 = off): ranks by z - tau log(prior).") var tau = 0.0
+    @Option(help: "Where to write the report as JSON (default: next to the checkpoint).") var json: String?
+    @Option(help: "libtorch threads.") var threads: Int?
+
+    func run() throws {
+        try runReportingErrors {
+            Torch.initialize(threads: threads)
+            let ckpt = try Checkpoint.read(from: checkpoint)
+            var config = ckpt.configJSON.isEmpty ? TrainConfig() : try TrainConfig(json: ckpt.configJSON)
+            if let dataset { config.dataset = dataset }
+            if let dataDir { config.dataDir = dataDir }
+            if let imbFactor { config.imbFactor = imbFactor }
+            if let arch { config.arch = try Architecture(parsing: arch) } else if !ckpt.arch.isEmpty { config.arch = try Architecture(parsing: ckpt.arch) }
+            if let loss { config.loss = try LossKind(parsing: loss) }
+            let data = try LoadedDataset.load(try DatasetName(parsing: config.dataset), dataDir: config.dataDir)
+            let counts = ckpt.classCounts.isEmpty
+                ? try data.longTailed(imbFactor: config.imbFactor, imbType: config.imbType, seed: config.seed).counts
+                : ckpt.classCounts
+            let model = try config.arch.make(numClasses: data.train.numClasses, inChannels: data.train.channels,
+                                             normedClassifier: config.loss.wantsNormedClassifier)
+            do {
+                try model.loadStateDict(ckpt.stateDict, strict: true)
+            } catch let mismatch as StateDictMismatch {
+                throw TailKitError.badFile(path: checkpoint, problem: "does not fit a \(config.arch.rawValue) for \(config.dataset): \(mismatch)")
+            }
+            let offsets = tau > 0 ? logPriorOffsets(classCounts: counts, tau: tau).map { -$0 } : nil
+            let output = try Evaluator(normalization: data.normalization, device: try Device(parsing: config.device))
+                .run(model, on: data.test, logitOffsets: offsets)
+            let report = ClassificationReport(topK: output.topK, labels: output.labels, trainCounts: counts)
+            print(report.table(classNames: data.train.classNames))
+            let path = json ?? URL(fileURLWithPath: checkpoint).deletingPathExtension().path + ".eval.json"
+            try AtomicFile.write([UInt8](try JSONEncoder().encode(report)), to: path)
+            print("saved \(path)")
+        }
+    }
+}

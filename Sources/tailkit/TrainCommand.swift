@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import TailData
+import TailKit
+import Torch
+
+/// `tailkit train`: the reference train.py, for any loss × rule, with a run folder.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a classifier on a long-tailed data set.",
+        discussion: """
+        Builds the long-tailed training set (same counts and images as the reference code), trains with the
+        chosen loss and re-balancing rule, evaluates on the balanced test set after every epoch and writes a run
+        folder: config.yaml, counts.json, log.jsonl, TensorBoard events (tb/), last.ckpt, best.ckpt and
+        report.html.
+
+        Losses: \(LossKind.validNames) (la = logit-adjusted CE, bs = Balanced Softmax).
+        Rules: \(TrainRule.validNames) (drw = deferred re-weighting from 80% of the epochs on).
+        The schedule is the reference's: 5 warm-up epochs, x0.01 at epoch 160 and x0.0001 at 180 of 200, scaled
+        to --epochs.
+
+        Examples:
+          tailkit train --dataset fmnist --imb-factor 0.01 --loss ldam --rule drw --epochs 30
+          tailkit train --config run.yaml --seed 1          (flags win over the file)
+          tailkit train --resume runs/fmnist_resnet32_ce_none_exp_0.01_0   (continue after a crash or Ctrl-C)
+        """
+    )
+
+    @Option(help: "YAML file with any of the keys below (e.g. 'imb-factor: 0.01'); flags win.") var config: String?
+    @Option(help: "Data set: \(DatasetName.validNames).") var dataset: String?
+    @Option(help: "Folder with the data set's published files (not needed for fmnist).") var dataDir: String?
+    @Option(help: "Imbalance factor 1/rho, e.g. 0.01 for rho = 100.") var imbFactor: Double?
+    @Option(help: "Imbalance profile: exp or step.") var imbType: String?
+    @Option(help: "Loss: \(LossKind.validNames).") var loss: String?
+    @Option(help: "Re-balancing rule: \(TrainRule.validNames).") var rule: String?
+    @Option(help: "Network: \(Architecture.validNames).") var arch: String?
+    @Option(help: "Epochs (default 200, the reference).") var epochs: Int?
+    @Option(help: "Base learning rate (default 0.1).") var lr: Double?
+    @Option(help: "Batch size (default 128).") var batchSize: Int?
+    @Option(help: "Weight decay (default 2e-4).") var wd: Double?
+    @Option(help: "Seed of the split, the initial weights and the batches (default 0).") var seed: Int?
+    @Option(help: "LR schedule: step (reference) or cosine.") var schedule: String?
+    @Option(help: "Training augmentation (weak, weak-reflect, strong, none, ...).") var augment: String?
+    @Option(help: "Data loader threads (default 2).") var workers: Int?
+    @Option(help: "Device: cpu, cuda or cuda:N.") var device: String?
+    @Option(help: "libtorch threads (default: all cores).") var threads: Int?
+    @Option(help: "Checkpoint whose backbone weights start the run (e.g. from `tailkit pretrain`).") var pretrained: String?
+    @Option(help: "Run folder or checkpoint to continue; its own config is used.") var resume: String?
+    @Option(help: "Run folder (default runs/<dataset>_<arch>_<loss>_<rule>_<imb-type>_<imb-factor>_<seed>).") var out: String?
+
+    func run() throws {
+        try runReportingErrors {
+            Torch.initialize(threads: threads)
+            let (config, checkpoint, folder) = try resolve()
+            let data = try LoadedDataset.load(try DatasetName(parsing: config.dataset), dataDir: config.dataDir)
+            let lt = try data.longTailed(imbFactor: config.imbFactor, imbType: config.imbType, seed: config.seed)
+            let trainer = try SupervisedTrainer(config: config, train: lt.set, test: data.test, normalization: data.normalization)
+            if let checkpoint { try trainer.restore(from: checkpoint) } else if let pretrained { try loadPretrained(pretrained, into: trainer) }
+            let runFolder = try RunFolder(path: folder, trainer: trainer, classNames: data.train.classNames)
+            trainer.observers = [ConsoleProgress(), runFolder]
+            FileHandle.standardError.write(Data("training on \(lt.set.count) images (\(lt.counts.first ?? 0) ... \(lt.counts.last ?? 0) per class), run folder \(folder)\n".utf8))
+            guard let report = try trainer.run() else {
+                print("nothing to do: the checkpoint already finished \(config.epochs) epochs")
+                return
+            }
+            print(report.table(classNames: data.train.classNames))
+            print("best top-1 \(String(format: "%.2f", trainer.state.bestTop1)); report: \(runFolder.reportPath)")
+        }
+    }
+
+    /// Config from --resume's checkpoint, else defaults < --config file < flags.
+    private func resolve() throws -> (TrainConfig, Checkpoint?, String) {
+        if let resume {
+            let isDir = (try? FileManager.default.attributesOfItem(atPath: resume)[.type] as? FileAttributeType) == .typeDirectory
+            let path = isDir ? "\(resume)/last.ckpt" : resume
+            let checkpoint = try Checkpoint.read(from: path)
+            var config = try TrainConfig(json: checkpoint.configJSON)
+            if let epochs { config.epochs = epochs }
+            let folder = out ?? URL(fileURLWithPath: path).deletingLastPathComponent().path
+            return (config, checkpoint, folder)
+        }
+        var c = try config.map { try TrainConfig(yamlFile: $0) } ?? TrainConfig()
+        if let dataset { c.dataset = dataset }
+        if let dataDir { c.dataDir = dataDir }
+        if let imbFactor { c.imbFactor = imbFactor }
+        if let imbType { c.imbType = imbType }
+        if let loss { c.loss = try LossKind(parsing: loss) }
+        if let rule { c.rule = try TrainRule(parsing: rule) }
+        if let arch { c.arch = try Architecture(parsing: arch) }
+        if let epochs { c.epochs = epochs }
+        if let lr { c.lr = lr }
+        if let batchSize { c.batchSize = batchSize }
+        if let wd { c.wd = wd }
+        if let seed { c.seed = seed }
+        if let schedule { c.schedule = schedule }
+        if let augment { c.augment = augment }
+        if let workers { c.workers = workers }
+        if let device { c.device = device }
+        _ = try DatasetName(parsing: c.dataset)
+        let name = "\(c.dataset)_\(c.arch.rawValue)_\(c.loss.rawValue)_\(c.rule.rawValue)_\(c.imbType)_\(c.imbFactor)_\(c.seed)"
+        return (c, nil, out ?? "runs/\(name)")
+    }
+
+    /// Backbone weights from another run or from pre-training; the classifier stays fresh.
+    private func loadPretrained(_ path: String, into trainer: SupervisedTrainer) throws {
+        let weights = try Checkpoint.modelWeights(from: path).filter { !$0.0.hasPrefix("linear.") && !$0.0.hasPrefix("fc.") }
+        let mismatch = try trainer.state.model.loadStateDict(weights, strict: false)
+        let total = trainer.state.model.stateDict().count
+        let loaded = total - mismatch.missingKeys.count - mismatch.shapeMismatches.count
+        guard loaded > 0 else {
+            throw TailKitError.badFile(path: path, problem: "no weight matched the \(trainer.config.arch.rawValue) model: \(mismatch)")
+        }
+        FileHandle.standardError.write(Data("pretrained: loaded \(loaded) of \(total) tensors from \(path)\(mismatch.isEmpty ? "" : "; \(mismatch)")\n".utf8))
+    }
+}
