@@ -64,12 +64,13 @@ public final class RunFolder: TrainingObserver {
     public func stepEnded(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Double, lr: Double, imagesPerSecond: Double) {}
 
     public func epochEnded(_ summary: EpochSummary, state: TrainingState) throws {
-        history.append(summary)
-        try writeLog()
-        try logTensorBoard(summary)
+        // Checkpoint first: the log never shows an epoch that a resume would not find.
         let checkpoint = try trainer.checkpoint()
         try checkpoint.write(to: lastCheckpointPath)
         if summary.test.top1 >= state.bestTop1 { try checkpoint.write(to: bestCheckpointPath) }
+        history.append(summary)
+        try writeLog()
+        try logTensorBoard(summary)
         try AtomicFile.write(try JSONEncoder.sorted.encode(summary.test).bytes, to: "\(path)/eval_last.json")
         try RunReport(title: "TailKit run \(URL(fileURLWithPath: path).lastPathComponent)", config: trainer.config,
                       history: history, classNames: classNames).write(to: reportPath)

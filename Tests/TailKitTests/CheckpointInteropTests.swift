@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import TailKit
+import TestSupport
+import Torch
+import TorchNN
+
+/// TailKit checkpoints load in Python torch as the reference's checkpoint dict, and the reference's
+/// own checkpoints (keys prefixed `module.`) load into TailKit, giving the same logits.
+@Suite struct CheckpointInteropTests {
+    @Test func referenceCheckpointLoadsIntoTailKit() throws {
+        let dir = try PythonTorchRunner.temporaryDirectory()
+        let json = try PythonTorchRunner.run("""
+        import json, torch
+        from bench_pytorch import ResNet32
+        torch.manual_seed(5)
+        m = ResNet32(10)
+        m.train()
+        for _ in range(2):
+            m(torch.randn(8, 3, 32, 32))
+        m.eval()
+        x = torch.randn(2, 3, 32, 32)
+        with torch.no_grad():
+            out = m(x)
+        sd = {'module.' + k: v for k, v in m.state_dict().items()}
+        torch.save({'epoch': 200, 'arch': 'resnet32', 'state_dict': sd, 'best_acc1': torch.tensor(71.5),
+                    'optimizer': torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9).state_dict()}, '\(dir)/ckpt.pth.tar')
+        torch.save({'x': x}, '\(dir)/x.pt')
+        print(json.dumps({'logits': out.flatten().tolist()}))
+        """)
+        let ckpt = try Checkpoint.read(from: "\(dir)/ckpt.pth.tar")
+        #expect(ckpt.epoch == 200 && ckpt.arch == "resnet32" && Swift.abs(ckpt.bestTop1 - 71.5) < 1e-9)
+        let model = try ResNetCIFAR.resnet32(numClasses: 10)
+        try model.loadStateDict(ckpt.stateDict, strict: true)
+        model.eval()
+        let x = try #require(try Torch.loadTensors(from: "\(dir)/x.pt").first?.1)
+        let ours = try withNoGrad { try model(x) }.toArray(Float.self)
+        let theirs = try #require(json["logits"] as? [Double])
+        for (a, b) in zip(ours, theirs) { #expect(Swift.abs(Double(a) - b) < 1e-4) }
+    }
+
+    @Test func tailKitCheckpointLoadsInPythonAsTheReferenceLayout() throws {
+        let dir = try PythonTorchRunner.temporaryDirectory()
+        let model = try ResNetCIFAR.resnet32(numClasses: 10)
+        model.eval()
+        try Checkpoint(epoch: 7, arch: "resnet32", bestTop1: 42.0, stateDict: model.stateDict(), optimizerState: [],
+                       configJSON: try TrainConfig().json(), classCounts: [1, 2]).write(to: "\(dir)/last.ckpt")
+        let x = try Tensor.randn([2, 3, 32, 32])
+        try Torch.save([("x", x)], to: "\(dir)/x.pt")
+        let ours = try withNoGrad { try model(x) }.toArray(Float.self)
+        let json = try PythonTorchRunner.run("""
+        import json, torch
+        from bench_pytorch import ResNet32
+        ck = torch.load('\(dir)/last.ckpt', weights_only=True)
+        m = ResNet32(10)
+        m.load_state_dict(ck['state_dict'], strict=True)
+        m.eval()
+        x = torch.load('\(dir)/x.pt', weights_only=True)['x']
+        with torch.no_grad():
+            out = m(x)
+        print(json.dumps({'epoch': ck['epoch'], 'arch': ck['arch'], 'best': ck['best_acc1'], 'logits': out.flatten().tolist()}))
+        """)
+        #expect(json["epoch"] as? Int == 7 && json["arch"] as? String == "resnet32" && json["best"] as? Double == 42.0)
+        let theirs = try #require(json["logits"] as? [Double])
+        for (a, b) in zip(ours, theirs) { #expect(Swift.abs(Double(a) - b) < 1e-4) }
+    }
+
+    @Test func checkpointOfAnotherArchitectureListsTheMismatchedKeys() throws {
+        let dir = try PythonTorchRunner.temporaryDirectory()
+        let small = try ResNetCIFAR(blocksPerStage: 3, numClasses: 10)
+        try Torch.save(small.stateDict(), to: "\(dir)/resnet20.pt")
+        let model = try ResNetCIFAR.resnet32(numClasses: 10)
+        do {
+            try model.loadStateDict(try Checkpoint.modelWeights(from: "\(dir)/resnet20.pt"), strict: true)
+            Issue.record("a ResNet-20 state dict loaded into a ResNet-32")
+        } catch let mismatch as StateDictMismatch {
+            #expect(mismatch.missingKeys.contains("layer1.4.conv1.weight"))
+            #expect(mismatch.description.contains("missing keys"))
+        }
+    }
+
+    @Test func missingCheckpointNamesThePath() {
+        #expect(throws: TailKitError.badFile(path: "/nonexistent/x.ckpt", problem: "checkpoint not found")) {
+            try Checkpoint.read(from: "/nonexistent/x.ckpt")
+        }
+    }
+}
