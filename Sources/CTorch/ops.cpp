@@ -151,7 +151,7 @@ ct_tensor *ct_where(const ct_tensor *c, const ct_tensor *a, const ct_tensor *b) 
 }
 ct_tensor *ct_matmul(const ct_tensor *a, const ct_tensor *b) { CT_GUARD(nullptr, return wrap(at::matmul(a->t, b->t));) }
 int ct_add_(ct_tensor *a, const ct_tensor *b, double alpha) { CT_GUARD(-1, { at::NoGradGuard ng; a->t.add_(b->t, scalar_for(a->t, alpha)); return 0; }) }
-int ct_mul_scalar_(ct_tensor *a, double s) { CT_GUARD(-1, { a->t.mul_(s); return 0; }) }
+int ct_mul_scalar_(ct_tensor *a, double s) { CT_GUARD(-1, { at::NoGradGuard ng; a->t.mul_(s); return 0; }) }
 
 ct_tensor *ct_reduce(int op, const ct_tensor *a, const int64_t *d, int nd, bool keepdim) {
     CT_GUARD(nullptr, return wrap(reduce(op, a->t, dims(d, nd), keepdim));)

@@ -107,7 +107,7 @@ public final class Tensor: @unchecked Sendable {
     /// Makes this handle refer to `other`'s tensor (used by optimizer state); no data is copied.
     public func assign(_ other: Tensor) { _ = ct_assign(handle, other.handle) }
 
-    /// Adds `alpha * other` in place.
+    /// Adds `alpha * other` in place, outside autograd (for optimizer-style updates).
     public func addInPlace(_ other: Tensor, alpha: Double = 1) throws { try checkStatus(ct_add_(handle, other.handle, alpha)) }
     public func mulInPlace(_ scalar: Double) throws { try checkStatus(ct_mul_scalar_(handle, scalar)) }
 }

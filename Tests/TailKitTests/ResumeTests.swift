@@ -1,34 +1,12 @@
 import Foundation
 import Testing
 @testable import TailKit
+import TestSupport
 import Torch
 
 /// Crash safety: `kill -9` in the middle of training, then `--resume`, ends with the same weights as an
 /// uninterrupted run; and every failure leaves the last good checkpoint loadable.
 @Suite(.serialized) struct ResumeTests {
-    /// A tiny MNIST-format data set (IDX files) whose classes differ by a bright stripe position.
-    private func writeTinyDataset() throws -> String {
-        let dir = NSTemporaryDirectory() + "tk-tiny-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        func write(_ prefix: String, perClass: Int) throws {
-            var images: [UInt8] = [0, 0, 8, 3], labels: [UInt8] = [0, 0, 8, 1]
-            let n = perClass * 10
-            for v in [UInt32(n), 28, 28] { images += withUnsafeBytes(of: v.bigEndian, Array.init) }
-            labels += withUnsafeBytes(of: UInt32(n).bigEndian, Array.init)
-            var rng = SystemRandomNumberGenerator()
-            for i in 0..<n {
-                let c = i % 10
-                for y in 0..<28 { for x in 0..<28 { images.append(x / 3 == c ? 220 : UInt8.random(in: 0...60, using: &rng)) } }
-                labels.append(UInt8(c))
-            }
-            try Data(images).write(to: URL(fileURLWithPath: "\(dir)/\(prefix)-images-idx3-ubyte"))
-            try Data(labels).write(to: URL(fileURLWithPath: "\(dir)/\(prefix)-labels-idx1-ubyte"))
-        }
-        try write("train", perClass: 30)
-        try write("t10k", perClass: 5)
-        return dir
-    }
-
     private var binary: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent(".build/debug/tailkit").path
@@ -55,7 +33,7 @@ import Torch
 
     @Test func killNineMidEpochThenResumeMatchesUninterruptedRun() throws {
         #expect(FileManager.default.isExecutableFile(atPath: binary), "build the tailkit executable first")
-        let data = try writeTinyDataset()
+        let data = try TinyDataset.writeMNISTStyle()
         let straight = NSTemporaryDirectory() + "tk-straight-\(UUID().uuidString)"
         let crashed = NSTemporaryDirectory() + "tk-crashed-\(UUID().uuidString)"
         let a = try launch(trainArguments(data: data, out: straight))
