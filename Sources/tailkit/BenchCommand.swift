@@ -9,10 +9,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure TailKit's speed against Python PyTorch on this machine.",
         discussion: """
-        Prints one JSON line per case: TailKit's images/s, Python PyTorch's images/s for the same network,
-        batch, dtype and thread count, their ratio (TailKit / PyTorch, higher is better) and TailKit's
-        peak RSS. Rounds alternate between the two so that machine noise hits both alike; the median
-        of the rounds is reported. Run-to-run noise on a 2-core machine is 10-15%: compare ratios.
+        Prints one JSON line per case: TailKit's images/s, Python PyTorch's images/s for the same network, batch, dtype and thread count, their ratio (TailKit / PyTorch, higher is better) and TailKit's peak RSS. Rounds alternate between the two so that machine noise hits both alike; the median of the rounds is reported. Run-to-run noise on a 2-core machine is 10-15%: compare ratios.
         """
     )
 

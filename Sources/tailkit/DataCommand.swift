@@ -17,9 +17,7 @@ struct DataStatsCommand: ParsableCommand {
         commandName: "stats",
         abstract: "Print the per-class counts of a long-tailed training set and its many/medium/few groups.",
         discussion: """
-        The counts follow the reference rule n_i = int(n_max * imb_factor^(i / (C - 1))) (exp) or the step rule,
-        and the images are picked per class with numpy's seeded shuffle, exactly as the papers' code does.
-        Example: tailkit data stats --dataset fmnist --imb-factor 0.01
+        The counts follow the reference rule n_i = int(n_max * imb_factor^(i / (C - 1))) (exp) or the step rule, and the images are picked per class with numpy's seeded shuffle, exactly as the papers' code does. Example: tailkit data stats --dataset fmnist --imb-factor 0.01
         """
     )
 

@@ -11,9 +11,7 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Score a checkpoint on the test set: top-1/5, per-class, many/medium/few, confusion matrix.",
         discussion: """
-        TailKit checkpoints carry their run's config, so --checkpoint alone is enough. For a reference (PyTorch)
-        checkpoint, name the data set and split with the flags.
-        Example: tailkit eval --checkpoint runs/fmnist_resnet32_ldam_drw_exp_0.01_0/best.ckpt
+        TailKit checkpoints carry their run's config, so --checkpoint alone is enough. For a reference (PyTorch) checkpoint, name the data set and split with the flags. Example: tailkit eval --checkpoint runs/fmnist_resnet32_ldam_drw_exp_0.01_0/best.ckpt
         """
     )
 

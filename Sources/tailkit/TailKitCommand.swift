@@ -8,11 +8,9 @@ struct TailKitCommand: ParsableCommand {
         commandName: "tailkit",
         abstract: "Deep learning on class-imbalanced (long-tailed) data, over libtorch.",
         discussion: """
-        Start with `tailkit demo` (or `make demo`), which trains on the built-in long-tailed
-        Fashion-MNIST and prints per-group accuracy. `tailkit bench` compares TailKit's speed with
-        Python PyTorch of the same version on this machine.
+        Start with `tailkit demo` (or `make demo`), which trains on the built-in long-tailed Fashion-MNIST and prints per-group accuracy. `tailkit bench` compares TailKit's speed with Python PyTorch of the same version on this machine.
         """,
         version: VersionInfo.text,
-        subcommands: [TrainCommand.self, EvalCommand.self, DataCommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, TrainCommand.self, EvalCommand.self, DataCommand.self, BenchCommand.self]
     )
 }

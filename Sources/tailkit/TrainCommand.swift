@@ -10,20 +10,14 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a classifier on a long-tailed data set.",
         discussion: """
-        Builds the long-tailed training set (same counts and images as the reference code), trains with the
-        chosen loss and re-balancing rule, evaluates on the balanced test set after every epoch and writes a run
-        folder: config.yaml, counts.json, log.jsonl, TensorBoard events (tb/), last.ckpt, best.ckpt and
-        report.html.
+        Builds the long-tailed training set (same counts and images as the reference code), trains with the chosen loss and re-balancing rule, evaluates on the balanced test set after every epoch and writes a run folder: config.yaml, counts.json, log.jsonl, TensorBoard events (tb/), last.ckpt, best.ckpt and report.html.
 
-        Losses: \(LossKind.validNames) (la = logit-adjusted CE, bs = Balanced Softmax).
-        Rules: \(TrainRule.validNames) (drw = deferred re-weighting from 80% of the epochs on).
-        The schedule is the reference's: 5 warm-up epochs, x0.01 at epoch 160 and x0.0001 at 180 of 200, scaled
-        to --epochs.
+        Losses: \(LossKind.validNames) (la = logit-adjusted CE, bs = Balanced Softmax). Rules: \(TrainRule.validNames) (drw = deferred re-weighting from 80% of the epochs on). The schedule is the reference's: 5 warm-up epochs, x0.01 at epoch 160 and x0.0001 at 180 of 200, scaled to --epochs.
 
         Examples:
-          tailkit train --dataset fmnist --imb-factor 0.01 --loss ldam --rule drw --epochs 30
-          tailkit train --config run.yaml --seed 1          (flags win over the file)
-          tailkit train --resume runs/fmnist_resnet32_ce_none_exp_0.01_0   (continue after a crash or Ctrl-C)
+          tailkit train --imb-factor 0.01 --loss ldam --rule drw --epochs 30
+          tailkit train --config run.yaml --seed 1     (flags win over the file)
+          tailkit train --resume runs/RUN    (continue after a crash or Ctrl-C)
         """
     )
 
