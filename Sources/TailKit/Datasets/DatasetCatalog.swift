@@ -3,7 +3,7 @@ import TailData
 
 /// The data sets `--dataset` can name, read from their publishers' files under `--data-dir`.
 public enum DatasetName: String, CaseIterable, Codable, Sendable {
-    case fmnist, mnist, cifar10, cifar100, svhn
+    case fmnist, mnist, cifar10, cifar100, svhn, stl10
 
     public static var validNames: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
@@ -57,6 +57,10 @@ extension LoadedDataset {
             let root = try dir()
             return LoadedDataset(name: name, train: try SVHN.load(split: .train, root: root),
                                  test: try SVHN.load(split: .test, root: root), normalization: .issSVHN)
+        case .stl10:
+            let root = try dir()
+            return LoadedDataset(name: name, train: try STL10.load(split: .train, root: root),
+                                 test: try STL10.load(split: .test, root: root), normalization: .dasoSTL10)
         }
     }
 
@@ -77,12 +81,25 @@ extension LoadedDataset {
     }
 }
 
-/// CIFAR from whatever published form is under `root`: the python pickles (folder or .tar.gz)
-/// or the binary version (folder or .tar.gz).
+/// CIFAR from whatever published form is under `root`: the python pickles (folder or
+/// `cifar-*-python.tar.gz`) or the binary version (folder or `cifar-*-binary.tar.gz`).
 private func loadCIFAR(cifar100: Bool, root: String) throws -> (ImageSet, ImageSet) {
     let fm = FileManager.default
+    let pyDir = cifar100 ? "cifar-100-python" : "cifar-10-batches-py"
+    let pyArchive = cifar100 ? "cifar-100-python.tar.gz" : "cifar-10-python.tar.gz"
     let binDir = cifar100 ? "cifar-100-binary" : "cifar-10-batches-bin"
     let binArchive = cifar100 ? "cifar-100-binary.tar.gz" : "cifar-10-binary.tar.gz"
+    if fm.fileExists(atPath: "\(root)/\(pyDir)") {
+        return (try CIFARPickle.load(root: root, cifar100: cifar100, train: true),
+                try CIFARPickle.load(root: root, cifar100: cifar100, train: false))
+    }
+    if fm.fileExists(atPath: "\(root)/\(pyArchive)") {
+        let archive = try TarArchive(contentsOf: "\(root)/\(pyArchive)")
+        let read: (String) throws -> [UInt8]? = { archive[$0] }
+        let display = "\(root)/\(pyArchive)"
+        return (try CIFARPickle.load(cifar100: cifar100, train: true, displayRoot: display, read: read),
+                try CIFARPickle.load(cifar100: cifar100, train: false, displayRoot: display, read: read))
+    }
     if fm.fileExists(atPath: "\(root)/\(binDir)") {
         let dir = "\(root)/\(binDir)"
         return cifar100
@@ -95,5 +112,5 @@ private func loadCIFAR(cifar100: Bool, root: String) throws -> (ImageSet, ImageS
             ? (try CIFARBinary.loadCIFAR100(archive: archive, train: true), try CIFARBinary.loadCIFAR100(archive: archive, train: false))
             : (try CIFARBinary.loadCIFAR10(archive: archive, train: true), try CIFARBinary.loadCIFAR10(archive: archive, train: false))
     }
-    throw TailKitError.badFile(path: root, problem: "no CIFAR files found: expected \(binDir)/ or \(binArchive)")
+    throw TailKitError.badFile(path: root, problem: "no CIFAR files found: expected \(pyDir)/, \(pyArchive), \(binDir)/ or \(binArchive)")
 }
