@@ -20,4 +20,12 @@ public final class Linear: Module {
     public override func forward(_ x: Tensor) throws -> Tensor {
         try Functional.linear(x, weight: weight, bias: bias)
     }
+
+    /// Draws fresh weights with PyTorch's default initialisation (cRT re-initialises its classifier so).
+    public override func resetParameters() throws {
+        try withNoGrad {
+            try Init.kaimingUniform(weight, a: 5.0.squareRoot())
+            if let bias { try Init.defaultBias(bias, fanIn: weight.shape[1]) }
+        }
+    }
 }

@@ -21,6 +21,11 @@ open class Module {
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor { try forward(x) }
 
+    /// Re-draws this layer's own parameters with its initialiser. Layers with parameters override it.
+    open func resetParameters() throws {
+        throw TorchError.invalidArgument("\(type(of: self)) cannot re-initialise its parameters")
+    }
+
     // MARK: Registration
 
     @discardableResult

@@ -7,10 +7,17 @@ public final class NormedLinear: Module {
 
     public init(_ inFeatures: Int, _ outFeatures: Int) throws {
         // Reference init: U(-1, 1), then every column renormed to unit length.
-        let w = try Tensor.zeros([inFeatures, outFeatures]).uniform(-1, 1)
-        weight = try Functional.normalize(w, dim: 0)
+        weight = try Tensor.zeros([inFeatures, outFeatures])
         super.init()
         registerParameter("weight", weight)
+        try resetParameters()
+    }
+
+    public override func resetParameters() throws {
+        try withNoGrad {
+            let w = try Tensor.zeros(weight.shape).uniform(-1, 1)
+            try weight.copy(from: Functional.normalize(w, dim: 0))
+        }
     }
 
     public override func forward(_ x: Tensor) throws -> Tensor {

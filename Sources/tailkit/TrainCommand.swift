@@ -18,6 +18,7 @@ struct TrainCommand: ParsableCommand {
           tailkit train --imb-factor 0.01 --loss ldam --rule drw --epochs 30
           tailkit train --config run.yaml --seed 1     (flags win over the file)
           tailkit train --resume runs/RUN    (continue after a crash or Ctrl-C)
+          tailkit train --stage crt --pretrained runs/RUN/best.ckpt    (cRT)
         """
     )
 
@@ -39,7 +40,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Data loader threads (default 2).") var workers: Int?
     @Option(help: "Device: cpu, cuda or cuda:N.") var device: String?
     @Option(help: "libtorch threads (default: all cores).") var threads: Int?
-    @Option(help: "Checkpoint whose backbone weights start the run (e.g. from `tailkit pretrain`).") var pretrained: String?
+    @Option(help: "Checkpoint whose weights start the run: the backbone for --stage joint (e.g. from `tailkit pretrain`), the whole first-stage model for crt/lws.") var pretrained: String?
+    @Option(help: "joint (default), crt (re-train a re-initialised classifier on a frozen backbone) or lws (learn per-class logit scales).") var stage: String?
+    @Option(help: "Epoch order: auto, instance, resample, class-aware (4 per class), sqrt.") var sampler: String?
     @Option(help: "Run folder or checkpoint to continue; its own config is used.") var resume: String?
     @Option(help: "Run folder (default runs/<dataset>_<arch>_<loss>_<rule>_<imb-type>_<imb-factor>_<seed>).") var out: String?
 
@@ -49,8 +52,13 @@ struct TrainCommand: ParsableCommand {
             let (config, checkpoint, folder) = try resolve()
             let data = try LoadedDataset.load(try DatasetName(parsing: config.dataset), dataDir: config.dataDir)
             let lt = try data.longTailed(imbFactor: config.imbFactor, imbType: config.imbType, seed: config.seed)
-            let trainer = try SupervisedTrainer(config: config, train: lt.set, test: data.test, normalization: data.normalization)
-            if let checkpoint { try trainer.restore(from: checkpoint) } else if let pretrained { try loadPretrained(pretrained, into: trainer) }
+            let initial = try (checkpoint == nil ? pretrained : nil).map { (source: $0, weights: try Checkpoint.modelWeights(from: $0)) }
+            if initial == nil && config.stage != "joint" && checkpoint == nil {
+                throw ValidationError("--stage \(config.stage) trains on top of a first-stage model: pass it with --pretrained FILE")
+            }
+            let trainer = try SupervisedTrainer(config: config, train: lt.set, test: data.test, normalization: data.normalization,
+                                                initialWeights: initial)
+            if let checkpoint { try trainer.restore(from: checkpoint) }
             let runFolder = try RunFolder(path: folder, trainer: trainer, classNames: data.train.classNames)
             trainer.observers = [ConsoleProgress(), runFolder]
             FileHandle.standardError.write(Data("training on \(lt.set.count) images (\(lt.counts.first ?? 0) ... \(lt.counts.last ?? 0) per class), run folder \(folder)\n".utf8))
@@ -91,20 +99,16 @@ struct TrainCommand: ParsableCommand {
         if let augment { c.augment = augment }
         if let workers { c.workers = workers }
         if let device { c.device = device }
-        _ = try DatasetName(parsing: c.dataset)
-        let name = "\(c.dataset)_\(c.arch.rawValue)_\(c.loss.rawValue)_\(c.rule.rawValue)_\(c.imbType)_\(c.imbFactor)_\(c.seed)"
-        return (c, nil, out ?? "runs/\(name)")
-    }
-
-    /// Backbone weights from another run or from pre-training; the classifier stays fresh.
-    private func loadPretrained(_ path: String, into trainer: SupervisedTrainer) throws {
-        let weights = try Checkpoint.modelWeights(from: path).filter { !$0.0.hasPrefix("linear.") && !$0.0.hasPrefix("fc.") }
-        let mismatch = try trainer.state.model.loadStateDict(weights, strict: false)
-        let total = trainer.state.model.stateDict().count
-        let loaded = total - mismatch.missingKeys.count - mismatch.shapeMismatches.count
-        guard loaded > 0 else {
-            throw TailKitError.badFile(path: path, problem: "no weight matched the \(trainer.config.arch.rawValue) model: \(mismatch)")
+        if let stage { c.stage = stage; _ = try c.trainingStage }
+        if let sampler { c.sampler = sampler }
+        if c.stage != "joint" {
+            // Kang et al.'s second stage: class-balanced sampling, cosine to zero, 10 epochs by default.
+            if epochs == nil && config == nil { c.epochs = 10 }
+            if schedule == nil && config == nil { c.schedule = "cosine-to-zero" }
         }
-        FileHandle.standardError.write(Data("pretrained: loaded \(loaded) of \(total) tensors from \(path)\(mismatch.isEmpty ? "" : "; \(mismatch)")\n".utf8))
+        _ = try DatasetName(parsing: c.dataset)
+        let stagePart = c.stage == "joint" ? "" : "_\(c.stage)"
+        let name = "\(c.dataset)_\(c.arch.rawValue)_\(c.loss.rawValue)_\(c.rule.rawValue)_\(c.imbType)_\(c.imbFactor)_\(c.seed)\(stagePart)"
+        return (c, nil, out ?? "runs/\(name)")
     }
 }

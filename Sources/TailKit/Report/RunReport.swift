@@ -1,7 +1,7 @@
 import Foundation
 
-/// The `report.html` of one training run: configuration, final metrics, per-epoch history and
-/// per-class accuracy against training count.
+/// The `report.html` of one training run: configuration, final metrics, training and test curves,
+/// per-class accuracy against training count, the confusion matrix and the per-epoch history.
 struct RunReport {
     let title: String
     let config: TrainConfig
@@ -9,47 +9,60 @@ struct RunReport {
     let classNames: [String]
 
     func write(to path: String) throws {
-        try AtomicFile.write(render(), to: path)
+        try document().write(to: path)
     }
 
-    func render() -> String {
-        var body = "<h1>\(escapeHTML(title))</h1>\n"
-        body += "<p>\(escapeHTML("\(config.dataset), \(config.arch.rawValue), loss \(config.loss.rawValue), rule \(config.rule.rawValue), imbalance \(config.imbType) \(config.imbFactor), \(config.epochs) epochs, lr \(config.lr), batch \(config.batchSize), seed \(config.seed)"))</p>\n"
-        if let last = history.last {
-            body += "<h2>Test set after epoch \(last.epoch + 1)</h2>\n"
-            body += table(["top-1", "top-5", "balanced", "many", "medium", "few"],
-                          [[last.test.top1, last.test.top5, last.test.balanced, last.test.many, last.test.medium, last.test.few].map(fmt)])
-            body += "<h2>Per class</h2>\n"
-            body += table(["class", "training images", "accuracy"], last.test.perClass.indices.map { c in
-                [c < classNames.count ? classNames[c] : "class \(c)", String(last.test.trainCounts[c]), fmt(last.test.perClass[c])]
-            })
+    func document() -> ReportDocument {
+        var doc = ReportDocument(title: title, subtitle: "\(config.dataset), \(config.arch.rawValue), loss \(config.loss.rawValue), rule \(config.rule.rawValue)")
+        doc.append(.keyValues([
+            ("data set", config.dataset), ("imbalance", "\(config.imbType), factor \(config.imbFactor)"),
+            ("network", config.arch.rawValue), ("loss / rule / stage", "\(config.loss.rawValue) / \(config.rule.rawValue) / \(config.stage)"),
+            ("epochs", "\(config.epochs)"), ("lr / schedule", "\(config.lr) / \(config.schedule)"),
+            ("batch / weight decay", "\(config.batchSize) / \(config.wd)"), ("seed", "\(config.seed)"),
+        ]))
+        guard let last = history.last else {
+            doc.append(.text("No epoch has finished yet."))
+            return doc
         }
-        body += "<h2>History</h2>\n"
-        body += table(["epoch", "lr", "train loss", "train acc", "test loss", "top-1", "many", "medium", "few", "img/s"], history.map { s in
-            [String(s.epoch + 1), String(format: "%.5f", s.lr), String(format: "%.4f", s.trainLoss), fmt(s.trainAccuracy),
-             String(format: "%.4f", s.testLoss), fmt(s.test.top1), fmt(s.test.many), fmt(s.test.medium), fmt(s.test.few),
-             String(Int(s.imagesPerSecond))]
-        })
-        return """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>\(escapeHTML(title))</title>
-        <style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
-        td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}</style></head>
-        <body>
-        \(body)</body></html>
-        """
+        doc.append(.table(caption: "Test set after epoch \(last.epoch + 1) of \(config.epochs) (accuracy, %)",
+                          headers: ["top-1", "top-5", "balanced", "many", "medium", "few", "best top-1"],
+                          rows: [[last.test.top1, last.test.top5, last.test.balanced, last.test.many, last.test.medium,
+                                  last.test.few, history.map(\.test.top1).max() ?? 0].map(fmt)],
+                          highlightBestInColumns: nil))
+        doc.append(.grid([
+            .lineChart(LineChart(title: "Loss", xLabel: "epoch", yLabel: "cross entropy", series: [
+                .init(name: "train", points: history.map { (Double($0.epoch + 1), $0.trainLoss) }),
+                .init(name: "test", points: history.map { (Double($0.epoch + 1), $0.testLoss) }),
+            ])),
+            .lineChart(LineChart(title: "Accuracy", xLabel: "epoch", yLabel: "%", series: [
+                .init(name: "train", points: history.map { (Double($0.epoch + 1), $0.trainAccuracy) }),
+                .init(name: "test top-1", points: history.map { (Double($0.epoch + 1), $0.test.top1) }),
+                .init(name: "many", points: history.map { (Double($0.epoch + 1), $0.test.many) }),
+                .init(name: "medium", points: history.map { (Double($0.epoch + 1), $0.test.medium) }),
+                .init(name: "few", points: history.map { (Double($0.epoch + 1), $0.test.few) }),
+            ])),
+        ]))
+        let points = last.test.perClass.indices.map { c in
+            ScatterPlot.Point(x: Double(max(1, last.test.trainCounts[c])), y: last.test.perClass[c], classIndex: c,
+                              label: "\(name(c)): \(last.test.trainCounts[c]) training images, \(fmt(last.test.perClass[c]))%")
+        }
+        doc.append(.grid([
+            .scatter(ScatterPlot(title: "Per-class accuracy against training count", xLabel: "training images (log)",
+                                 yLabel: "test accuracy %", points: points, classNames: classNames, logX: true)),
+            .heatmap(Heatmap(title: "Confusion matrix (row-normalised)", counts: last.test.confusion, classNames: classNames)),
+        ]))
+        doc.append(.table(caption: "Per class", headers: ["class", "training images", "test accuracy %"],
+                          rows: last.test.perClass.indices.map { [name($0), String(last.test.trainCounts[$0]), fmt(last.test.perClass[$0])] },
+                          highlightBestInColumns: nil))
+        doc.append(.table(caption: "History", headers: ["epoch", "lr", "train loss", "train acc", "test loss", "top-1", "many", "medium", "few", "img/s"],
+                          rows: history.map { s in
+                              [String(s.epoch + 1), String(format: "%.5f", s.lr), String(format: "%.4f", s.trainLoss), fmt(s.trainAccuracy),
+                               String(format: "%.4f", s.testLoss), fmt(s.test.top1), fmt(s.test.many), fmt(s.test.medium), fmt(s.test.few),
+                               String(Int(s.imagesPerSecond))]
+                          }, highlightBestInColumns: [5]))
+        return doc
     }
 
+    private func name(_ c: Int) -> String { c < classNames.count ? classNames[c] : "class \(c)" }
     private func fmt(_ x: Double) -> String { String(format: "%.2f", x) }
-
-    private func table(_ headers: [String], _ rows: [[String]]) -> String {
-        var html = "<table><tr>" + headers.map { "<th>\(escapeHTML($0))</th>" }.joined() + "</tr>\n"
-        for row in rows { html += "<tr>" + row.map { "<td>\(escapeHTML($0))</td>" }.joined() + "</tr>\n" }
-        return html + "</table>\n"
-    }
-}
-
-func escapeHTML(_ s: String) -> String {
-    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-        .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
 }

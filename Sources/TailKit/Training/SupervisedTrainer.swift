@@ -50,22 +50,90 @@ public final class SupervisedTrainer {
     private let schedule: any LRSchedule
     private let device: Device
     private let classCounts: [Int]
+    private let stage: TrainingStage
+    private let lwsScales: Tensor?
 
-    public init(config: TrainConfig, train: ImageSet, test: ImageSet, normalization: ImageNormalization) throws {
+    /// - Parameter initialWeights: a checkpoint's weights (`--pretrained`): for the joint stage the
+    ///   backbone is loaded (classifier keys dropped) and at least one tensor must match; for crt and
+    ///   lws the whole first-stage model must match.
+    public init(config: TrainConfig, train: ImageSet, test: ImageSet, normalization: ImageNormalization,
+                initialWeights: (source: String, weights: [(String, Tensor)])? = nil) throws {
         self.config = config
         self.train = train
         self.test = test
         self.normalization = normalization
+        stage = try config.trainingStage
         device = try Device(parsing: config.device)
         classCounts = train.classCounts()
         Torch.manualSeed(UInt64(config.seed))
         let model = try config.arch.make(numClasses: train.numClasses, inChannels: train.channels,
                                          normedClassifier: config.loss.wantsNormedClassifier)
-        if device != .cpu { try model.move(to: device) }
-        let optimizer = try SGD(model.parameters(), lr: config.lr, momentum: config.momentum, weightDecay: config.wd)
+        if let initialWeights { try Self.load(initialWeights, into: model, stage: stage, arch: config.arch) }
+        let scales = try Self.prepare(stage, model: model)
+        let target = device
+        if target != .cpu {
+            try model.move(to: target)
+            if let s = scales { s.assign(try withNoGrad { try s.to(device: target) }); s.requiresGrad = true }
+        }
+        lwsScales = scales
+        let trainable = model.trainableParameters() + (scales.map { [$0] } ?? [])
+        let optimizer = try SGD(trainable, lr: config.lr, momentum: config.momentum, weightDecay: config.wd)
         state = TrainingState(model: model, optimizer: optimizer)
         loss = try makeLoss(config.loss, classCounts: classCounts)
         schedule = try config.lrSchedule()
+    }
+
+    private static func load(_ initial: (source: String, weights: [(String, Tensor)]), into model: ResNetCIFAR,
+                             stage: TrainingStage, arch: Architecture) throws {
+        if stage != .joint {
+            do {
+                try model.loadStateDict(initial.weights, strict: true)
+            } catch let mismatch as StateDictMismatch {
+                throw TailKitError.badFile(path: initial.source, problem: "is not a first-stage \(arch.rawValue) of this data set: \(mismatch)")
+            }
+            return
+        }
+        let backbone = initial.weights.filter { !$0.0.hasPrefix("linear.") && !$0.0.hasPrefix("fc.") }
+        let mismatch = try model.loadStateDict(backbone, strict: false)
+        let wanted = model.stateDict().filter { !$0.0.hasPrefix("linear.") }.count
+        let loaded = wanted - mismatch.missingKeys.filter { !$0.hasPrefix("linear.") }.count - mismatch.shapeMismatches.count
+        guard loaded > 0 else {
+            throw TailKitError.badFile(path: initial.source, problem: "no weight matched the \(arch.rawValue) backbone: \(mismatch)")
+        }
+        FileHandle.standardError.write(Data("pretrained: loaded \(loaded) of \(wanted) backbone tensors from \(initial.source)\n".utf8))
+    }
+
+    /// Freezes what the stage keeps fixed; returns LWS's per-class scales.
+    private static func prepare(_ stage: TrainingStage, model: ResNetCIFAR) throws -> Tensor? {
+        switch stage {
+        case .joint:
+            return nil
+        case .crt:
+            model.freeze()
+            try model.classifier.resetParameters()
+            model.classifier.freeze(false)
+            return nil
+        case .lws:
+            guard model.classifier is Linear else {
+                throw TailKitError.invalidOption("--stage lws needs a linear classifier; LDAM's cosine classifier has no scale to learn (use crt)")
+            }
+            model.freeze()
+            return try Tensor.ones([model.numClasses]).requiringGrad()
+        }
+    }
+
+    /// Logits of a training batch. In the second stages the frozen backbone runs in eval mode
+    /// (fixed BN statistics) and without autograd.
+    private func trainingLogits(_ x: Tensor) throws -> Tensor {
+        let model = state.model
+        guard stage != .joint else {
+            model.train()
+            return try model(x)
+        }
+        model.eval()
+        let features = try withNoGrad { try model.features(x) }
+        let logits = try model.logits(fromFeatures: features)
+        return try lwsScales.map { try logits * $0 } ?? logits
     }
 
     /// Continues a run from a checkpoint of the same configuration: weights, BN statistics,
@@ -74,14 +142,38 @@ public final class SupervisedTrainer {
     public func restore(from checkpoint: Checkpoint) throws {
         try state.model.loadStateDict(checkpoint.stateDict, strict: true)
         try state.optimizer.loadStateTensors(checkpoint.optimizerState)
+        if let scales = lwsScales, let saved = checkpoint.optimizerState.first(where: { $0.0 == "lws.scales" })?.1 {
+            try scales.copy(from: saved)
+            try unfoldScales(scales)
+        }
         state.epoch = checkpoint.epoch
         state.bestTop1 = checkpoint.bestTop1
+    }
+
+    /// The weights to save: for LWS the scales folded into the classifier (W' = diag(s) W, b' = s b),
+    /// so the checkpoint is a plain model that loads anywhere.
+    public func savedStateDict() throws -> [(String, Tensor)] {
+        let plain = state.model.stateDict()
+        guard let scales = lwsScales, let linear = state.model.classifier as? Linear else { return plain }
+        let folded = try withNoGrad { () -> [String: Tensor] in
+            var out = ["linear.weight": try linear.weight * scales.unsqueeze(1)]
+            if let b = linear.bias { out["linear.bias"] = try b * scales }
+            return out
+        }
+        return plain.map { ($0.0, folded[$0.0] ?? $0.1) }
+    }
+
+    private func unfoldScales(_ scales: Tensor) throws {
+        guard let linear = state.model.classifier as? Linear else { return }
+        try linear.weight.copy(from: try withNoGrad { try linear.weight / scales.unsqueeze(1) })
+        if let b = linear.bias { try b.copy(from: try withNoGrad { try b / scales }) }
     }
 
     /// The checkpoint of the current state.
     public func checkpoint() throws -> Checkpoint {
         Checkpoint(epoch: state.epoch, arch: config.arch.rawValue, bestTop1: state.bestTop1,
-                   stateDict: state.model.stateDict(), optimizerState: state.optimizer.stateTensors(),
+                   stateDict: try savedStateDict(),
+                   optimizerState: state.optimizer.stateTensors() + (lwsScales.map { [("lws.scales", $0)] } ?? []),
                    configJSON: try config.json(), classCounts: classCounts)
     }
 
@@ -105,14 +197,31 @@ public final class SupervisedTrainer {
     }
 
     private func makeLoader() throws -> DataLoader {
-        let sampler: any Sampler = config.rule == .resample
-            ? try ResampleSampler(labels: train.labels, classes: train.numClasses,
-                                  weighting: .effectiveNumber(beta: TrainRule.beta), seed: UInt64(config.seed))
-            : try ShuffleSampler(count: train.count, seed: UInt64(config.seed))
+        let sampler = try makeSampler()
         let view = try AugmentPipeline.named(config.augment, inputHeight: train.height, inputWidth: train.width)
         return try DataLoader(images: train, order: { sampler.indices(epoch: $0) }, batchSize: config.batchSize,
                               dropLast: false, views: [view], normalization: normalization, seed: UInt64(config.seed),
                               workers: config.workers, prefetch: max(2, 2 * config.workers))
+    }
+
+    /// The epoch order: `--sampler`, or by default what the rule and stage call for.
+    private func makeSampler() throws -> any Sampler {
+        var name = config.sampler
+        if name == "auto" { name = config.rule == .resample ? "resample" : (stage == .joint ? "instance" : "class-aware") }
+        let seed = UInt64(config.seed)
+        switch name {
+        case "instance":
+            return try ShuffleSampler(count: train.count, seed: seed)
+        case "resample":
+            return try ResampleSampler(labels: train.labels, classes: train.numClasses,
+                                       weighting: .effectiveNumber(beta: TrainRule.beta), seed: seed)
+        case "sqrt":
+            return try ResampleSampler(labels: train.labels, classes: train.numClasses, weighting: .squareRoot, seed: seed)
+        case "class-aware":
+            return try ClassAwareSampler(labels: train.labels, classes: train.numClasses, seed: seed)
+        default:
+            throw TailKitError.invalidOption("unknown sampler '\(name)'; valid samplers: auto, instance, resample, class-aware, sqrt")
+        }
     }
 
     private func runEpoch(_ epoch: Int, loader: DataLoader, evaluator: Evaluator) throws -> EpochSummary {
@@ -121,14 +230,13 @@ public final class SupervisedTrainer {
         let weights = try config.rule.classWeights(epoch: epoch, totalEpochs: config.epochs, classCounts: classCounts)
             .map { try Tensor($0.map { Float($0) }).to(device: device) }
         let model = state.model
-        model.train()
         let batches = try loader.epoch(epoch)
         var lossSum = 0.0, correct = 0, seen = 0, step = 0
         let start = DispatchTime.now().uptimeNanoseconds
         for batch in batches {
             let x = try batch.views[0].tensor(device: device)
             let y = try batch.labelTensor(device: device)
-            let logits = try model(x)
+            let logits = try trainingLogits(x)
             let l = try loss(logits, y, classWeights: weights)
             let value = try l.item()
             guard value.isFinite else {

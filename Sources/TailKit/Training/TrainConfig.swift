@@ -26,6 +26,13 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var workers = 2
     public var device = "cpu"
     public var evalBatchSize = 256
+    /// "joint" (train everything), or a second stage on a first-stage checkpoint (`--pretrained`):
+    /// "crt" (freeze the backbone, re-initialise and re-train the classifier) or "lws" (freeze
+    /// everything, learn one scale per class on the logits), Kang et al. 2020.
+    public var stage = "joint"
+    /// "auto" (instance-balanced, or class-balanced with replacement for --rule resample, or
+    /// class-aware for crt/lws), "instance", "resample", "class-aware" (4 per class, round robin), "sqrt".
+    public var sampler = "auto"
 
     public init() {}
 
@@ -34,6 +41,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case dataset, loss, rule, arch, epochs, lr, wd, momentum, seed, schedule, augment, workers, device
         case dataDir = "data-dir", imbFactor = "imb-factor", imbType = "imb-type", batchSize = "batch-size"
         case evalBatchSize = "eval-batch-size"
+        case stage, sampler
+    }
+
+    public var trainingStage: TrainingStage {
+        get throws { try TrainingStage(parsing: stage) }
     }
 
     /// Every key is optional: what a file leaves out keeps its default.
@@ -60,6 +72,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try take(.workers, &workers)
         try take(.device, &device)
         try take(.evalBatchSize, &evalBatchSize)
+        try take(.stage, &stage)
+        try take(.sampler, &sampler)
     }
 
     /// Reads a config file; keys it leaves out keep their defaults.
@@ -77,7 +91,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// One `key: value` line per setting, numbers written as Swift prints them (0.02, not 2e-2).
     public func yaml() -> String {
         let order: [CodingKeys] = [.dataset, .dataDir, .imbFactor, .imbType, .loss, .rule, .arch, .epochs, .lr, .batchSize,
-                                   .wd, .momentum, .seed, .schedule, .augment, .workers, .device, .evalBatchSize]
+                                   .wd, .momentum, .seed, .schedule, .augment, .workers, .device, .evalBatchSize,
+                                   .stage, .sampler]
         return order.compactMap { key in yamlValue(key).map { "\(key.rawValue): \($0)" } }.joined(separator: "\n") + "\n"
     }
 
@@ -101,6 +116,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case .workers: return "\(workers)"
         case .device: return device
         case .evalBatchSize: return "\(evalBatchSize)"
+        case .stage: return stage
+        case .sampler: return sampler
         }
     }
 
@@ -118,8 +135,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public func lrSchedule() throws -> any LRSchedule {
         switch schedule {
         case "step": return StepWarmupSchedule.reference(baseLR: lr, epochs: epochs)
+        case "cosine-to-zero": return CosineSchedule(baseLR: lr, epochs: epochs, minLR: 0)
         case "cosine": return CosineSchedule(baseLR: lr, epochs: epochs)
-        default: throw TailKitError.invalidOption("unknown schedule '\(schedule)'; valid schedules: step, cosine")
+        default: throw TailKitError.invalidOption("unknown schedule '\(schedule)'; valid schedules: step, cosine, cosine-to-zero")
         }
     }
 }

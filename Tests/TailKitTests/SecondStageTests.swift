@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+@testable import TailKit
+import TailData
+import TestSupport
+import Torch
+import TorchNN
+
+/// cRT and LWS (Kang et al.): the second stage leaves the first stage's backbone untouched.
+@Suite struct SecondStageTests {
+    private func tinyConfig(_ dir: String, stage: String = "joint") -> TrainConfig {
+        var c = TrainConfig()
+        c.dataset = "mnist"
+        c.dataDir = dir
+        c.arch = .resnet20
+        c.epochs = 2
+        c.batchSize = 32
+        c.workers = 0
+        c.stage = stage
+        if stage != "joint" { c.schedule = "cosine-to-zero" }
+        return c
+    }
+
+    private func firstStage(_ dir: String, _ data: LoadedDataset) throws -> [(String, Tensor)] {
+        let t = try SupervisedTrainer(config: tinyConfig(dir), train: data.train, test: data.test, normalization: data.normalization)
+        try t.run()
+        return try t.savedStateDict().map { ($0.0, try $0.1.clone()) }
+    }
+
+    private func values(_ t: Tensor) throws -> [Double] { try t.toArray(Double.self) }
+
+    @Test func crtRetrainsOnlyTheClassifier() throws {
+        let dir = try TinyDataset.writeMNISTStyle()
+        let data = try LoadedDataset.load(.mnist, dataDir: dir)
+        let stage1 = try firstStage(dir, data)
+        let t = try SupervisedTrainer(config: tinyConfig(dir, stage: "crt"), train: data.train, test: data.test,
+                                      normalization: data.normalization, initialWeights: ("stage1", stage1))
+        #expect(t.state.model.trainableParameters().count == 2)
+        try t.run()
+        let before = Dictionary(stage1, uniquingKeysWith: { a, _ in a })
+        for (name, tensor) in t.state.model.stateDict() {
+            let same = try values(tensor) == values(try #require(before[name]))
+            #expect(same == !name.hasPrefix("linear."), "\(name): backbone must stay fixed, classifier must change")
+        }
+    }
+
+    @Test func lwsLearnsScalesAndFoldsThemIntoTheSavedClassifier() throws {
+        let dir = try TinyDataset.writeMNISTStyle()
+        let data = try LoadedDataset.load(.mnist, dataDir: dir)
+        let stage1 = try firstStage(dir, data)
+        let t = try SupervisedTrainer(config: tinyConfig(dir, stage: "lws"), train: data.train, test: data.test,
+                                      normalization: data.normalization, initialWeights: ("stage1", stage1))
+        #expect(t.state.model.trainableParameters().isEmpty)
+        try t.run()
+        let saved = Dictionary(try t.savedStateDict(), uniquingKeysWith: { a, _ in a })
+        let original = Dictionary(stage1, uniquingKeysWith: { a, _ in a })
+        #expect(try values(try #require(saved["layer1.0.conv1.weight"])) == values(try #require(original["layer1.0.conv1.weight"])))
+        #expect(try values(try #require(saved["linear.weight"])) != values(try #require(original["linear.weight"])))
+        // The folded model gives the scaled logits of the trained one.
+        let plain = try Architecture.resnet20.make(numClasses: 10, inChannels: 1, normedClassifier: false)
+        try plain.loadStateDict(Array(saved), strict: true)
+        plain.eval()
+        t.state.model.eval()
+        let x = try Tensor.randn([3, 1, 28, 28])
+        let folded = try withNoGrad { try plain(x) }.toArray(Float.self)
+        let ckpt = try t.checkpoint()
+        let scales = try #require(ckpt.optimizerState.first { $0.0 == "lws.scales" }?.1)
+        #expect(try values(scales) != [Double](repeating: 1, count: 10))
+        let scaled = try withNoGrad { try t.state.model(x) * scales }.toArray(Float.self)
+        for (a, b) in zip(folded, scaled) { #expect(Swift.abs(a - b) < 1e-4) }
+        // Resuming from the folded checkpoint recovers the unfolded classifier.
+        let resumed = try SupervisedTrainer(config: tinyConfig(dir, stage: "lws"), train: data.train, test: data.test,
+                                            normalization: data.normalization, initialWeights: ("stage1", stage1))
+        try resumed.restore(from: ckpt)
+        let w1 = try values(resumed.state.model.classifier.parameters()[0]), w2 = try values(t.state.model.classifier.parameters()[0])
+        for (a, b) in zip(w1, w2) { #expect(Swift.abs(a - b) < 1e-5) }
+    }
+
+    @Test func secondStageOnAnotherArchitectureIsAClearError() throws {
+        let dir = try TinyDataset.writeMNISTStyle()
+        let data = try LoadedDataset.load(.mnist, dataDir: dir)
+        let other = try Architecture.resnet32.make(numClasses: 10, inChannels: 1, normedClassifier: false)
+        #expect(throws: TailKitError.self) {
+            try SupervisedTrainer(config: tinyConfig(dir, stage: "crt"), train: data.train, test: data.test,
+                                  normalization: data.normalization, initialWeights: ("other.ckpt", other.stateDict()))
+        }
+        var ldam = tinyConfig(dir, stage: "lws")
+        ldam.loss = .ldam
+        let cosine = try Architecture.resnet20.make(numClasses: 10, inChannels: 1, normedClassifier: true)
+        #expect(throws: TailKitError.self) {
+            try SupervisedTrainer(config: ldam, train: data.train, test: data.test, normalization: data.normalization,
+                                  initialWeights: ("ldam.ckpt", cosine.stateDict()))
+        }
+    }
+}
