@@ -73,9 +73,69 @@ def train_step_rate(batch, steps, warmup, threads):
     return batch * steps / (time.perf_counter() - start)
 
 
+class PadCropFlipDataset(torch.utils.data.Dataset):
+    """uint8 HWC images -> RandomCrop(32, padding=4) + RandomHorizontalFlip + ToTensor + Normalize, the
+    torchvision CIFAR recipe written with numpy (torchvision's PyPI wheel needs CUDA torch libraries)."""
+
+    MEAN = [0.4914, 0.4822, 0.4465]
+    STD = [0.2023, 0.1994, 0.2010]
+
+    def __init__(self, images, labels):
+        import numpy as np
+        self.np = np
+        self.images, self.labels = images, labels
+        self.mean = np.array(self.MEAN, dtype=np.float32).reshape(3, 1, 1)
+        self.std = np.array(self.STD, dtype=np.float32).reshape(3, 1, 1)
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        np = self.np
+        padded = np.pad(self.images[i], ((4, 4), (4, 4), (0, 0)))
+        y, x = np.random.randint(0, 9, size=2)
+        crop = padded[y:y + 32, x:x + 32]
+        if np.random.rand() < 0.5:
+            crop = crop[:, ::-1]
+        chw = crop.transpose(2, 0, 1).astype(np.float32) / 255.0
+        return torch.from_numpy((chw - self.mean) / self.std), int(self.labels[i])
+
+
+def train_epoch_with_loader_rate(batch, images, workers, threads):
+    import numpy as np
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    data = rng.integers(0, 256, size=(images, 32, 32, 3), dtype=np.uint8)
+    labels = rng.integers(0, 10, size=images)
+    loader = torch.utils.data.DataLoader(PadCropFlipDataset(data, labels), batch_size=batch, shuffle=True,
+                                         num_workers=workers, persistent_workers=workers > 0)
+    model = ResNet32()
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=2e-4)
+
+    def epoch():
+        seen = 0
+        for x, y in loader:
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+            seen += len(y)
+        return seen
+
+    epoch()  # warm-up: workers start, allocator settles
+    start = time.perf_counter()
+    seen = epoch()
+    return seen / (time.perf_counter() - start)
+
+
 if __name__ == "__main__":
     case, batch, steps, warmup, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-    if case != "resnet32_train_step":
+    if case == "resnet32_train_step":
+        rate = train_step_rate(batch, steps, warmup, threads)
+    elif case == "resnet32_epoch_with_loader":
+        # here `steps` is the image count and `warmup` the loader worker count
+        rate = train_epoch_with_loader_rate(batch, steps, warmup, threads)
+    else:
         sys.exit(f"unknown case {case}")
-    rate = train_step_rate(batch, steps, warmup, threads)
     print(json.dumps({"images_per_s": rate, "torch": torch.__version__, "threads": torch.get_num_threads()}))

@@ -25,6 +25,7 @@ struct BenchCommand: ParsableCommand {
         Torch.initialize(threads: n)
         try trainStepCase(threads: n)
         try loaderCase(workers: n)
+        try endToEndCase(threads: n)
         if leakSteps > 0 { try memoryCase() }
     }
 
@@ -58,6 +59,27 @@ struct BenchCommand: ParsableCommand {
         printJSON([
             "case": "loader_strong_augment", "batch": batch, "input": "3x32x32", "workers": r.workers,
             "tailkit_images_per_s": round1(r.strongImagesPerSecond), "target_images_per_s": 5_000,
+        ])
+    }
+
+    /// Training with the data pipeline in the loop, against a PyTorch DataLoader doing the same work.
+    private func endToEndCase(threads n: Int) throws {
+        let workers = 2, images = 2560
+        let bench = EndToEndBenchmark(images: images, batch: batch, workers: workers)
+        let script = try PythonTorch.scriptPath("bench_pytorch.py")
+        var ours: [Double] = [], theirs: [Double] = []
+        for round in 1...rounds {
+            FileHandle.standardError.write(Data("bench: resnet32 epoch with data loader, round \(round)/\(rounds)\n".utf8))
+            ours.append(try bench.imagesPerSecond())
+            let out = try PythonTorch.run(script: script, arguments: ["resnet32_epoch_with_loader", "\(batch)", "\(images)", "\(workers)", "\(n)"])
+            theirs.append(try JSONDecoder().decode(PythonRate.self, from: Data(out.utf8)).images_per_s)
+        }
+        let a = median(ours), b = median(theirs)
+        printJSON([
+            "case": "resnet32_epoch_with_loader", "batch": batch, "input": "3x32x32 uint8, pad-crop+flip+normalize",
+            "dtype": "float32", "threads": n, "loader_workers": workers, "images": images,
+            "tailkit_images_per_s": round1(a), "pytorch_images_per_s": round1(b), "ratio": round3(a / b),
+            "tailkit_peak_rss_mb": Torch.peakRSSBytes / 1_048_576, "rounds": rounds,
         ])
     }
 
