@@ -54,9 +54,9 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TorchNN", "TestSupport"]),
         .testTarget(name: "TailKitTests", dependencies: ["TailKit", "Torch", "TorchNN", "TailData", "TestSupport"]),
-        .testTarget(name: "TailDataTests", dependencies: ["TailData", "Pickle", "CZlib", "CImageCodecs"]),
-        .testTarget(name: "PickleTests", dependencies: ["Pickle"]),
-        .testTarget(name: "TorchFileTests", dependencies: ["TorchFile", "Pickle"]),
+        .testTarget(name: "TailDataTests", dependencies: ["TailData", "Pickle", "CZlib", "CImageCodecs", "TestSupport"]),
+        .testTarget(name: "PickleTests", dependencies: ["Pickle", "TestSupport"]),
+        .testTarget(name: "TorchFileTests", dependencies: ["TorchFile", "Pickle", "TestSupport"]),
     ],
     cxxLanguageStandard: .cxx20
 )

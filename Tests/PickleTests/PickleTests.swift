@@ -1,23 +1,11 @@
 import Foundation
 import Testing
 @testable import Pickle
+import TestSupport
 
 /// Runs `python3 -c script` and returns stdout; used to get pickles real Python wrote.
 private func picklePython(_ script: String) throws -> [UInt8] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script]
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw PickleTestFailure("python3 failed: \(String(decoding: errors, as: UTF8.self))")
-    }
-    return [UInt8](data)
+    [UInt8](try PythonTorchRunner.output(script))
 }
 
 private struct PickleTestFailure: Error, CustomStringConvertible {

@@ -1,20 +1,12 @@
 import Foundation
 import Testing
 @testable import TailData
+import TestSupport
 
 /// Runs a Python 3 script (numpy available) and returns its standard output; the parity tests
 /// compare TailKit's draws against the real numpy / Python RNGs with it.
 func splitTestsRunPython(_ script: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0)
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    String(decoding: try PythonTorchRunner.output(script), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
 /// Parses "1 2 3" lines into integers.

@@ -2,6 +2,7 @@ import Foundation
 import Pickle
 import Testing
 @testable import TailData
+import TestSupport
 
 private func poolTempPath(_ name: String) throws -> String {
     let dir = NSTemporaryDirectory() + "unlabeled-pool-\(UUID().uuidString)"
@@ -11,18 +12,7 @@ private func poolTempPath(_ name: String) throws -> String {
 
 /// Runs python3 and returns its stdout.
 private func poolPython(_ script: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script]
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    if process.terminationStatus != 0 { Issue.record("python3 failed: \(String(decoding: errors, as: UTF8.self))") }
-    return String(decoding: data, as: UTF8.self)
+    String(decoding: try PythonTorchRunner.output(script), as: UTF8.self)
 }
 
 private let poolClasses = (0..<10).map { "class\($0)" }

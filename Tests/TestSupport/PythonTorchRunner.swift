@@ -26,13 +26,14 @@ public enum PythonTorchRunner {
             .deletingLastPathComponent().appendingPathComponent("scripts").path
     }
 
-    /// Runs `script` and parses the JSON object it prints.
-    public static func run(_ script: String) throws -> [String: Any] {
+    /// Runs `python3 -c script` (numpy, and torch when installed, importable) and returns its
+    /// standard output; a non-zero exit throws with Python's standard error.
+    public static func output(_ script: String) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script]
         var env = ProcessInfo.processInfo.environment
-        env["PYTHONPATH"] = try pythonPath() + ":" + scriptsDir
+        env["PYTHONPATH"] = ((try? pythonPath()) ?? "") + ":" + scriptsDir
         process.environment = env
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -44,6 +45,13 @@ public enum PythonTorchRunner {
         guard process.terminationStatus == 0 else {
             throw PythonTorchFailure(description: "python3 failed: \(String(decoding: errors, as: UTF8.self))")
         }
+        return data
+    }
+
+    /// Runs `script` and parses the JSON object it prints.
+    public static func run(_ script: String) throws -> [String: Any] {
+        _ = try pythonPath()  // torch scripts must not run without the project's torch
+        let data = try output(script)
         guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw PythonTorchFailure(description: "python3 printed no JSON object: \(String(decoding: data, as: UTF8.self))")
         }

@@ -2,46 +2,16 @@ import Foundation
 import Testing
 import Pickle
 @testable import TorchFile
+import TestSupport
 
 private struct TorchTestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
 }
 
-/// The folder holding Python torch: `TAILKIT_TORCH_PYTHONPATH`, or `.deps/torch-2.13.0` in a parent of this file.
-private func torchPythonPath() throws -> String {
-    if let env = ProcessInfo.processInfo.environment["TAILKIT_TORCH_PYTHONPATH"], !env.isEmpty { return env }
-    var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    while dir.path != "/" {
-        let candidate = dir.appendingPathComponent(".deps/torch-2.13.0")
-        if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("torch").path) { return candidate.path }
-        dir = dir.deletingLastPathComponent()
-    }
-    throw TorchTestFailure("Python torch not found: set TAILKIT_TORCH_PYTHONPATH or install .deps/torch-2.13.0")
-}
-
 /// Runs a Python script with torch importable; returns its stdout parsed as JSON.
 private func runTorchPython(_ script: String) throws -> [String: Any] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script]
-    var env = ProcessInfo.processInfo.environment
-    env["PYTHONPATH"] = try torchPythonPath()
-    process.environment = env
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw TorchTestFailure("python3 failed: \(String(decoding: errors, as: UTF8.self))")
-    }
-    guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-        throw TorchTestFailure("python3 printed no JSON object")
-    }
-    return json
+    try PythonTorchRunner.run(script)
 }
 
 private func torchTempPath(_ name: String) -> String {
