@@ -8,11 +8,6 @@ private func picklePython(_ script: String) throws -> [UInt8] {
     [UInt8](try PythonTorchRunner.output(script))
 }
 
-private struct PickleTestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
-}
-
 /// Writes `bytes` to a temp file so Python can read them; returns the path.
 private func pickleTempFile(_ bytes: [UInt8]) throws -> String {
     let path = NSTemporaryDirectory() + "pickle-test-\(UUID().uuidString).pkl"

@@ -4,11 +4,6 @@ import Pickle
 @testable import TorchFile
 import TestSupport
 
-private struct TorchTestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
-}
-
 /// Runs a Python script with torch importable; returns its stdout parsed as JSON.
 private func runTorchPython(_ script: String) throws -> [String: Any] {
     try PythonTorchRunner.run(script)
