@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "Torch", dependencies: ["CTorch", "TorchFile"]),
         .target(name: "TorchNN", dependencies: ["Torch"]),
         .target(name: "TailData", dependencies: ["Pickle", "CZlib", "CJPEG", "CPNG", "CImageCodecs"]),
-        .target(name: "TailKit", dependencies: ["Torch", "TorchNN", "TailData", "TorchFile", "Yams"]),
+        .target(name: "TailKit", dependencies: ["Torch", "TorchNN", "TailData", "TorchFile", "CZlib", "Yams"]),
         .executableTarget(
             name: "tailkit",
             dependencies: ["TailKit", "Torch", "TorchNN", "TailData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
