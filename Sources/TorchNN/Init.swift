@@ -10,9 +10,13 @@ public enum Init {
         return (shape[1] * receptive, shape[0] * receptive)
     }
 
-    /// Kaiming normal, fan_in mode, ReLU gain: std = sqrt(2 / fan_in).
-    public static func kaimingNormal(_ w: Tensor, generator: TorchGenerator? = nil) throws {
-        let std = (2.0 / Double(max(1, fans(w.shape).fanIn))).squareRoot()
+    /// Which fan a Kaiming initialiser scales by (torch's `mode='fan_in'` / `mode='fan_out'`).
+    public enum FanMode: Sendable { case fanIn, fanOut }
+
+    /// Kaiming normal with ReLU gain: std = sqrt(2 / fan), fan_in unless `mode` says otherwise.
+    public static func kaimingNormal(_ w: Tensor, mode: FanMode = .fanIn, generator: TorchGenerator? = nil) throws {
+        let (fanIn, fanOut) = fans(w.shape)
+        let std = (2.0 / Double(max(1, mode == .fanIn ? fanIn : fanOut))).squareRoot()
         try w.normal(mean: 0, std: std, generator: generator)
     }
 
