@@ -98,13 +98,8 @@ struct TrainCommand: ParsableCommand {
 
     /// Backbone weights from another run or from pre-training; the classifier stays fresh.
     private func loadPretrained(_ path: String, into trainer: SupervisedTrainer) throws {
-        let weights = try Checkpoint.modelWeights(from: path).filter { !$0.0.hasPrefix("linear.") && !$0.0.hasPrefix("fc.") }
-        let mismatch = try trainer.state.model.loadStateDict(weights, strict: false)
-        let total = trainer.state.model.stateDict().count
-        let loaded = total - mismatch.missingKeys.count - mismatch.shapeMismatches.count
-        guard loaded > 0 else {
-            throw TailKitError.badFile(path: path, problem: "no weight matched the \(trainer.config.arch.rawValue) model: \(mismatch)")
-        }
-        FileHandle.standardError.write(Data("pretrained: loaded \(loaded) of \(total) tensors from \(path)\(mismatch.isEmpty ? "" : "; \(mismatch)")\n".utf8))
+        let result = try PretrainedWeights.load(from: path, into: trainer.state.model, arch: trainer.config.arch)
+        let ignored = result.ignoredKeys.isEmpty ? "" : "; ignored \(result.ignoredKeys.count) tensors the model lacks"
+        FileHandle.standardError.write(Data("pretrained: loaded \(result.loaded) of \(result.total) tensors from \(path) (classifier fresh\(ignored))\n".utf8))
     }
 }
