@@ -14,7 +14,8 @@ struct PretrainCommand: ParsableCommand {
         Learns a backbone from the long-tailed training images without their labels ("Rethinking the Value of Labels", self-supervised pre-training), then starts a supervised run from it:
 
           tailkit pretrain rotation --dataset cifar10 --data-dir data --imb-factor 0.01
-          tailkit train --dataset cifar10 --data-dir data --imb-factor 0.01 --pretrained runs/pretrain_rotation_cifar10_resnet32_exp_0.01_0/last.ckpt
+          tailkit train --dataset cifar10 --data-dir data --imb-factor 0.01 \\
+            --pretrained runs/pretrain_rotation_cifar10_resnet32_exp_0.01_0/last.ckpt
 
         rotation: every image turned by 0, 90, 180 or 270 degrees (near-balanced per batch), a 4-way classifier on the backbone, cross entropy; the supervised augmentation; SGD lr 0.1, wd 2e-4, 5 warm-up epochs, x0.01 at 80% and x0.0001 at 90% of the epochs (200 in the reference). Rotation accuracy on the rotated test set is logged every epoch.
 
@@ -34,7 +35,7 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "Base learning rate (default: rotation 0.1, moco 0.015).") var lr: Double?
     @Option(help: "Batch size (default 128).") var batchSize: Int?
     @Option(help: "Weight decay (default: rotation 2e-4, moco 1e-4).") var wd: Double?
-    @Option(help: "Seed of the split, the initial weights, the batches and the rotations (default 0).") var seed = 0
+    @Option(help: "Seed of the split, the initial weights, the batches and the rotations.") var seed = 0
     @Option(help: "MoCo: negatives in the queue (default 65536, capped to the training set's size).") var queueSize: Int?
     @Option(help: "MoCo: softmax temperature (default 0.2).") var mocoT: Double?
     @Option(help: "MoCo: key encoder momentum (default 0.999).") var mocoM: Double?
@@ -43,7 +44,7 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "Data loader threads (default 2).") var workers: Int?
     @Option(help: "Device: cpu, cuda or cuda:N.") var device: String?
     @Option(help: "libtorch threads (default: all cores).") var threads: Int?
-    @Option(help: "Run folder (default runs/pretrain_<method>_<dataset>_<arch>_<imb-type>_<imb-factor>_<seed>).") var out: String?
+    @Option(help: "Run folder (default: runs/pretrain_ + method, data set, arch, imbalance, seed).") var out: String?
 
     func run() throws {
         try runReportingErrors {

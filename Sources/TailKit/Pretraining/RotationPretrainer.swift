@@ -18,6 +18,8 @@ public final class RotationPretrainer: Pretrainer {
     public let model: ResNetCIFAR
     public let optimizer: SGD
     public private(set) var epoch = 0
+    /// Best rotation accuracy on the test set so far (the checkpoint's `best_acc1`, as the reference's).
+    public private(set) var bestTestAccuracy = 0.0
     public var observers: [PretrainObserver] = []
     private let schedule: any LRSchedule
     private let device: Device
@@ -56,6 +58,7 @@ public final class RotationPretrainer: Pretrainer {
                 let (loss, accuracy) = try evaluate(on: test)
                 summary.testLoss = loss
                 summary.testAccuracy = accuracy
+                bestTestAccuracy = max(bestTestAccuracy, accuracy)
             }
             epoch += 1
             for o in observers { try o.pretrainEpochEnded(summary, pretrainer: self) }
@@ -65,7 +68,7 @@ public final class RotationPretrainer: Pretrainer {
     }
 
     public func checkpoint() throws -> Checkpoint {
-        Checkpoint(epoch: epoch, arch: config.arch.rawValue, bestTop1: 0, stateDict: model.stateDict(),
+        Checkpoint(epoch: epoch, arch: config.arch.rawValue, bestTop1: bestTestAccuracy, stateDict: model.stateDict(),
                    optimizerState: optimizer.stateTensors(), configJSON: try config.json(), classCounts: train.classCounts())
     }
 
