@@ -52,7 +52,7 @@ struct TrainCommand: ParsableCommand {
             let (config, checkpoint, folder) = try resolve()
             let data = try LoadedDataset.load(try DatasetName(parsing: config.dataset), dataDir: config.dataDir)
             let lt = try data.longTailed(imbFactor: config.imbFactor, imbType: config.imbType, seed: config.seed)
-            let initial = try (checkpoint == nil ? pretrained : nil).map { (source: $0, weights: try Checkpoint.modelWeights(from: $0)) }
+            let initial = try (checkpoint == nil ? pretrained : nil).map { try InitialWeights.read(from: $0) }
             if initial == nil && config.stage != "joint" && checkpoint == nil {
                 throw ValidationError("--stage \(config.stage) trains on top of a first-stage model: pass it with --pretrained FILE")
             }

@@ -34,7 +34,7 @@ import TorchNN
         let data = try LoadedDataset.load(.mnist, dataDir: dir)
         let stage1 = try firstStage(dir, data)
         let t = try SupervisedTrainer(config: tinyConfig(dir, stage: "crt"), train: data.train, test: data.test,
-                                      normalization: data.normalization, initialWeights: ("stage1", stage1))
+                                      normalization: data.normalization, initialWeights: InitialWeights(source: "stage1", weights: stage1))
         #expect(t.state.model.trainableParameters().count == 2)
         try t.run()
         let before = Dictionary(stage1, uniquingKeysWith: { a, _ in a })
@@ -49,7 +49,7 @@ import TorchNN
         let data = try LoadedDataset.load(.mnist, dataDir: dir)
         let stage1 = try firstStage(dir, data)
         let t = try SupervisedTrainer(config: tinyConfig(dir, stage: "lws"), train: data.train, test: data.test,
-                                      normalization: data.normalization, initialWeights: ("stage1", stage1))
+                                      normalization: data.normalization, initialWeights: InitialWeights(source: "stage1", weights: stage1))
         #expect(t.state.model.trainableParameters().isEmpty)
         try t.run()
         let saved = Dictionary(try t.savedStateDict(), uniquingKeysWith: { a, _ in a })
@@ -70,7 +70,7 @@ import TorchNN
         for (a, b) in zip(folded, scaled) { #expect(Swift.abs(a - b) < 1e-4) }
         // Resuming from the folded checkpoint recovers the unfolded classifier.
         let resumed = try SupervisedTrainer(config: tinyConfig(dir, stage: "lws"), train: data.train, test: data.test,
-                                            normalization: data.normalization, initialWeights: ("stage1", stage1))
+                                            normalization: data.normalization, initialWeights: InitialWeights(source: "stage1", weights: stage1))
         try resumed.restore(from: ckpt)
         let w1 = try values(resumed.state.model.classifier.parameters()[0]), w2 = try values(t.state.model.classifier.parameters()[0])
         for (a, b) in zip(w1, w2) { #expect(Swift.abs(a - b) < 1e-5) }
@@ -82,14 +82,14 @@ import TorchNN
         let other = try Architecture.resnet32.make(numClasses: 10, inChannels: 1, normedClassifier: false)
         #expect(throws: TailKitError.self) {
             try SupervisedTrainer(config: tinyConfig(dir, stage: "crt"), train: data.train, test: data.test,
-                                  normalization: data.normalization, initialWeights: ("other.ckpt", other.stateDict()))
+                                  normalization: data.normalization, initialWeights: InitialWeights(source: "other.ckpt", weights: other.stateDict()))
         }
         var ldam = tinyConfig(dir, stage: "lws")
         ldam.loss = .ldam
         let cosine = try Architecture.resnet20.make(numClasses: 10, inChannels: 1, normedClassifier: true)
         #expect(throws: TailKitError.self) {
             try SupervisedTrainer(config: ldam, train: data.train, test: data.test, normalization: data.normalization,
-                                  initialWeights: ("ldam.ckpt", cosine.stateDict()))
+                                  initialWeights: InitialWeights(source: "ldam.ckpt", weights: cosine.stateDict()))
         }
     }
 }

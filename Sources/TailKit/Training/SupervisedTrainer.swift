@@ -57,7 +57,7 @@ public final class SupervisedTrainer {
     ///   backbone is loaded (classifier keys dropped) and at least one tensor must match; for crt and
     ///   lws the whole first-stage model must match.
     public init(config: TrainConfig, train: ImageSet, test: ImageSet, normalization: ImageNormalization,
-                initialWeights: (source: String, weights: [(String, Tensor)])? = nil) throws {
+                initialWeights: InitialWeights? = nil) throws {
         self.config = config
         self.train = train
         self.test = test
@@ -83,24 +83,19 @@ public final class SupervisedTrainer {
         schedule = try config.lrSchedule()
     }
 
-    private static func load(_ initial: (source: String, weights: [(String, Tensor)]), into model: ResNetCIFAR,
-                             stage: TrainingStage, arch: Architecture) throws {
-        if stage != .joint {
-            do {
-                try model.loadStateDict(initial.weights, strict: true)
-            } catch let mismatch as StateDictMismatch {
-                throw TailKitError.badFile(path: initial.source, problem: "is not a first-stage \(arch.rawValue) of this data set: \(mismatch)")
-            }
+    private static func load(_ initial: InitialWeights, into model: ResNetCIFAR, stage: TrainingStage,
+                             arch: Architecture) throws {
+        guard stage != .joint else {
+            let result = try PretrainedWeights.load(initial, into: model, arch: arch)
+            let ignored = result.ignoredKeys.isEmpty ? "" : "; ignored \(result.ignoredKeys.count) tensors the model lacks"
+            FileHandle.standardError.write(Data("pretrained: loaded \(result.loaded) of \(result.total) tensors from \(initial.source) (classifier fresh\(ignored))\n".utf8))
             return
         }
-        let backbone = initial.weights.filter { !$0.0.hasPrefix("linear.") && !$0.0.hasPrefix("fc.") }
-        let mismatch = try model.loadStateDict(backbone, strict: false)
-        let wanted = model.stateDict().filter { !$0.0.hasPrefix("linear.") }.count
-        let loaded = wanted - mismatch.missingKeys.filter { !$0.hasPrefix("linear.") }.count - mismatch.shapeMismatches.count
-        guard loaded > 0 else {
-            throw TailKitError.badFile(path: initial.source, problem: "no weight matched the \(arch.rawValue) backbone: \(mismatch)")
+        do {
+            try model.loadStateDict(initial.weights, strict: true)
+        } catch let mismatch as StateDictMismatch {
+            throw TailKitError.badFile(path: initial.source, problem: "is not a first-stage \(arch.rawValue) of this data set: \(mismatch)")
         }
-        FileHandle.standardError.write(Data("pretrained: loaded \(loaded) of \(wanted) backbone tensors from \(initial.source)\n".utf8))
     }
 
     /// Freezes what the stage keeps fixed; returns LWS's per-class scales.

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import TailData
+import TailKit
+import Torch
+
+/// `tailkit pretrain rotation|moco`: self-supervised pre-training on the long-tailed training
+/// images, for `tailkit train --pretrained`.
+struct PretrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pretrain",
+        abstract: "Self-supervised pre-training (rotation or MoCo v2) on a long-tailed training set.",
+        discussion: """
+        Learns a backbone from the long-tailed training images without their labels ("Rethinking the Value of Labels", self-supervised pre-training), then starts a supervised run from it:
+
+          tailkit pretrain rotation --dataset cifar10 --data-dir data --imb-factor 0.01
+          tailkit train --dataset cifar10 --data-dir data --imb-factor 0.01 \\
+            --pretrained runs/pretrain_rotation_cifar10_resnet32_exp_0.01_0/last.ckpt
+
+        rotation: every image turned by 0, 90, 180 or 270 degrees (near-balanced per batch), a 4-way classifier on the backbone, cross entropy; the supervised augmentation; SGD lr 0.1, wd 2e-4, 5 warm-up epochs, x0.01 at 80% and x0.0001 at 90% of the epochs (200 in the reference). Rotation accuracy on the rotated test set is logged every epoch.
+
+        moco: MoCo v2 with two augmented views per image, a momentum key encoder (--moco-m), a queue of negatives (--queue-size, capped to the training set's size), temperature --moco-t, a 2-layer MLP head; SGD lr 0.015, wd 1e-4, cosine schedule. Batch norm runs in --bn-splits groups with the keys shuffled between groups: the one-process stand-in for the reference's multi-GPU shuffle-BN.
+
+        The run folder holds config.yaml, log.jsonl and last.ckpt: the backbone under the supervised model's key names (the rotation classifier and the MoCo head are not used by train). Pre-train and train with the same --arch and data set (same input channels); train refuses a file that does not fit.
+        """
+    )
+
+    @Argument(help: "Method: \(PretrainMethod.validNames).") var method: String
+    @Option(help: "Data set: \(DatasetName.validNames).") var dataset = "fmnist"
+    @Option(help: "Folder with the data set's published files (not needed for fmnist).") var dataDir: String?
+    @Option(help: "Imbalance factor 1/rho of the training split, e.g. 0.01 for rho = 100.") var imbFactor = 0.01
+    @Option(help: "Imbalance profile: exp or step.") var imbType = "exp"
+    @Option(help: "Network: \(Architecture.validNames).") var arch = "resnet32"
+    @Option(help: "Epochs (default 200, the reference).") var epochs: Int?
+    @Option(help: "Base learning rate (default: rotation 0.1, moco 0.015).") var lr: Double?
+    @Option(help: "Batch size (default 128).") var batchSize: Int?
+    @Option(help: "Weight decay (default: rotation 2e-4, moco 1e-4).") var wd: Double?
+    @Option(help: "Seed of the split, the initial weights, the batches and the rotations.") var seed = 0
+    @Option(help: "MoCo: negatives in the queue (default 65536, capped to the training set's size).") var queueSize: Int?
+    @Option(help: "MoCo: softmax temperature (default 0.2).") var mocoT: Double?
+    @Option(help: "MoCo: key encoder momentum (default 0.999).") var mocoM: Double?
+    @Option(help: "MoCo: embedding dimension (default 128).") var mocoDim: Int?
+    @Option(help: "MoCo: batch-norm groups standing for GPUs, keys shuffled between them (default 4; 1 = plain BN, which leaks).") var bnSplits: Int?
+    @Option(help: "Data loader threads (default 2).") var workers: Int?
+    @Option(help: "Device: cpu, cuda or cuda:N.") var device: String?
+    @Option(help: "libtorch threads (default: all cores).") var threads: Int?
+    @Option(help: "Run folder (default: runs/pretrain_ + method, data set, arch, imbalance, seed).") var out: String?
+
+    func run() throws {
+        try runReportingErrors {
+            Torch.initialize(threads: threads)
+            let config = try resolve()
+            let data = try LoadedDataset.load(try DatasetName(parsing: config.dataset), dataDir: config.dataDir)
+            let lt = try data.longTailed(imbFactor: config.imbFactor, imbType: config.imbType, seed: config.seed)
+            let folder = out ?? "runs/pretrain_\(config.method.rawValue)_\(config.dataset)_\(config.arch.rawValue)_\(config.imbType)_\(config.imbFactor)_\(config.seed)"
+            let runFolder = try PretrainRunFolder(path: folder, config: config)
+            let observers: [PretrainObserver] = [PretrainConsoleProgress(), runFolder]
+            FileHandle.standardError.write(Data("\(config.method.rawValue) pre-training on \(lt.set.count) images (labels unused), run folder \(folder)\n".utf8))
+            switch config.method {
+            case .rotation:
+                let trainer = try RotationPretrainer(config: config, train: lt.set, test: data.test, normalization: data.normalization)
+                trainer.observers = observers
+                try trainer.run()
+            case .moco:
+                let trainer = try MoCoPretrainer(config: config, train: lt.set, normalization: data.normalization)
+                FileHandle.standardError.write(Data("queue of \(trainer.queue.size) negatives\n".utf8))
+                trainer.observers = observers
+                try trainer.run()
+            }
+            print("pre-trained backbone: \(runFolder.checkpointPath)")
+        }
+    }
+
+    private func resolve() throws -> PretrainConfig {
+        var c = PretrainConfig(method: try PretrainMethod(parsing: method))
+        _ = try DatasetName(parsing: dataset)
+        c.dataset = dataset.lowercased()
+        c.dataDir = dataDir
+        c.imbFactor = imbFactor
+        c.imbType = imbType
+        c.arch = try Architecture(parsing: arch)
+        c.seed = seed
+        if let epochs { c.epochs = epochs }
+        if let lr { c.lr = lr }
+        if let batchSize { c.batchSize = batchSize }
+        if let wd { c.wd = wd }
+        if let queueSize { c.queueSize = queueSize }
+        if let mocoT { c.mocoT = mocoT }
+        if let mocoM { c.mocoM = mocoM }
+        if let mocoDim { c.mocoDim = mocoDim }
+        if let bnSplits { c.bnSplits = bnSplits }
+        if let workers { c.workers = workers }
+        if let device { c.device = device }
+        let mocoFlagsGiven = queueSize != nil || mocoT != nil || mocoM != nil || mocoDim != nil || bnSplits != nil
+        if c.method == .rotation, mocoFlagsGiven {
+            throw TailKitError.invalidOption("--queue-size, --moco-t, --moco-m, --moco-dim and --bn-splits apply to moco only")
+        }
+        try c.validate()
+        return c
+    }
+}
+
+/// A progress bar per epoch, then one line per epoch.
+private final class PretrainConsoleProgress: PretrainObserver {
+    private var bar: ProgressBar?
+    private var totalEpochs = 0
+
+    func pretrainStarted(_ pretrainer: Pretrainer, totalEpochs: Int, stepsPerEpoch: Int) { self.totalEpochs = totalEpochs }
+
+    func pretrainStepEnded(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Double, lr: Double, imagesPerSecond: Double) {
+        if step == 1 { bar = ProgressBar(total: stepsPerEpoch, label: "epoch \(epoch + 1)/\(totalEpochs)") }
+        bar?.update(step, unit: "step", metrics: String(format: "loss %.4f lr %.5f %.0f img/s", loss, lr, imagesPerSecond))
+    }
+
+    func pretrainEpochEnded(_ s: PretrainEpochSummary, pretrainer: Pretrainer) throws {
+        var line = String(format: "epoch %d/%d  train loss %.4f acc %.2f", s.epoch + 1, totalEpochs, s.trainLoss, s.trainAccuracy)
+        if let loss = s.testLoss, let accuracy = s.testAccuracy {
+            line += String(format: " | test rotation loss %.4f acc %.2f", loss, accuracy)
+        }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
