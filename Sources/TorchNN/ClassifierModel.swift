@@ -17,3 +17,27 @@ extension ClassifierModel {
         return (try logits(fromFeatures: f), f)
     }
 }
+
+extension ClassifierModel {
+    /// The classifier's name in the state dict ("linear" for the CIFAR ResNets, "fc", "classifier").
+    public var classifierName: String {
+        namedModules().first { $0.1 === classifier }?.0 ?? "linear"
+    }
+
+    /// Whether a state-dict key belongs to the classifier head.
+    public func isClassifierKey(_ key: String) -> Bool { key.hasPrefix(classifierName + ".") }
+
+    /// The Linear layer that produces the logits, with its full state-dict prefix
+    /// (e.g. "classifier.classifier" for the WRN); nil for a cosine (NormedLinear) head.
+    public var logitLinear: (prefix: String, layer: Linear)? {
+        for (name, m) in classifier.namedModules() {
+            if let linear = m as? Linear { return (name.isEmpty ? classifierName : "\(classifierName).\(name)", linear) }
+        }
+        return nil
+    }
+
+    /// Re-draws the classifier head with its layers' default initialisation (cRT).
+    public func resetClassifier() throws {
+        for (_, m) in classifier.namedModules() where m is Linear || m is NormedLinear { try m.resetParameters() }
+    }
+}

@@ -182,7 +182,7 @@ private final class PretrainTinyBackbone: Module, ClassifierModel {
 
         let model = try ResNetCIFAR.resnet32(numClasses: 10, inChannels: 1)
         let before = try model.stateDict().map { try $0.1.clone() }
-        func refusal(_ file: String, _ target: ResNetCIFAR, _ arch: Architecture = .resnet32) -> String {
+        func refusal(_ file: String, _ target: any ClassifierModel, _ arch: Architecture = .resnet32) -> String {
             do {
                 try PretrainedWeights.load(from: "\(dir)/\(file)", into: target, arch: arch)
                 return ""

@@ -93,3 +93,35 @@ import TorchNN
         }
     }
 }
+
+/// Every --arch trains through the same trainer; the second stages find each model's own head.
+@Suite struct ArchitectureTrainingTests {
+    @Test(arguments: [Architecture.resnet18, .wrn28_2])
+    func trainsThenRetrainsTheClassifier(_ arch: Architecture) throws {
+        let dir = try TinyDataset.writeMNISTStyle(trainPerClass: 8, testPerClass: 2)
+        let data = try LoadedDataset.load(.mnist, dataDir: dir)
+        var c = TrainConfig()
+        c.dataset = "mnist"
+        c.dataDir = dir
+        c.arch = arch
+        c.epochs = 1
+        c.batchSize = 40
+        c.workers = 0
+        let first = try SupervisedTrainer(config: c, train: data.train, test: data.test, normalization: data.normalization)
+        #expect(try first.run()?.samples == 20)
+        c.stage = "lws"
+        c.schedule = "cosine"
+        let second = try SupervisedTrainer(config: c, train: data.train, test: data.test, normalization: data.normalization,
+                                           initialWeights: InitialWeights(source: "stage1", weights: try first.savedStateDict()))
+        try second.run()
+        let prefix = try #require(second.state.model.logitLinear?.prefix)
+        #expect(prefix == (arch == .wrn28_2 ? "classifier.classifier" : "fc"))
+        let saved = Dictionary(try second.savedStateDict(), uniquingKeysWith: { a, _ in a })
+        let before = Dictionary(try first.savedStateDict(), uniquingKeysWith: { a, _ in a })
+        #expect(try #require(saved["\(prefix).weight"]).toArray(Float.self) != #require(before["\(prefix).weight"]).toArray(Float.self))
+    }
+
+    @Test func ldamCosineHeadOnlyForTheReferenceResNets() {
+        #expect(throws: TailKitError.self) { try Architecture.wrn28_2.make(numClasses: 10, inChannels: 3, normedClassifier: true) }
+    }
+}

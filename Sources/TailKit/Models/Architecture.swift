@@ -3,9 +3,14 @@ import TorchNN
 
 /// The networks `--arch` can name.
 public enum Architecture: String, CaseIterable, Codable, Sendable {
-    case resnet32
-    case resnet20
-    case resnet56
+    /// The reference's CIFAR ResNets with option-A shortcuts (ISS 2.1).
+    case resnet20, resnet32, resnet56
+    /// RECORDS' CIFAR ResNet-18 (3x3 stem, no max-pool).
+    case resnet18
+    /// DASO's WRN-28-2 (LeakyReLU 0.1).
+    case wrn28_2 = "wrn28-2"
+    /// ResNet-50 for ImageNet-LT / iNaturalist.
+    case resnet50
 
     public static var validNames: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
@@ -17,14 +22,22 @@ public enum Architecture: String, CaseIterable, Codable, Sendable {
     }
 
     /// A freshly initialised network; `inChannels` follows the dataset (1 for Fashion-MNIST).
-    public func make(numClasses: Int, inChannels: Int, normedClassifier: Bool) throws -> ResNetCIFAR {
-        let blocks: Int
-        switch self {
-        case .resnet20: blocks = 3
-        case .resnet32: blocks = 5
-        case .resnet56: blocks = 9
+    /// `normedClassifier` (LDAM's cosine head) exists for the reference's CIFAR ResNets only.
+    public func make(numClasses: Int, inChannels: Int, normedClassifier: Bool) throws -> any ClassifierModel {
+        if normedClassifier && ![.resnet20, .resnet32, .resnet56].contains(self) {
+            throw TailKitError.invalidOption("the cosine classifier of LDAM is built for resnet20/32/56 (the reference's); \(rawValue) has a linear head")
         }
-        return try ResNetCIFAR(blocksPerStage: blocks, numClasses: numClasses, inChannels: inChannels,
-                               normedClassifier: normedClassifier)
+        switch self {
+        case .resnet20, .resnet32, .resnet56:
+            let blocks = self == .resnet20 ? 3 : (self == .resnet32 ? 5 : 9)
+            return try ResNetCIFAR(blocksPerStage: blocks, numClasses: numClasses, inChannels: inChannels,
+                                   normedClassifier: normedClassifier)
+        case .resnet18:
+            return try ResNet18CIFAR(numClasses: numClasses, inChannels: inChannels)
+        case .wrn28_2:
+            return try WideResNet(numClasses: numClasses, width: 2, inChannels: inChannels)
+        case .resnet50:
+            return try ResNetImageNet(numClasses: numClasses, inChannels: inChannels)
+        }
     }
 }

@@ -16,7 +16,7 @@ public final class MoCoEncoder: Module {
         self.backbone = backbone
         let f = backbone.featureDim
         head = mlp ? Sequential(try Linear(f, f), ReLU(), try Linear(f, dim)) : Sequential(try Linear(f, dim))
-        classifierName = backbone.namedModules().first { $0.1 === backbone.classifier }?.0 ?? "linear"
+        classifierName = backbone.classifierName
         super.init()
         registerModule("backbone", backbone as Module)
         registerModule("head", head)

@@ -19,18 +19,18 @@ public enum PretrainedWeights {
     /// Copies the backbone of the checkpoint at `path` into `model` (built as `arch`). Nothing is
     /// changed when it throws.
     @discardableResult
-    public static func load(from path: String, into model: ResNetCIFAR, arch: Architecture) throws -> Loaded {
+    public static func load(from path: String, into model: any ClassifierModel, arch: Architecture) throws -> Loaded {
         try load(InitialWeights.read(from: path), into: model, arch: arch)
     }
 
     /// The same for weights already read (`file.source` names them in errors).
     @discardableResult
-    public static func load(_ file: InitialWeights, into model: ResNetCIFAR, arch: Architecture) throws -> Loaded {
+    public static func load(_ file: InitialWeights, into model: any ClassifierModel, arch: Architecture) throws -> Loaded {
         let path = file.source
         if !file.arch.isEmpty, file.arch != arch.rawValue {
             throw TailKitError.badFile(path: path, problem: "pre-trained as \(file.arch) but this run builds \(arch.rawValue): pass --arch \(file.arch) or pre-train a \(arch.rawValue)")
         }
-        let isClassifier = { (key: String) in key.hasPrefix("linear.") || key.hasPrefix("fc.") }
+        let isClassifier = { (key: String) in model.isClassifierKey(key) || key.hasPrefix("linear.") || key.hasPrefix("fc.") }
         let weights = file.weights.filter { !isClassifier($0.0) }
         let total = model.stateDict().count
         let mismatch: StateDictMismatch

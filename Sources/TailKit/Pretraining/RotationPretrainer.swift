@@ -15,7 +15,7 @@ public final class RotationPretrainer: Pretrainer {
     public let train: ImageSet
     public let test: ImageSet?
     public let normalization: ImageNormalization
-    public let model: ResNetCIFAR
+    public let model: any ClassifierModel
     public let optimizer: SGD
     public private(set) var epoch = 0
     /// Best rotation accuracy on the test set so far (the checkpoint's `best_acc1`, as the reference's).

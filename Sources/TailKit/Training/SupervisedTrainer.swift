@@ -24,13 +24,13 @@ public protocol TrainingObserver: AnyObject {
 
 /// The mutable state of a run that a checkpoint must hold to resume it exactly.
 public final class TrainingState {
-    public let model: ResNetCIFAR
+    public let model: any ClassifierModel
     public let optimizer: SGD
     /// Epochs finished so far (the next epoch to run).
     public var epoch = 0
     public var bestTop1 = 0.0
 
-    init(model: ResNetCIFAR, optimizer: SGD) {
+    init(model: any ClassifierModel, optimizer: SGD) {
         self.model = model
         self.optimizer = optimizer
     }
@@ -83,7 +83,7 @@ public final class SupervisedTrainer {
         schedule = try config.lrSchedule()
     }
 
-    private static func load(_ initial: InitialWeights, into model: ResNetCIFAR, stage: TrainingStage,
+    private static func load(_ initial: InitialWeights, into model: any ClassifierModel, stage: TrainingStage,
                              arch: Architecture) throws {
         guard stage != .joint else {
             let result = try PretrainedWeights.load(initial, into: model, arch: arch)
@@ -99,17 +99,17 @@ public final class SupervisedTrainer {
     }
 
     /// Freezes what the stage keeps fixed; returns LWS's per-class scales.
-    private static func prepare(_ stage: TrainingStage, model: ResNetCIFAR) throws -> Tensor? {
+    private static func prepare(_ stage: TrainingStage, model: any ClassifierModel) throws -> Tensor? {
         switch stage {
         case .joint:
             return nil
         case .crt:
             model.freeze()
-            try model.classifier.resetParameters()
+            try model.resetClassifier()
             model.classifier.freeze(false)
             return nil
         case .lws:
-            guard model.classifier is Linear else {
+            guard model.logitLinear != nil else {
                 throw TailKitError.invalidOption("--stage lws needs a linear classifier; LDAM's cosine classifier has no scale to learn (use crt)")
             }
             model.freeze()
@@ -149,17 +149,17 @@ public final class SupervisedTrainer {
     /// so the checkpoint is a plain model that loads anywhere.
     public func savedStateDict() throws -> [(String, Tensor)] {
         let plain = state.model.stateDict()
-        guard let scales = lwsScales, let linear = state.model.classifier as? Linear else { return plain }
+        guard let scales = lwsScales, let (prefix, linear) = state.model.logitLinear else { return plain }
         let folded = try withNoGrad { () -> [String: Tensor] in
-            var out = ["linear.weight": try linear.weight * scales.unsqueeze(1)]
-            if let b = linear.bias { out["linear.bias"] = try b * scales }
+            var out = ["\(prefix).weight": try linear.weight * scales.unsqueeze(1)]
+            if let b = linear.bias { out["\(prefix).bias"] = try b * scales }
             return out
         }
         return plain.map { ($0.0, folded[$0.0] ?? $0.1) }
     }
 
     private func unfoldScales(_ scales: Tensor) throws {
-        guard let linear = state.model.classifier as? Linear else { return }
+        guard let linear = state.model.logitLinear?.layer else { return }
         try linear.weight.copy(from: try withNoGrad { try linear.weight / scales.unsqueeze(1) })
         if let b = linear.bias { try b.copy(from: try withNoGrad { try b / scales }) }
     }
