@@ -19,6 +19,7 @@ struct TrainCommand: ParsableCommand {
           tailkit train --config run.yaml --seed 1     (flags win over the file)
           tailkit train --resume runs/RUN    (continue after a crash or Ctrl-C)
           tailkit train --stage crt --pretrained runs/RUN/best.ckpt    (cRT)
+          tailkit train --unlabeled remainder --pseudo-labels pl.pickle --imb-factor-unlabel 0.01
         """
     )
 
@@ -43,6 +44,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Checkpoint whose weights start the run: the backbone for --stage joint (e.g. from `tailkit pretrain`), the whole first-stage model for crt/lws.") var pretrained: String?
     @Option(help: "joint (default), crt (re-train a re-initialised classifier on a frozen backbone) or lws (learn per-class logit scales).") var stage: String?
     @Option(help: "Epoch order: auto, instance, resample, class-aware (4 per class), sqrt.") var sampler: String?
+    @Option(help: "Self-training pool: remainder (training images outside the long-tailed set), svhn-extra, or a pool pickle.") var unlabeled: String?
+    @Option(help: "Fraction of every class kept out of the labeled set, as the pool of --unlabeled remainder (e.g. 0.5 for Fashion-MNIST).") var holdOut: Double?
+    @Option(help: "Pseudo-labels of the pool, from `tailkit pseudo-label` or the reference's pickle.") var pseudoLabels: String?
+    @Option(help: "Imbalance factor 1/rho_U of the unlabeled images (default 0.01).") var imbFactorUnlabel: Double?
+    @Option(help: "Unlabeled images per labeled image, D_U@kx (default 5).") var unlabeledRatio: Int?
     @Option(help: "Run folder or checkpoint to continue; its own config is used.") var resume: String?
     @Option(help: "Run folder (default runs/<dataset>_<arch>_<loss>_<rule>_<imb-type>_<imb-factor>_<seed>).") var out: String?
 
@@ -50,18 +56,20 @@ struct TrainCommand: ParsableCommand {
         try runReportingErrors {
             Torch.initialize(threads: threads)
             let (config, checkpoint, folder) = try resolve()
-            let data = try LoadedDataset.load(try DatasetName(parsing: config.dataset), dataDir: config.dataDir)
-            let lt = try data.longTailed(imbFactor: config.imbFactor, imbType: config.imbType, seed: config.seed)
+            let prepared = try TrainingData.prepare(config)
+            let data = prepared.dataset
             let initial = try (checkpoint == nil ? pretrained : nil).map { try InitialWeights.read(from: $0) }
             if initial == nil && config.stage != "joint" && checkpoint == nil {
                 throw ValidationError("--stage \(config.stage) trains on top of a first-stage model: pass it with --pretrained FILE")
             }
-            let trainer = try SupervisedTrainer(config: config, train: lt.set, test: data.test, normalization: data.normalization,
-                                                initialWeights: initial)
+            let trainer = try SupervisedTrainer(config: config, train: prepared.train, test: data.test, normalization: data.normalization,
+                                                initialWeights: initial, groupCounts: prepared.labeledCounts)
             if let checkpoint { try trainer.restore(from: checkpoint) }
             let runFolder = try RunFolder(path: folder, trainer: trainer, classNames: data.train.classNames)
             trainer.observers = [ConsoleProgress(), runFolder]
-            FileHandle.standardError.write(Data("training on \(lt.set.count) images (\(lt.counts.first ?? 0) ... \(lt.counts.last ?? 0) per class), run folder \(folder)\n".utf8))
+            let counts = prepared.labeledCounts
+            FileHandle.standardError.write(Data("training on \(prepared.train.count) images (labeled \(counts.first ?? 0) ... \(counts.last ?? 0) per class), run folder \(folder)\n".utf8))
+            if let semi = prepared.selfTraining { try reportSelfTraining(semi, classNames: data.train.classNames, folder: folder) }
             guard let report = try trainer.run() else {
                 print("nothing to do: the checkpoint already finished \(config.epochs) epochs")
                 return
@@ -69,6 +77,20 @@ struct TrainCommand: ParsableCommand {
             print(report.table(classNames: data.train.classNames))
             print("best top-1 \(String(format: "%.2f", trainer.state.bestTop1)); report: \(runFolder.reportPath)")
         }
+    }
+
+    /// What the pseudo-labeled pool adds, and how right its labels are when the truth is known.
+    private func reportSelfTraining(_ semi: SelfTrainingSet, classNames: [String], folder: String) throws {
+        var lines = ["self-training: \(semi.selected.count) pseudo-labeled images join \(semi.labeledCounts.reduce(0, +)) labeled ones"]
+        if let q = semi.quality {
+            lines.append(String(format: "pseudo-label accuracy %.2f%%; per class (precision / recall %%):", q.accuracy))
+            for c in classNames.indices {
+                lines.append(String(format: "  %@ %6d labeled %6d pseudo  %6.2f / %6.2f", classNames[c].padding(toLength: 14, withPad: " ", startingAt: 0),
+                                    semi.labeledCounts[c], semi.unlabeledCounts[c], q.precision[c], q.recall[c]))
+            }
+            try AtomicFile.write([UInt8](try JSONEncoder().encode(q)), to: "\(folder)/pseudo_label_quality.json")
+        }
+        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 
     /// Config from --resume's checkpoint, else defaults < --config file < flags.
@@ -101,6 +123,11 @@ struct TrainCommand: ParsableCommand {
         if let device { c.device = device }
         if let stage { c.stage = stage; _ = try c.trainingStage }
         if let sampler { c.sampler = sampler }
+        if let unlabeled { c.unlabeled = unlabeled }
+        if let holdOut { c.holdOut = holdOut }
+        if let pseudoLabels { c.pseudoLabels = pseudoLabels }
+        if let imbFactorUnlabel { c.imbFactorUnlabel = imbFactorUnlabel }
+        if let unlabeledRatio { c.unlabeledRatio = unlabeledRatio }
         if c.stage != "joint" {
             // Kang et al.'s second stage: class-balanced sampling, cosine to zero, 10 epochs by default.
             if epochs == nil && config == nil { c.epochs = 10 }
@@ -108,7 +135,8 @@ struct TrainCommand: ParsableCommand {
         }
         _ = try DatasetName(parsing: c.dataset)
         let stagePart = c.stage == "joint" ? "" : "_\(c.stage)"
-        let name = "\(c.dataset)_\(c.arch.rawValue)_\(c.loss.rawValue)_\(c.rule.rawValue)_\(c.imbType)_\(c.imbFactor)_\(c.seed)\(stagePart)"
+        let semiPart = c.unlabeled == nil ? "" : "_semi\(c.imbFactorUnlabel)"
+        let name = "\(c.dataset)_\(c.arch.rawValue)_\(c.loss.rawValue)_\(c.rule.rawValue)_\(c.imbType)_\(c.imbFactor)\(semiPart)_\(c.seed)\(stagePart)"
         return (c, nil, out ?? "runs/\(name)")
     }
 }

@@ -18,6 +18,8 @@ public enum DatasetName: String, CaseIterable, Codable, Sendable {
 /// A data set's balanced train and test sets, with its normalisation.
 public struct LoadedDataset {
     public var name: DatasetName
+    /// The folder the files came from (nil for the built-in Fashion-MNIST).
+    public var dataDir: String? = nil
     public var train: ImageSet
     public var test: ImageSet
     public var normalization: ImageNormalization
@@ -34,6 +36,12 @@ public struct LongTailedTrainingSet {
 extension LoadedDataset {
     /// Loads `name` from `dataDir` (Fashion-MNIST needs none: it is installed with the system).
     public static func load(_ name: DatasetName, dataDir: String?) throws -> LoadedDataset {
+        var data = try loadFiles(name, dataDir: dataDir)
+        data.dataDir = dataDir
+        return data
+    }
+
+    private static func loadFiles(_ name: DatasetName, dataDir: String?) throws -> LoadedDataset {
         func dir() throws -> String {
             guard let dataDir else {
                 throw TailKitError.invalidOption("--data-dir is needed for \(name.rawValue) (only fmnist is built in)")
@@ -66,18 +74,56 @@ extension LoadedDataset {
 
     /// The reference's long-tailed split: exp or step counts from the head class's size,
     /// numpy-seeded per-class selection (SVHN: n_max 1000, digits ranked 1..9,0).
-    public func longTailed(imbFactor: Double, imbType: String, seed: Int) throws -> LongTailedTrainingSet {
+    public func longTailed(imbFactor: Double, imbType: String, seed: Int, holdOut: Double = 0) throws -> LongTailedTrainingSet {
+        var rng = NumpyRandomState(seed: UInt32(truncatingIfNeeded: seed))
+        return try longTailed(imbFactor: imbFactor, imbType: imbType, holdOut: holdOut, rng: &rng)
+    }
+
+    /// The same, drawing from `rng` and leaving it where the reference's stream is after the
+    /// labeled selection (the unlabeled pool's selection continues it).
+    ///
+    /// `holdOut` > 0 first sets that fraction of every class aside (seeded), so that a data set
+    /// without a separate unlabeled split still has images of every class, the head included, to
+    /// serve as the unlabeled pool (`--unlabeled remainder`); the long-tailed rule then runs on the
+    /// rest (head class n_max = (1 − holdOut)·N/C). Indices refer to the full training set.
+    public func longTailed(imbFactor: Double, imbType: String, holdOut: Double = 0,
+                           rng: inout NumpyRandomState) throws -> LongTailedTrainingSet {
         guard let profile = ImbalanceProfile(rawValue: imbType) else {
             throw TailKitError.invalidOption("unknown imbalance type '\(imbType)'; valid types: \(ImbalanceProfile.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard imbFactor > 0, imbFactor <= 1 else {
             throw TailKitError.invalidOption("--imb-factor \(imbFactor) must be in (0, 1]: it is 1/rho, e.g. 0.01 for rho = 100")
         }
-        var rng = NumpyRandomState(seed: UInt32(truncatingIfNeeded: seed))
+        guard holdOut >= 0, holdOut < 1 else {
+            throw TailKitError.invalidOption("--hold-out \(holdOut) must be in [0, 1)")
+        }
+        let kept = holdOut > 0 ? try keptIndices(holdOut: holdOut, rng: &rng) : Array(0..<train.count)
+        let candidates = holdOut > 0 ? train.subset(kept) : train
         let subset = name == .svhn
-            ? try LongTail.svhn(train, imbFactor: imbFactor, profile: profile, rng: &rng)
-            : try LongTail.cifar(train, imbFactor: imbFactor, profile: profile, rng: &rng)
-        return LongTailedTrainingSet(set: subset.set, indices: subset.indices, counts: subset.countsByLabel)
+            ? try LongTail.svhn(candidates, imbFactor: imbFactor, profile: profile, rng: &rng)
+            : try LongTail.cifar(candidates, imbFactor: imbFactor, profile: profile, rng: &rng)
+        return LongTailedTrainingSet(set: subset.set, indices: subset.indices.map { kept[$0] }, counts: subset.countsByLabel)
+    }
+
+    /// Per class, a seeded shuffle, then all but the first ⌊holdOut·n_c⌋ images are kept.
+    private func keptIndices(holdOut: Double, rng: inout NumpyRandomState) throws -> [Int] {
+        var kept: [Int] = []
+        for var members in LongTail.indicesByClass(train.labels, classes: train.numClasses) {
+            rng.shuffle(&members)
+            kept += members.dropFirst(Int(Double(members.count) * holdOut)).sorted()
+        }
+        return kept.sorted()
+    }
+
+    /// SVHN's `extra_32x32.mat` (531,131 images) from the data folder.
+    public func svhnExtra() throws -> ImageSet {
+        guard let root = dataDir else { throw TailKitError.invalidOption("--data-dir is needed for SVHN's extra split") }
+        return try SVHN.load(split: .extra, root: root)
+    }
+
+    /// The class order of the long-tailed rule (SVHN ranks digits 1..9,0).
+    public var classOrder: [Int] {
+        name == .svhn ? LongTail.svhnClassOrder : Array(0..<train.numClasses)
     }
 }
 

@@ -24,6 +24,8 @@ public struct Evaluator {
         public var loss: Double
         /// Penultimate features, when asked for (t-SNE, cRT).
         public var features: [[Float]]
+        /// Softmax probability of the top-ranked class, per sample.
+        public var confidences: [Double]
     }
 
     /// Predictions for every image of `set`, in order. `logitOffsets` are added to the logits before
@@ -37,16 +39,21 @@ public struct Evaluator {
                                     normalization: normalization, seed: 0, workers: workers)
         let offsets = try logitOffsets.map { try Tensor($0.map { Float($0) }).to(device: device) }
         let k = min(5, model.numClasses)
-        var out = Output(topK: [], labels: [], loss: 0, features: [])
+        var out = Output(topK: [], labels: [], loss: 0, features: [], confidences: [])
         var lossSum = 0.0
+        // An unlabelled pool (labels -1) has no loss to report.
+        let labelled = set.labels.allSatisfy { $0 >= 0 }
         try withNoGrad {
             for batch in try loader.epoch(0) {
                 let x = try batch.views[0].tensor(device: device)
                 let y = try batch.labelTensor(device: device)
                 let (logits, features) = try model.forwardWithFeatures(x)
-                lossSum += try Functional.crossEntropy(logits, target: y, reduction: .sum).item()
+                if labelled {
+                    lossSum += try Functional.crossEntropy(logits, target: y, reduction: .sum).item()
+                }
                 let ranked = try offsets.map { try logits + $0 } ?? logits
                 let top = try ranked.topk(k, dim: 1).indices.toArray(Int.self)
+                out.confidences += try Functional.softmax(ranked, dim: 1).max(dims: [1]).toArray(Double.self)
                 for i in 0..<batch.count { out.topK.append(Array(top[(i * k)..<((i + 1) * k)])) }
                 out.labels += batch.labels
                 if keepFeatures {

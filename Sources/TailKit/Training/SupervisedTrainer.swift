@@ -50,6 +50,9 @@ public final class SupervisedTrainer {
     private let schedule: any LRSchedule
     private let device: Device
     private let classCounts: [Int]
+    /// Training counts that decide the many/medium/few groups: the labeled set's, also when
+    /// pseudo-labeled images join training, so groups stay comparable across methods.
+    public let groupCounts: [Int]
     private let stage: TrainingStage
     private let lwsScales: Tensor?
 
@@ -57,7 +60,7 @@ public final class SupervisedTrainer {
     ///   backbone is loaded (classifier keys dropped) and at least one tensor must match; for crt and
     ///   lws the whole first-stage model must match.
     public init(config: TrainConfig, train: ImageSet, test: ImageSet, normalization: ImageNormalization,
-                initialWeights: InitialWeights? = nil) throws {
+                initialWeights: InitialWeights? = nil, groupCounts: [Int]? = nil) throws {
         self.config = config
         self.train = train
         self.test = test
@@ -65,6 +68,7 @@ public final class SupervisedTrainer {
         stage = try config.trainingStage
         device = try Device(parsing: config.device)
         classCounts = train.classCounts()
+        self.groupCounts = groupCounts ?? classCounts
         Torch.manualSeed(UInt64(config.seed))
         let model = try config.arch.make(numClasses: train.numClasses, inChannels: train.channels,
                                          normedClassifier: config.loss.wantsNormedClassifier)
@@ -253,7 +257,7 @@ public final class SupervisedTrainer {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let output = try evaluator.run(model, on: test)
-        let report = ClassificationReport(topK: output.topK, labels: output.labels, trainCounts: classCounts)
+        let report = ClassificationReport(topK: output.topK, labels: output.labels, trainCounts: groupCounts)
         return EpochSummary(epoch: epoch, lr: lr, trainLoss: lossSum / Double(max(1, seen)),
                             trainAccuracy: 100 * Double(correct) / Double(max(1, seen)),
                             imagesPerSecond: Double(seen) / max(seconds, 1e-9), test: report, testLoss: output.loss)

@@ -33,6 +33,15 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// "auto" (instance-balanced, or class-balanced with replacement for --rule resample, or
     /// class-aware for crt/lws), "instance", "resample", "class-aware" (4 per class, round robin), "sqrt".
     public var sampler = "auto"
+    /// Self-training with extra unlabeled data (ISS 1.3): the pool (`remainder`, `svhn-extra` or a
+    /// pool pickle), its pseudo-label file, its imbalance 1/rho_U and its size as a multiple of the
+    /// labeled set (D_U@k×).
+    public var unlabeled: String?
+    /// Fraction of every class kept out of the labeled set (the pool of `--unlabeled remainder`).
+    public var holdOut = 0.0
+    public var pseudoLabels: String?
+    public var imbFactorUnlabel = 0.01
+    public var unlabeledRatio = 5
 
     public init() {}
 
@@ -41,7 +50,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case dataset, loss, rule, arch, epochs, lr, wd, momentum, seed, schedule, augment, workers, device
         case dataDir = "data-dir", imbFactor = "imb-factor", imbType = "imb-type", batchSize = "batch-size"
         case evalBatchSize = "eval-batch-size"
-        case stage, sampler
+        case stage, sampler, unlabeled
+        case holdOut = "hold-out"
+        case pseudoLabels = "pseudo-labels", imbFactorUnlabel = "imb-factor-unlabel", unlabeledRatio = "unlabeled-ratio"
     }
 
     public var trainingStage: TrainingStage {
@@ -74,6 +85,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try take(.evalBatchSize, &evalBatchSize)
         try take(.stage, &stage)
         try take(.sampler, &sampler)
+        unlabeled = try c.decodeIfPresent(String.self, forKey: .unlabeled)
+        try take(.holdOut, &holdOut)
+        pseudoLabels = try c.decodeIfPresent(String.self, forKey: .pseudoLabels)
+        try take(.imbFactorUnlabel, &imbFactorUnlabel)
+        try take(.unlabeledRatio, &unlabeledRatio)
     }
 
     /// Reads a config file; keys it leaves out keep their defaults.
@@ -92,14 +108,14 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public func yaml() -> String {
         let order: [CodingKeys] = [.dataset, .dataDir, .imbFactor, .imbType, .loss, .rule, .arch, .epochs, .lr, .batchSize,
                                    .wd, .momentum, .seed, .schedule, .augment, .workers, .device, .evalBatchSize,
-                                   .stage, .sampler]
+                                   .stage, .sampler, .holdOut, .unlabeled, .pseudoLabels, .imbFactorUnlabel, .unlabeledRatio]
         return order.compactMap { key in yamlValue(key).map { "\(key.rawValue): \($0)" } }.joined(separator: "\n") + "\n"
     }
 
     private func yamlValue(_ key: CodingKeys) -> String? {
         switch key {
         case .dataset: return dataset
-        case .dataDir: return dataDir.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) }
+        case .dataDir: return dataDir.map(Self.quoted)
         case .imbFactor: return "\(imbFactor)"
         case .imbType: return imbType
         case .loss: return loss.rawValue
@@ -118,7 +134,16 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case .evalBatchSize: return "\(evalBatchSize)"
         case .stage: return stage
         case .sampler: return sampler
+        case .holdOut: return "\(holdOut)"
+        case .unlabeled: return unlabeled.map(Self.quoted)
+        case .pseudoLabels: return pseudoLabels.map(Self.quoted)
+        case .imbFactorUnlabel: return unlabeled == nil ? nil : "\(imbFactorUnlabel)"
+        case .unlabeledRatio: return unlabeled == nil ? nil : "\(unlabeledRatio)"
         }
+    }
+
+    private static func quoted(_ text: String) -> String {
+        String(decoding: (try? JSONEncoder().encode(text)) ?? Data(), as: UTF8.self)
     }
 
     public func json() throws -> String {

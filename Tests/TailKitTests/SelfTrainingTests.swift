@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+@testable import TailKit
+import TailData
+import TestSupport
+
+/// The self-training pipeline through the CLI: base model, pseudo-labels (file and stream),
+/// training on the labeled set joined with the pseudo-labeled pool; and its bad inputs.
+@Suite(.serialized) struct SelfTrainingTests {
+    private var binary: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/tailkit").path
+    }
+
+    @discardableResult
+    private func tailkit(_ args: [String], stdin: String? = nil) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    private let common = ["--dataset", "mnist", "--imb-factor", "0.2", "--hold-out", "0.5", "--arch", "resnet20",
+                          "--epochs", "1", "--batch-size", "32", "--workers", "1", "--threads", "1"]
+
+    @Test func baseModelPseudoLabelsThenSelfTraining() throws {
+        let data = try TinyDataset.writeMNISTStyle()
+        let base = NSTemporaryDirectory() + "tk-base-\(UUID().uuidString)"
+        let r1 = try tailkit(["train", "--data-dir", data, "--out", base] + common)
+        #expect(r1.status == 0, "\(r1.err)")
+        let labels = "\(data)/pl.pickle"
+        let r2 = try tailkit(["pseudo-label", "--checkpoint", "\(base)/last.ckpt", "--pool", "remainder", "--out", labels])
+        #expect(r2.status == 0, "\(r2.err)")
+        #expect(r2.out.contains("pseudo-label accuracy"))
+        let pl = try PseudoLabelFile.read(path: labels, numClasses: 10)
+        #expect(pl.targets.count == 300 && pl.groundTruth?.count == 300)
+        let lines = try String(contentsOfFile: labels + ".jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 300 && lines[0].contains("\"confidence\""))
+        #expect(try tailkit(["pseudo-label", "--checkpoint", "\(base)/last.ckpt", "--pool", "remainder", "--out", labels]).status != 0)
+
+        let semi = NSTemporaryDirectory() + "tk-semi-\(UUID().uuidString)"
+        let r3 = try tailkit(["train", "--data-dir", data, "--out", semi, "--unlabeled", "remainder", "--pseudo-labels", labels,
+                              "--imb-factor-unlabel", "1", "--unlabeled-ratio", "1"] + common)
+        #expect(r3.status == 0, "\(r3.err)")
+        #expect(r3.err.contains("pseudo-labeled images join"))
+        let quality = try JSONDecoder().decode(PseudoLabelQuality.self,
+                                               from: Data(contentsOf: URL(fileURLWithPath: "\(semi)/pseudo_label_quality.json")))
+        #expect(quality.precision.count == 10 && quality.recall.count == 10)
+
+        // Streaming mode: ID<TAB>BASE64 in, ID<TAB>LABEL<TAB>CONFIDENCE out.
+        let image = Data([UInt8](repeating: 200, count: 28 * 28)).base64EncodedString()
+        let r4 = try tailkit(["pseudo-label", "--checkpoint", "\(base)/last.ckpt", "--stdin"], stdin: "a\t\(image)\nb\t\(image)\n")
+        let rows = r4.out.split(separator: "\n").map { $0.split(separator: "\t") }
+        #expect(r4.status == 0 && rows.count == 2 && rows[0][0] == "a" && rows[1].count == 3, "\(r4.err)")
+        let r5 = try tailkit(["pseudo-label", "--checkpoint", "\(base)/last.ckpt", "--stdin"], stdin: "a\t\(image)\nb\tAAAA\n")
+        #expect(r5.status != 0 && r5.err.contains("stdin line 2"))
+
+        // A pool of another image size, and pseudo-labels made for another pool.
+        let wrongPool = ImageSet(images: [UInt8](repeating: 1, count: 5 * 32 * 32 * 3), labels: [0, 1, 2, 3, 4], height: 32, width: 32,
+                                 channels: 3, classNames: (0...9).map(String.init))
+        try UnlabeledPool.write(wrongPool, to: "\(data)/wrong.pickle")
+        let r6 = try tailkit(["train", "--data-dir", data, "--out", semi + "-x", "--unlabeled", "\(data)/wrong.pickle",
+                              "--pseudo-labels", labels] + common)
+        #expect(r6.status != 0 && r6.err.contains("32x32x3"), "\(r6.err)")
+        let smallPool = ImageSet(images: [UInt8](repeating: 1, count: 5 * 28 * 28), labels: [0, 1, 2, 3, 4], height: 28, width: 28,
+                                 channels: 1, classNames: (0...9).map(String.init))
+        try UnlabeledPool.write(smallPool, to: "\(data)/small.pickle")
+        let r7 = try tailkit(["train", "--data-dir", data, "--out", semi + "-y", "--unlabeled", "\(data)/small.pickle",
+                              "--pseudo-labels", labels] + common)
+        #expect(r7.status != 0 && r7.err.contains("another pool"), "\(r7.err)")
+    }
+}
