@@ -7,9 +7,11 @@ import Torch
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Long-tailed learning on the built-in Fashion-MNIST, one command.",
+        abstract: "The value of labels on the built-in Fashion-MNIST-LT, one command.",
         discussion: """
-        Builds Fashion-MNIST-LT (rho = 100: 6000 images of the first class down to 60 of the last), trains a ResNet-32 with plain cross entropy, with deferred re-weighting (DRW) and with LDAM + DRW, and prints overall and many/medium/few accuracy on the balanced test set. Each run has its own folder under --out with logs, TensorBoard events, checkpoints and report.html. --budget quick takes about 15 minutes on 2 cores; --budget full follows the paper's 200-epoch schedule.
+        Builds Fashion-MNIST-LT (rho = 200: 2699 images of the first class down to 13 of the last; 55% of every class is held out as an unlabeled pool) and trains a ResNet-32 six ways: plain cross entropy (CE), CE with extra unlabeled data (self-training on pseudo-labels from the CE model, rho_U = rho), and CE after rotation self-supervised pre-training (SSP), each with uniform and with class-balanced sampling. Prints overall and many/medium/few accuracy on the balanced test set, and writes one report.html with the table and t-SNE plots of the learned features. Every run also has its own folder under --out.
+
+        --budget quick takes about 15 minutes on 2 cores; --budget full follows the paper's 200-epoch schedule.
         """
     )
 
@@ -25,10 +27,10 @@ struct DemoCommand: ParsableCommand {
             }
             var demo = DemoExperiment(budget: b)
             demo.outDir = out
-            let rows = try demo.run(observers: { [ConsoleProgress()] })
-            print("\nFashion-MNIST-LT, rho = 100, ResNet-32, \(b.rawValue) budget: test accuracy (%)")
-            print(DemoExperiment.table(rows))
-            print("results: \(out)/results.json; per-run reports: " + rows.map { "\($0.runFolder)/report.html" }.joined(separator: ", "))
+            let result = try demo.run(observers: { [ConsoleProgress()] }, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+            print("\nFashion-MNIST-LT, rho = \(Int(1 / demo.imbFactor)), ResNet-32, \(b.rawValue) budget: test accuracy (%)")
+            print(DemoExperiment.table(result.rows))
+            print("report: \(result.reportPath)")
         }
     }
 }
