@@ -4,6 +4,11 @@ import TailData
 /// The data sets `--dataset` can name, read from their publishers' files under `--data-dir`.
 public enum DatasetName: String, CaseIterable, Codable, Sendable {
     case fmnist, mnist, cifar10, cifar100, svhn, stl10
+    /// List-file data sets, long-tailed as published; images decoded and resized to --image-size.
+    case imagenetLT = "imagenet-lt", inat2018 = "inat2018"
+
+    /// Whether the published training list is already long-tailed (no count rule applies).
+    public var isPublishedLongTailed: Bool { self == .imagenetLT || self == .inat2018 }
 
     public static var validNames: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
@@ -35,19 +40,34 @@ public struct LongTailedTrainingSet {
 
 extension LoadedDataset {
     /// Loads `name` from `dataDir` (Fashion-MNIST needs none: it is installed with the system).
-    public static func load(_ name: DatasetName, dataDir: String?) throws -> LoadedDataset {
-        var data = try loadFiles(name, dataDir: dataDir)
+    public static func load(_ name: DatasetName, dataDir: String?, imageSize: Int = 64) throws -> LoadedDataset {
+        var data = try loadFiles(name, dataDir: dataDir, imageSize: imageSize)
         data.dataDir = dataDir
         return data
     }
 
-    private static func loadFiles(_ name: DatasetName, dataDir: String?) throws -> LoadedDataset {
-        func dir() throws -> String {
-            guard let dataDir else {
-                throw TailKitError.invalidOption("--data-dir is needed for \(name.rawValue) (only fmnist is built in)")
-            }
-            return dataDir
+    private static func requireDir(_ dataDir: String?, _ name: DatasetName) throws -> String {
+        guard let dataDir else {
+            throw TailKitError.invalidOption("--data-dir is needed for \(name.rawValue) (only fmnist is built in)")
         }
+        return dataDir
+    }
+
+    /// ImageNet-LT (`ImageNet_LT_train.txt`, `ImageNet_LT_test.txt`) or iNaturalist 2018
+    /// (`iNaturalist18_train.txt`, `iNaturalist18_val.txt`): `relative/path label` lines under the
+    /// data folder; every image decoded (JPEG or PNG) and resized to `imageSize` squared, in memory.
+    private static func loadList(_ name: DatasetName, root: String, imageSize: Int) throws -> LoadedDataset {
+        let (trainList, testList) = name == .imagenetLT
+            ? ("ImageNet_LT_train.txt", "ImageNet_LT_test.txt") : ("iNaturalist18_train.txt", "iNaturalist18_val.txt")
+        let train = try ImageList(listFile: "\(root)/\(trainList)", root: root)
+        let test = try ImageList(listFile: "\(root)/\(testList)", root: root, classCount: train.classNames.count)
+        let size = (height: imageSize, width: imageSize)
+        return LoadedDataset(name: name, train: try train.loadAll(resizeTo: size), test: try test.loadAll(resizeTo: size),
+                             normalization: name == .imagenetLT ? .imageNet : .iNat2018)
+    }
+
+    private static func loadFiles(_ name: DatasetName, dataDir: String?, imageSize: Int) throws -> LoadedDataset {
+        func dir() throws -> String { try requireDir(dataDir, name) }
         switch name {
         case .fmnist:
             let root = dataDir ?? FashionMNIST.defaultRoot
@@ -69,6 +89,8 @@ extension LoadedDataset {
             let root = try dir()
             return LoadedDataset(name: name, train: try STL10.load(split: .train, root: root),
                                  test: try STL10.load(split: .test, root: root), normalization: .dasoSTL10)
+        case .imagenetLT, .inat2018:
+            return try loadList(name, root: try dir(), imageSize: imageSize)
         }
     }
 
@@ -96,6 +118,10 @@ extension LoadedDataset {
         }
         guard holdOut >= 0, holdOut < 1 else {
             throw TailKitError.invalidOption("--hold-out \(holdOut) must be in [0, 1)")
+        }
+        if name.isPublishedLongTailed {
+            guard holdOut == 0 else { throw TailKitError.invalidOption("--hold-out applies to data sets built by the count rule, not to \(name.rawValue)") }
+            return LongTailedTrainingSet(set: train, indices: Array(0..<train.count), counts: train.classCounts())
         }
         let kept = holdOut > 0 ? try keptIndices(holdOut: holdOut, rng: &rng) : Array(0..<train.count)
         let candidates = holdOut > 0 ? train.subset(kept) : train

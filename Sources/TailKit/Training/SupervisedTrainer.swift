@@ -197,7 +197,8 @@ public final class SupervisedTrainer {
 
     private func makeLoader() throws -> DataLoader {
         let sampler = try makeSampler()
-        let view = try AugmentPipeline.named(config.augment, inputHeight: train.height, inputWidth: train.width)
+        let view = try AugmentPipeline.named(config.augment, inputHeight: train.height, inputWidth: train.width,
+                                             outputSize: train.height)
         return try DataLoader(images: train, order: { sampler.indices(epoch: $0) }, batchSize: config.batchSize,
                               dropLast: false, views: [view], normalization: normalization, seed: UInt64(config.seed),
                               workers: config.workers, prefetch: max(2, 2 * config.workers))

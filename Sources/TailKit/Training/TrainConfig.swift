@@ -26,6 +26,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var workers = 2
     public var device = "cpu"
     public var evalBatchSize = 256
+    /// Side of the images of list-file data sets (ImageNet-LT, iNaturalist), decoded into memory.
+    public var imageSize = 64
     /// "joint" (train everything), or a second stage on a first-stage checkpoint (`--pretrained`):
     /// "crt" (freeze the backbone, re-initialise and re-train the classifier) or "lws" (freeze
     /// everything, learn one scale per class on the logits), Kang et al. 2020.
@@ -51,6 +53,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case dataDir = "data-dir", imbFactor = "imb-factor", imbType = "imb-type", batchSize = "batch-size"
         case evalBatchSize = "eval-batch-size"
         case stage, sampler, unlabeled
+        case imageSize = "image-size"
         case holdOut = "hold-out"
         case pseudoLabels = "pseudo-labels", imbFactorUnlabel = "imb-factor-unlabel", unlabeledRatio = "unlabeled-ratio"
     }
@@ -85,6 +88,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try take(.evalBatchSize, &evalBatchSize)
         try take(.stage, &stage)
         try take(.sampler, &sampler)
+        try take(.imageSize, &imageSize)
         unlabeled = try c.decodeIfPresent(String.self, forKey: .unlabeled)
         try take(.holdOut, &holdOut)
         pseudoLabels = try c.decodeIfPresent(String.self, forKey: .pseudoLabels)
@@ -108,7 +112,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public func yaml() -> String {
         let order: [CodingKeys] = [.dataset, .dataDir, .imbFactor, .imbType, .loss, .rule, .arch, .epochs, .lr, .batchSize,
                                    .wd, .momentum, .seed, .schedule, .augment, .workers, .device, .evalBatchSize,
-                                   .stage, .sampler, .holdOut, .unlabeled, .pseudoLabels, .imbFactorUnlabel, .unlabeledRatio]
+                                   .stage, .sampler, .imageSize, .holdOut, .unlabeled, .pseudoLabels, .imbFactorUnlabel, .unlabeledRatio]
         return order.compactMap { key in yamlValue(key).map { "\(key.rawValue): \($0)" } }.joined(separator: "\n") + "\n"
     }
 
@@ -134,6 +138,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case .evalBatchSize: return "\(evalBatchSize)"
         case .stage: return stage
         case .sampler: return sampler
+        case .imageSize: return "\(imageSize)"
         case .holdOut: return "\(holdOut)"
         case .unlabeled: return unlabeled.map(Self.quoted)
         case .pseudoLabels: return pseudoLabels.map(Self.quoted)
