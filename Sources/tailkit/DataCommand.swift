@@ -26,13 +26,18 @@ struct DataStatsCommand: ParsableCommand {
     @Option(help: "Imbalance factor 1/rho: 0.01 means the rarest class has 100x fewer images than the most common.") var imbFactor = 0.01
     @Option(help: "Imbalance profile: exp or step (balanced keeps every image).") var imbType = "exp"
     @Option(help: "Seed of the per-class selection (the reference's --rand_number).") var seed = 0
+    @Option(help: "Fraction of every class held out of the labeled set (the pool of --unlabeled remainder).") var holdOut = 0.0
+    @Option(help: "Image side for imagenet-lt / inat2018.") var imageSize = 64
 
     func run() throws {
         try runReportingErrors {
-            let data = try LoadedDataset.load(try DatasetName(parsing: dataset), dataDir: dataDir)
-            let lt = try data.longTailed(imbFactor: imbFactor, imbType: imbType, seed: seed)
+            let name = try DatasetName(parsing: dataset)
+            let data = try LoadedDataset.load(name, dataDir: dataDir, imageSize: imageSize)
+            let lt = try data.longTailed(imbFactor: imbFactor, imbType: imbType, seed: seed, holdOut: holdOut)
             let groups = ShotGroups.byTrainingCount(lt.counts)
-            print("\(dataset): \(lt.set.count) training images of \(data.train.count), \(lt.counts.count) classes, rho = \(Int((1 / imbFactor).rounded())), \(imbType)")
+            let rho = Double(lt.counts.max() ?? 1) / Double(max(1, lt.counts.filter { $0 > 0 }.min() ?? 1))
+            let rule = name.isPublishedLongTailed ? "as published" : imbType
+            print("\(dataset): \(lt.set.count) training images of \(data.train.count), \(lt.counts.count) classes, max/min = \(Int(rho.rounded())), \(rule)")
             print("test set: \(data.test.count) images")
             print("class                 count  group")
             for (c, n) in lt.counts.enumerated() {
