@@ -106,23 +106,17 @@ public final class MoCoPretrainer: Pretrainer {
         let lr = schedule.learningRate(epoch: epoch)
         optimizer.learningRate = lr
         let batches = try loader.epoch(epoch)
-        var lossSum = 0.0, correct = 0, seen = 0
-        let start = DispatchTime.now().uptimeNanoseconds
+        var meter = EpochMeter()
         for batch in batches {
             let result = try step(batch)
-            lossSum += result.loss * Double(batch.count)
-            correct += result.correct
-            seen += batch.count
-            let rate = Double(seen) / max(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, 1e-9)
+            meter.add(loss: result.loss, correct: result.correct, count: batch.count)
             for o in observers {
                 o.pretrainStepEnded(epoch: epoch, step: batch.number + 1, stepsPerEpoch: batches.batchCount,
-                                    loss: lossSum / Double(seen), lr: lr, imagesPerSecond: rate)
+                                    loss: meter.meanLoss, lr: lr, imagesPerSecond: meter.imagesPerSecond)
             }
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return PretrainEpochSummary(epoch: epoch, lr: lr, trainLoss: lossSum / Double(max(1, seen)),
-                                    trainAccuracy: 100 * Double(correct) / Double(max(1, seen)),
-                                    imagesPerSecond: Double(seen) / max(seconds, 1e-9))
+        return PretrainEpochSummary(epoch: epoch, lr: lr, trainLoss: meter.meanLoss, trainAccuracy: meter.accuracy,
+                                    imagesPerSecond: meter.imagesPerSecond)
     }
 
     /// One MoCo step on a batch of two views (query, key) at the optimizer's current lr.

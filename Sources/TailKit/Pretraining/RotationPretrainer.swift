@@ -78,8 +78,7 @@ public final class RotationPretrainer: Pretrainer {
         model.train()
         let batches = try loader.epoch(epoch)
         let stream = SeededGenerator(seed: UInt64(config.seed)).fork(0x524F_5441).fork(UInt64(epoch))
-        var lossSum = 0.0, correct = 0, seen = 0
-        let start = DispatchTime.now().uptimeNanoseconds
+        var meter = EpochMeter()
         for batch in batches {
             var rng = stream.fork(UInt64(batch.number))
             let (x, y) = try rotatedBatch(batch.views[0], using: &rng)
@@ -92,19 +91,14 @@ public final class RotationPretrainer: Pretrainer {
             optimizer.zeroGrad()
             try loss.backward()
             try optimizer.step()
-            lossSum += value * Double(batch.count)
-            correct += try logits.argmax(dim: 1).eq(y).sum().itemInt()
-            seen += batch.count
-            let rate = Double(seen) / max(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, 1e-9)
+            meter.add(loss: value, correct: try logits.argmax(dim: 1).eq(y).sum().itemInt(), count: batch.count)
             for o in observers {
                 o.pretrainStepEnded(epoch: epoch, step: batch.number + 1, stepsPerEpoch: batches.batchCount,
-                                    loss: lossSum / Double(seen), lr: lr, imagesPerSecond: rate)
+                                    loss: meter.meanLoss, lr: lr, imagesPerSecond: meter.imagesPerSecond)
             }
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return PretrainEpochSummary(epoch: epoch, lr: lr, trainLoss: lossSum / Double(max(1, seen)),
-                                    trainAccuracy: 100 * Double(correct) / Double(max(1, seen)),
-                                    imagesPerSecond: Double(seen) / max(seconds, 1e-9))
+        return PretrainEpochSummary(epoch: epoch, lr: lr, trainLoss: meter.meanLoss, trainAccuracy: meter.accuracy,
+                                    imagesPerSecond: meter.imagesPerSecond)
     }
 
     /// Rotation loss and accuracy (%) on `set`, un-augmented; the rotations of each test batch

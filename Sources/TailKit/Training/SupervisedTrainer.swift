@@ -231,8 +231,7 @@ public final class SupervisedTrainer {
             .map { try Tensor($0.map { Float($0) }).to(device: device) }
         let model = state.model
         let batches = try loader.epoch(epoch)
-        var lossSum = 0.0, correct = 0, seen = 0, step = 0
-        let start = DispatchTime.now().uptimeNanoseconds
+        var meter = EpochMeter(), step = 0
         for batch in batches {
             let x = try batch.views[0].tensor(device: device)
             let y = try batch.labelTensor(device: device)
@@ -246,21 +245,17 @@ public final class SupervisedTrainer {
             state.optimizer.zeroGrad()
             try l.backward()
             try state.optimizer.step()
-            lossSum += value * Double(batch.count)
-            correct += try logits.argmax(dim: 1).eq(y).sum().itemInt()
-            seen += batch.count
+            meter.add(loss: value, correct: try logits.argmax(dim: 1).eq(y).sum().itemInt(), count: batch.count)
             step += 1
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             for o in observers {
-                o.stepEnded(epoch: epoch, step: step, stepsPerEpoch: batches.batchCount, loss: lossSum / Double(seen),
-                            lr: lr, imagesPerSecond: Double(seen) / max(seconds, 1e-9))
+                o.stepEnded(epoch: epoch, step: step, stepsPerEpoch: batches.batchCount, loss: meter.meanLoss,
+                            lr: lr, imagesPerSecond: meter.imagesPerSecond)
             }
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let trainRate = meter.imagesPerSecond
         let output = try evaluator.run(model, on: test)
         let report = ClassificationReport(topK: output.topK, labels: output.labels, trainCounts: groupCounts)
-        return EpochSummary(epoch: epoch, lr: lr, trainLoss: lossSum / Double(max(1, seen)),
-                            trainAccuracy: 100 * Double(correct) / Double(max(1, seen)),
-                            imagesPerSecond: Double(seen) / max(seconds, 1e-9), test: report, testLoss: output.loss)
+        return EpochSummary(epoch: epoch, lr: lr, trainLoss: meter.meanLoss, trainAccuracy: meter.accuracy,
+                            imagesPerSecond: trainRate, test: report, testLoss: output.loss)
     }
 }
