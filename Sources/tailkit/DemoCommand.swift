@@ -9,7 +9,7 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "The value of labels on the built-in Fashion-MNIST-LT, one command.",
         discussion: """
-        Builds Fashion-MNIST-LT (rho = 200: 2699 images of the first class down to 13 of the last; 55% of every class is held out as an unlabeled pool) and trains a ResNet-32 six ways: plain cross entropy (CE), CE with extra unlabeled data (self-training on pseudo-labels from the CE model, rho_U = rho), and CE after rotation self-supervised pre-training (SSP), each with uniform and with class-balanced sampling. Prints overall and many/medium/few accuracy on the balanced test set, and writes one report.html with the table and t-SNE plots of the learned features. Every run also has its own folder under --out.
+        Builds Fashion-MNIST-LT (rho = 200: 2700 images of the first class down to 13 of the last; 55% of every class is held out as an unlabeled pool) and trains a ResNet-32 six ways: plain cross entropy (CE), CE with extra unlabeled data (self-training on pseudo-labels from the CE model, rho_U = rho), and CE after rotation self-supervised pre-training (SSP), each with uniform and with class-balanced sampling. Prints overall and many/medium/few accuracy on the balanced test set, and writes one report.html with the table and t-SNE plots of the learned features. Every run also has its own folder under --out.
 
         --budget quick takes about 15 minutes on 2 cores; --budget full follows the paper's 200-epoch schedule.
         """

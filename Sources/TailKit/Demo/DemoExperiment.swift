@@ -10,7 +10,7 @@ import TorchNN
 ///
 /// Fashion-MNIST has no separate unlabeled split, so 55% of every class is held out as the
 /// unlabeled pool (`--hold-out 0.55`); the long-tailed labeled set comes from the rest with
-/// ρ = 200 (2699 images of the first class down to 13 of the last), so that every shot group has
+/// ρ = 200 (2700 images of the first class down to 13 of the last), so that every shot group has
 /// classes (6 many, 3 medium, 1 few) and the pool can supply D_U@1× at ρ_U = ρ. Every arm uses
 /// that same labeled set and the same seed.
 public struct DemoExperiment {
