@@ -22,9 +22,9 @@ final class ConsoleProgress: TrainingObserver {
     }
 
     func epochEnded(_ s: EpochSummary, state: TrainingState) throws {
-        log(String(format: "epoch %d/%d  train loss %.4f acc %.2f | test top-1 %.2f (best %.2f)  many %.2f  medium %.2f  few %.2f  balanced %.2f",
-                   s.epoch + 1, totalEpochs, s.trainLoss, s.trainAccuracy, s.test.top1, state.bestTop1, s.test.many,
-                   s.test.medium, s.test.few, s.test.balanced))
+        log(String(format: "epoch %d/%d  train loss %.4f acc %.2f | test top-1 %.2f (best %.2f)  balanced %.2f  ",
+                   s.epoch + 1, totalEpochs, s.trainLoss, s.trainAccuracy, s.test.top1, state.bestTop1, s.test.balanced)
+            + s.test.groupSummary)
     }
 
     private func log(_ line: String) {

@@ -50,10 +50,19 @@ public struct ClassificationReport: Codable, Equatable, Sendable {
         self.trainCounts = trainCounts
     }
 
+    /// The group means as text, "n/a" for a group without classes (its stored value is 0, as the
+    /// reference reports it, but 0% would read as a result).
+    public var groupSummary: String {
+        let groups = ShotGroups.byTrainingCount(trainCounts)
+        return [(ShotGroups.Group.many, many), (.medium, medium), (.few, few)].map { group, value in
+            let n = groups.members(group).count
+            return "\(group.rawValue) " + (n == 0 ? "n/a" : String(format: "%.2f", value)) + " (\(n) cl.)"
+        }.joined(separator: "  ")
+    }
+
     /// A plain-text table: the summary line, then one row per class.
     public func table(classNames: [String]) -> String {
-        var lines = [String(format: "top-1 %.2f  top-5 %.2f  balanced %.2f  many %.2f  medium %.2f  few %.2f  (%d images)",
-                            top1, top5, balanced, many, medium, few, samples)]
+        var lines = [String(format: "top-1 %.2f  top-5 %.2f  balanced %.2f  ", top1, top5, balanced) + groupSummary + "  (\(samples) images)"]
         let groups = ShotGroups.byTrainingCount(trainCounts)
         lines.append("class                 train  group   accuracy")
         for c in perClass.indices {
