@@ -1,4 +1,5 @@
 import Foundation
+import TailData
 
 /// The `report.html` of one training run: configuration, final metrics, training and test curves,
 /// per-class accuracy against training count, the confusion matrix and the per-epoch history.
@@ -24,10 +25,13 @@ struct RunReport {
             doc.append(.text("No epoch has finished yet."))
             return doc
         }
+        let groups = ShotGroups.byTrainingCount(last.test.trainCounts)
         doc.append(.table(caption: "Test set after epoch \(last.epoch + 1) of \(config.epochs) (accuracy, %)",
                           headers: ["top-1", "top-5", "balanced", "many", "medium", "few", "best top-1"],
-                          rows: [[last.test.top1, last.test.top5, last.test.balanced, last.test.many, last.test.medium,
-                                  last.test.few, history.map(\.test.top1).max() ?? 0].map(fmt)],
+                          rows: [[fmt(last.test.top1), fmt(last.test.top5), fmt(last.test.balanced)]
+                                  + [(ShotGroups.Group.many, last.test.many), (.medium, last.test.medium), (.few, last.test.few)].map { g, v in
+                                      groups.members(g).isEmpty ? "n/a (no class)" : fmt(v)
+                                  } + [fmt(history.map(\.test.top1).max() ?? 0)]],
                           highlightBestInColumns: nil))
         doc.append(.grid([
             .lineChart(LineChart(title: "Loss", xLabel: "epoch", yLabel: "cross entropy", series: [
