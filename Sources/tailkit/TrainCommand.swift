@@ -45,6 +45,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "joint (default), crt (re-train a re-initialised classifier on a frozen backbone) or lws (learn per-class logit scales).") var stage: String?
     @Option(help: "Epoch order: auto, instance, resample, class-aware (4 per class), sqrt.") var sampler: String?
     @Option(help: "Self-training pool: remainder (training images outside the long-tailed set), svhn-extra, or a pool pickle.") var unlabeled: String?
+    @Flag(help: "Pad Fashion-MNIST / MNIST from 28x28 to 32x32.") var pad32 = false
     @Option(help: "Image side for imagenet-lt / inat2018 (decoded and resized in memory; default 64).") var imageSize: Int?
     @Option(help: "Fraction of every class kept out of the labeled set, as the pool of --unlabeled remainder (e.g. 0.5 for Fashion-MNIST).") var holdOut: Double?
     @Option(help: "Pseudo-labels of the pool, from `tailkit pseudo-label` or the reference's pickle.") var pseudoLabels: String?
@@ -127,6 +128,7 @@ struct TrainCommand: ParsableCommand {
         if let unlabeled { c.unlabeled = unlabeled }
         if let holdOut { c.holdOut = holdOut }
         if let imageSize { c.imageSize = imageSize }
+        if pad32 { c.pad32 = true }
         if let pseudoLabels { c.pseudoLabels = pseudoLabels }
         if let imbFactorUnlabel { c.imbFactorUnlabel = imbFactorUnlabel }
         if let unlabeledRatio { c.unlabeledRatio = unlabeledRatio }

@@ -40,8 +40,16 @@ public struct LongTailedTrainingSet {
 
 extension LoadedDataset {
     /// Loads `name` from `dataDir` (Fashion-MNIST needs none: it is installed with the system).
-    public static func load(_ name: DatasetName, dataDir: String?, imageSize: Int = 64) throws -> LoadedDataset {
+    /// - Parameter padTo32: Fashion-MNIST / MNIST zero-padded from 28x28 to 32x32 (CIFAR-shaped inputs).
+    public static func load(_ name: DatasetName, dataDir: String?, imageSize: Int = 64, padTo32: Bool = false) throws -> LoadedDataset {
+        if padTo32 && name != .fmnist && name != .mnist {
+            throw TailKitError.invalidOption("--pad32 applies to fmnist and mnist (28x28 images), not \(name.rawValue)")
+        }
         var data = try loadFiles(name, dataDir: dataDir, imageSize: imageSize)
+        if padTo32 {
+            data.train = try IDX.zeroPadded(data.train, height: 32, width: 32)
+            data.test = try IDX.zeroPadded(data.test, height: 32, width: 32)
+        }
         data.dataDir = dataDir
         return data
     }

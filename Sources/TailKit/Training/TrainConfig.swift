@@ -28,6 +28,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var evalBatchSize = 256
     /// Side of the images of list-file data sets (ImageNet-LT, iNaturalist), decoded into memory.
     public var imageSize = 64
+    /// Fashion-MNIST / MNIST padded from 28x28 to 32x32.
+    public var pad32 = false
     /// "joint" (train everything), or a second stage on a first-stage checkpoint (`--pretrained`):
     /// "crt" (freeze the backbone, re-initialise and re-train the classifier) or "lws" (freeze
     /// everything, learn one scale per class on the logits), Kang et al. 2020.
@@ -53,7 +55,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case dataDir = "data-dir", imbFactor = "imb-factor", imbType = "imb-type", batchSize = "batch-size"
         case evalBatchSize = "eval-batch-size"
         case stage, sampler, unlabeled
-        case imageSize = "image-size"
+        case imageSize = "image-size", pad32
         case holdOut = "hold-out"
         case pseudoLabels = "pseudo-labels", imbFactorUnlabel = "imb-factor-unlabel", unlabeledRatio = "unlabeled-ratio"
     }
@@ -89,6 +91,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try take(.stage, &stage)
         try take(.sampler, &sampler)
         try take(.imageSize, &imageSize)
+        try take(.pad32, &pad32)
         unlabeled = try c.decodeIfPresent(String.self, forKey: .unlabeled)
         try take(.holdOut, &holdOut)
         pseudoLabels = try c.decodeIfPresent(String.self, forKey: .pseudoLabels)
@@ -112,7 +115,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public func yaml() -> String {
         let order: [CodingKeys] = [.dataset, .dataDir, .imbFactor, .imbType, .loss, .rule, .arch, .epochs, .lr, .batchSize,
                                    .wd, .momentum, .seed, .schedule, .augment, .workers, .device, .evalBatchSize,
-                                   .stage, .sampler, .imageSize, .holdOut, .unlabeled, .pseudoLabels, .imbFactorUnlabel, .unlabeledRatio]
+                                   .stage, .sampler, .imageSize, .pad32, .holdOut, .unlabeled, .pseudoLabels, .imbFactorUnlabel, .unlabeledRatio]
         return order.compactMap { key in yamlValue(key).map { "\(key.rawValue): \($0)" } }.joined(separator: "\n") + "\n"
     }
 
@@ -139,6 +142,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case .stage: return stage
         case .sampler: return sampler
         case .imageSize: return "\(imageSize)"
+        case .pad32: return "\(pad32)"
         case .holdOut: return "\(holdOut)"
         case .unlabeled: return unlabeled.map(Self.quoted)
         case .pseudoLabels: return pseudoLabels.map(Self.quoted)
