@@ -80,7 +80,7 @@ public struct DemoExperiment {
             config.seed = seed
             config.rule = balanced ? .resample : .none
             let arm = Arm(method: method, balanced: balanced,
-                          folder: "\(outDir)/\(method.lowercased().replacingOccurrences(of: " ", with: "_"))_\(balanced ? "balanced" : "uniform")")
+                          folder: "\(outDir)/\(Self.folderName(method))_\(balanced ? "balanced" : "uniform")")
             log("demo: \(method) (\(balanced ? "class-balanced" : "uniform") sampling) -> \(arm.folder)")
             let trainer = try SupervisedTrainer(config: config, train: set, test: data.test, normalization: data.normalization,
                                                 initialWeights: initial, groupCounts: lt.counts)
@@ -148,6 +148,11 @@ public struct DemoExperiment {
         let points = try TSNE(perplexity: perplexity, iterations: 1000, seed: UInt64(seed)).embed(features)
         return ScatterPlot(title: name, points: zip(points, subset.labels).map { ScatterPlot.Point(x: $0.0.x, y: $0.0.y, classIndex: $0.1) },
                            classNames: data.test.classNames)
+    }
+
+    /// "CE + unlabeled" -> "ce_unlabeled".
+    static func folderName(_ method: String) -> String {
+        method.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).joined(separator: "_")
     }
 
     public static func table(_ rows: [Row]) -> String {
