@@ -107,5 +107,6 @@ func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 func printJSON(_ object: [String: Any]) {
     if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
         print(String(decoding: data, as: UTF8.self))
+        fflush(stdout)  // one line per case as it finishes, also into a pipe or file
     }
 }
