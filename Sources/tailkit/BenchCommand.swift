@@ -106,7 +106,7 @@ func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 /// One JSON object per line, keys sorted, for machines and for diffing.
 func printJSON(_ object: [String: Any]) {
     if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
-        print(String(decoding: data, as: UTF8.self))
-        fflush(stdout)  // one line per case as it finishes, also into a pipe or file
+        // Unbuffered, so each case's line appears as it finishes, also into a pipe or file.
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
     }
 }
