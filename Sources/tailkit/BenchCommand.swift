@@ -31,20 +31,26 @@ struct BenchCommand: ParsableCommand {
 
     private func trainStepCase(threads n: Int) throws {
         let bench = TrainStepBenchmark(batch: batch, steps: steps, warmup: 5)
-        let script = try PythonTorch.scriptPath("bench_pytorch.py")
-        var ours: [Double] = [], theirs: [Double] = []
-        for round in 1...rounds {
-            FileHandle.standardError.write(Data("bench: resnet32 train step, round \(round)/\(rounds)\n".utf8))
-            ours.append(try bench.imagesPerSecond())
-            let out = try PythonTorch.run(script: script, arguments: ["resnet32_train_step", "\(batch)", "\(steps)", "5", "\(n)"])
-            theirs.append(try JSONDecoder().decode(PythonRate.self, from: Data(out.utf8)).images_per_s)
-        }
-        let a = median(ours), b = median(theirs)
+        let (a, b) = try interleaved("resnet32 train step", ours: bench.imagesPerSecond,
+                                     python: ["resnet32_train_step", "\(batch)", "\(steps)", "5", "\(n)"])
         printJSON([
             "case": "resnet32_train_step", "batch": batch, "input": "3x32x32", "dtype": "float32", "threads": n,
             "tailkit_images_per_s": round1(a), "pytorch_images_per_s": round1(b), "ratio": round3(a / b),
             "tailkit_peak_rss_mb": Torch.peakRSSBytes / 1_048_576, "rounds": rounds,
         ])
+    }
+
+    /// Alternates TailKit's measurement with the Python one `rounds` times; the medians of both.
+    private func interleaved(_ label: String, ours measure: () throws -> Double, python arguments: [String]) throws -> (Double, Double) {
+        let script = try PythonTorch.scriptPath("bench_pytorch.py")
+        var ours: [Double] = [], theirs: [Double] = []
+        for round in 1...rounds {
+            FileHandle.standardError.write(Data("bench: \(label), round \(round)/\(rounds)\n".utf8))
+            ours.append(try measure())
+            let out = try PythonTorch.run(script: script, arguments: arguments)
+            theirs.append(try JSONDecoder().decode(PythonRate.self, from: Data(out.utf8)).images_per_s)
+        }
+        return (median(ours), median(theirs))
     }
 
     /// The data pipeline alone: weak (pad-crop + flip) and FixMatch-strong augmentation + normalise + batch.
@@ -66,15 +72,8 @@ struct BenchCommand: ParsableCommand {
     private func endToEndCase(threads n: Int) throws {
         let workers = 2, images = 2560
         let bench = EndToEndBenchmark(images: images, batch: batch, workers: workers)
-        let script = try PythonTorch.scriptPath("bench_pytorch.py")
-        var ours: [Double] = [], theirs: [Double] = []
-        for round in 1...rounds {
-            FileHandle.standardError.write(Data("bench: resnet32 epoch with data loader, round \(round)/\(rounds)\n".utf8))
-            ours.append(try bench.imagesPerSecond())
-            let out = try PythonTorch.run(script: script, arguments: ["resnet32_epoch_with_loader", "\(batch)", "\(images)", "\(workers)", "\(n)"])
-            theirs.append(try JSONDecoder().decode(PythonRate.self, from: Data(out.utf8)).images_per_s)
-        }
-        let a = median(ours), b = median(theirs)
+        let (a, b) = try interleaved("resnet32 epoch with data loader", ours: bench.imagesPerSecond,
+                                     python: ["resnet32_epoch_with_loader", "\(batch)", "\(images)", "\(workers)", "\(n)"])
         printJSON([
             "case": "resnet32_epoch_with_loader", "batch": batch, "input": "3x32x32 uint8, pad-crop+flip+normalize",
             "dtype": "float32", "threads": n, "loader_workers": workers, "images": images,

@@ -29,23 +29,17 @@ struct EvalCommand: ParsableCommand {
         try runReportingErrors {
             Torch.initialize(threads: threads)
             let ckpt = try Checkpoint.read(from: checkpoint)
-            var config = ckpt.configJSON.isEmpty ? TrainConfig() : try TrainConfig(json: ckpt.configJSON)
+            var config = try ckpt.trainConfig()
             if let dataset { config.dataset = dataset }
             if let dataDir { config.dataDir = dataDir }
             if let imbFactor { config.imbFactor = imbFactor }
-            if let arch { config.arch = try Architecture(parsing: arch) } else if !ckpt.arch.isEmpty { config.arch = try Architecture(parsing: ckpt.arch) }
+            if let arch { config.arch = try Architecture(parsing: arch) }
             if let loss { config.loss = try LossKind(parsing: loss) }
-            let data = try LoadedDataset.load(try DatasetName(parsing: config.dataset), dataDir: config.dataDir)
+            let data = try LoadedDataset.load(for: config)
             let counts = ckpt.classCounts.isEmpty
-                ? try data.longTailed(imbFactor: config.imbFactor, imbType: config.imbType, seed: config.seed).counts
+                ? try data.longTailed(imbFactor: config.imbFactor, imbType: config.imbType, seed: config.seed, holdOut: config.holdOut).counts
                 : ckpt.classCounts
-            let model = try config.arch.make(numClasses: data.train.numClasses, inChannels: data.train.channels,
-                                             normedClassifier: config.loss.wantsNormedClassifier)
-            do {
-                try model.loadStateDict(ckpt.stateDict, strict: true)
-            } catch let mismatch as StateDictMismatch {
-                throw TailKitError.badFile(path: checkpoint, problem: "does not fit a \(config.arch.rawValue) for \(config.dataset): \(mismatch)")
-            }
+            let model = try ckpt.restoredModel(config: config, data: data, source: checkpoint)
             let offsets = tau > 0 ? logPriorOffsets(classCounts: counts, tau: tau).map { -$0 } : nil
             let output = try Evaluator(normalization: data.normalization, device: try Device(parsing: config.device))
                 .run(model, on: data.test, logitOffsets: offsets)

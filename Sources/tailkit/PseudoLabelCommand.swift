@@ -38,11 +38,11 @@ struct PseudoLabelCommand: ParsableCommand {
         try runReportingErrors {
             Torch.initialize(threads: threads)
             let ckpt = try Checkpoint.read(from: checkpoint)
-            var config = ckpt.configJSON.isEmpty ? TrainConfig() : try TrainConfig(json: ckpt.configJSON)
+            var config = try ckpt.trainConfig()
             if let dataset { config.dataset = dataset }
             if let dataDir { config.dataDir = dataDir }
-            let data = try LoadedDataset.load(try DatasetName(parsing: config.dataset), dataDir: config.dataDir)
-            var labeler = PseudoLabeler(model: try PseudoLabeler.model(from: ckpt, source: checkpoint, data: data),
+            let data = try LoadedDataset.load(for: config)
+            var labeler = PseudoLabeler(model: try ckpt.restoredModel(config: config, data: data, source: checkpoint),
                                         normalization: data.normalization)
             labeler.batchSize = batchSize
             if stdin {

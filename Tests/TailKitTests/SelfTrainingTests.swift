@@ -78,4 +78,17 @@ import TestSupport
                               "--pseudo-labels", labels] + common)
         #expect(r7.status != 0 && r7.err.contains("another pool"), "\(r7.err)")
     }
+
+    @Test func evalScoresACheckpointAndRefusesAnotherArchitecture() throws {
+        let data = try TinyDataset.writeMNISTStyle()
+        let run = NSTemporaryDirectory() + "tk-eval-\(UUID().uuidString)"
+        #expect(try tailkit(["train", "--data-dir", data, "--out", run, "--pad32"] + common).status == 0)
+        let r1 = try tailkit(["eval", "--checkpoint", "\(run)/best.ckpt", "--tau", "1"])
+        #expect(r1.status == 0 && r1.out.contains("top-1") && r1.out.contains("few"), "\(r1.err)")
+        let report = try JSONDecoder().decode(ClassificationReport.self,
+                                              from: Data(contentsOf: URL(fileURLWithPath: "\(run)/best.eval.json")))
+        #expect(report.samples == 50 && report.confusion.count == 10)
+        let r2 = try tailkit(["eval", "--checkpoint", "\(run)/best.ckpt", "--arch", "resnet32"])
+        #expect(r2.status != 0 && r2.err.contains("missing keys") && r2.err.contains("best.ckpt"), "\(r2.err)")
+    }
 }

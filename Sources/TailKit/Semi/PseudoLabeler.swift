@@ -26,18 +26,4 @@ public struct PseudoLabeler {
         let out = try Evaluator(normalization: normalization, batchSize: batchSize, device: device).run(model, on: pool)
         return Result(labels: out.topK.map { $0[0] }, confidences: out.confidences)
     }
-
-    /// Builds the base model a checkpoint holds, for the data set it names (or `data`'s).
-    public static func model(from checkpoint: Checkpoint, source: String, data: LoadedDataset) throws -> any ClassifierModel {
-        let config = checkpoint.configJSON.isEmpty ? TrainConfig() : try TrainConfig(json: checkpoint.configJSON)
-        let arch = checkpoint.arch.isEmpty ? config.arch : try Architecture(parsing: checkpoint.arch)
-        let model = try arch.make(numClasses: data.train.numClasses, inChannels: data.train.channels,
-                                  normedClassifier: config.loss.wantsNormedClassifier)
-        do {
-            try model.loadStateDict(checkpoint.stateDict, strict: true)
-        } catch let mismatch as StateDictMismatch {
-            throw TailKitError.badFile(path: source, problem: "does not fit a \(arch.rawValue) for \(data.name.rawValue): \(mismatch)")
-        }
-        return model
-    }
 }

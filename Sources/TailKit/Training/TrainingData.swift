@@ -11,8 +11,7 @@ public struct TrainingData {
     public var selfTraining: SelfTrainingSet?
 
     public static func prepare(_ config: TrainConfig) throws -> TrainingData {
-        let data = try LoadedDataset.load(try DatasetName(parsing: config.dataset), dataDir: config.dataDir, imageSize: config.imageSize,
-                                          padTo32: config.pad32)
+        let data = try LoadedDataset.load(for: config)
         guard let unlabeled = config.unlabeled else {
             let lt = try data.longTailed(imbFactor: config.imbFactor, imbType: config.imbType, seed: config.seed, holdOut: config.holdOut)
             return TrainingData(dataset: data, train: lt.set, labeledCounts: lt.counts, selfTraining: nil)
