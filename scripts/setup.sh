@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 TORCH_VERSION=2.13.0
 DEPS=.deps
 TORCH_DIR=$DEPS/torch-$TORCH_VERSION
-STAMP=$DEPS/setup-ok-$TORCH_VERSION-v2
+STAMP=$DEPS/setup-ok-$TORCH_VERSION-v3
 APT_PACKAGES="dataset-fashion-mnist libjpeg62-turbo-dev libpng-dev zlib1g-dev"
 
 apt_missing() {
@@ -58,16 +58,12 @@ if [ ! -f "$TORCH_DIR/torch/lib/libtorch_cpu.so" ]; then
     rm -rf "$DEPS/wheels"
 fi
 
-# Python torch's own imports, for the tests and the benchmark that compare against it.
-PY_DEPS="filelock fsspec typing_extensions sympy networkx jinja2 numpy"
-if ! PYTHONPATH="$TORCH_DIR:$DEPS/pydeps" python3 -c "import filelock, fsspec, typing_extensions, sympy, networkx, jinja2, numpy" 2>/dev/null; then
-    echo "setup: installing Python packages that torch imports into $DEPS/pydeps"
-    python3 -m pip install --quiet --root-user-action=ignore --target "$DEPS/pydeps" $PY_DEPS
-fi
-# TensorBoard's own reader, so the tests check that `tensorboard --logdir` reads TailKit's event files.
-if ! PYTHONPATH="$DEPS/pydeps" python3 -c "import tensorboard.backend.event_processing.event_accumulator" 2>/dev/null; then
-    echo "setup: installing tensorboard (for the event-file test) into $DEPS/pydeps"
-    python3 -m pip install --quiet --root-user-action=ignore --target "$DEPS/pydeps" tensorboard
+# Python torch's own imports (for the tests and the benchmark that compare against it) and TensorBoard's reader
+# (so the tests check that `tensorboard --logdir` reads TailKit's event files), in one pip call when any is missing.
+PY_DEPS="filelock fsspec typing_extensions sympy networkx jinja2 numpy tensorboard"
+if ! PYTHONPATH="$DEPS/pydeps" python3 -c "import filelock, fsspec, typing_extensions, sympy, networkx, jinja2, numpy, tensorboard.backend.event_processing.event_accumulator" 2>/dev/null; then
+    echo "setup: installing Python packages for torch and tensorboard into $DEPS/pydeps"
+    python3 -m pip install --quiet --root-user-action=ignore --upgrade --target "$DEPS/pydeps" $PY_DEPS
 fi
 PYTHONPATH="$TORCH_DIR:$DEPS/pydeps" python3 -c "import torch; assert torch.__version__.startswith('$TORCH_VERSION')" || {
     echo "setup: Python cannot import the unpacked torch $TORCH_VERSION from $TORCH_DIR" >&2
