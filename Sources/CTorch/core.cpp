@@ -141,6 +141,10 @@ ct_tensor *ct_to(const ct_tensor *t, int dtype, int dev, int index) {
 }
 
 ct_tensor *ct_contiguous(const ct_tensor *t) { CT_GUARD(nullptr, return wrap(t->t.contiguous());) }
+ct_tensor *ct_channels_last(const ct_tensor *t) {
+    CT_GUARD(nullptr, return wrap(t->t.contiguous(at::MemoryFormat::ChannelsLast));)
+}
+bool ct_is_channels_last(const ct_tensor *t) { return t->t.dim() == 4 && t->t.is_contiguous(at::MemoryFormat::ChannelsLast); }
 ct_tensor *ct_clone(const ct_tensor *t) { CT_GUARD(nullptr, return wrap(t->t.clone());) }
 int ct_copy_(ct_tensor *dst, const ct_tensor *src) { CT_GUARD(-1, { at::NoGradGuard ng; dst->t.copy_(src->t); return 0; }) }
 int ct_fill_(ct_tensor *t, double value) { CT_GUARD(-1, { at::NoGradGuard ng; t->t.fill_(value); return 0; }) }

@@ -97,6 +97,12 @@ public final class Tensor: @unchecked Sendable {
 
     public func to(device: Device) throws -> Tensor { try to(nil, device: device) }
     public func contiguous() throws -> Tensor { try .wrap(ct_contiguous(handle)) }
+
+    /// The same values laid out channels-last (NHWC in memory, shape still [N, C, H, W]): oneDNN's
+    /// preferred layout for convolutions on the CPU. Tensors that are not 4-D come back unchanged.
+    public func channelsLast() throws -> Tensor { rank == 4 ? try .wrap(ct_channels_last(handle)) : self }
+
+    public var isChannelsLast: Bool { ct_is_channels_last(handle) }
     public func clone() throws -> Tensor { try .wrap(ct_clone(handle)) }
 
     /// Copies `source`'s values into this tensor in place (no autograd record), broadcasting.

@@ -72,6 +72,9 @@ void ct_free_string(char *s);
 /* Conversion and copies. */
 ct_tensor *ct_to(const ct_tensor *t, int dtype, int device, int index);
 ct_tensor *ct_contiguous(const ct_tensor *t);
+/* The same values in channels-last (NHWC) memory order, oneDNN's preferred layout for 4-D tensors. */
+ct_tensor *ct_channels_last(const ct_tensor *t);
+bool ct_is_channels_last(const ct_tensor *t);
 ct_tensor *ct_clone(const ct_tensor *t);
 int ct_copy_(ct_tensor *dst, const ct_tensor *src);
 int ct_fill_(ct_tensor *t, double value);

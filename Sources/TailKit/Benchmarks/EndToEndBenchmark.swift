@@ -28,12 +28,13 @@ public struct EndToEndBenchmark {
         Torch.manualSeed(0)
         let model = try ResNetCIFAR.resnet32(numClasses: 10)
         model.train()
+        try model.useChannelsLast()  // as SupervisedTrainer trains on the CPU
         let optimizer = try SGD(model.parameters(), lr: 0.1, momentum: 0.9, weightDecay: 2e-4)
         func epoch(_ e: Int) throws -> Int {
             var seen = 0
             for b in try loader.epoch(e) {
                 optimizer.zeroGrad()
-                try Functional.crossEntropy(model(b.views[0].tensor()), target: b.labelTensor()).backward()
+                try Functional.crossEntropy(model(b.views[0].tensor().channelsLast()), target: b.labelTensor()).backward()
                 try optimizer.step()
                 seen += b.count
             }

@@ -80,6 +80,8 @@ public final class SupervisedTrainer {
             if let s = scales { s.assign(try withNoGrad { try s.to(device: target) }); s.requiresGrad = true }
         }
         lwsScales = scales
+        // oneDNN's preferred layout: ResNet-32 training measured ~35% faster on the CPU (Module.useChannelsLast).
+        if target == .cpu { try model.useChannelsLast() }
         let trainable = model.trainableParameters() + (scales.map { [$0] } ?? [])
         let optimizer = try SGD(trainable, lr: config.lr, momentum: config.momentum, weightDecay: config.wd)
         state = TrainingState(model: model, optimizer: optimizer)
@@ -233,7 +235,7 @@ public final class SupervisedTrainer {
         let batches = try loader.epoch(epoch)
         var meter = EpochMeter(), step = 0
         for batch in batches {
-            let x = try batch.views[0].tensor(device: device)
+            let x = try batch.views[0].tensor(device: device).channelsLast()
             let y = try batch.labelTensor(device: device)
             let logits = try trainingLogits(x)
             let l = try loss(logits, y, classWeights: weights)
