@@ -2,6 +2,7 @@ import Foundation
 import Pickle
 import Testing
 @testable import TailData
+import TestSupport
 
 private func cifarTempDir() throws -> String {
     let dir = NSTemporaryDirectory() + "cifar-pickle-\(UUID().uuidString)"
@@ -9,18 +10,9 @@ private func cifarTempDir() throws -> String {
     return dir
 }
 
+/// Runs a Python snippet with the project's numpy; a failure throws with Python's standard error.
 private func cifarPython(_ script: String) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script]
-    let err = Pipe()
-    process.standardError = err
-    try process.run()
-    let errors = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    if process.terminationStatus != 0 {
-        Issue.record("python3 failed: \(String(decoding: errors, as: UTF8.self))")
-    }
+    _ = try TestPython.run(script)
 }
 
 /// Python 2 `str` keys and values, as cPickle wrote CIFAR.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TailData
+import TestSupport
 
 /// A minimal MATLAB level-5 writer (either byte order, optionally compressed), independent of
 /// the reader, for building test files.
@@ -117,15 +118,10 @@ private func formatsDoubleBytes(_ value: Double) -> [UInt8] {
     withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init)
 }
 
-/// Runs a Python snippet with numpy and scipy; returns false when Python is unavailable.
-private func runPython(_ script: String, in folder: String) throws -> Bool {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script]
-    process.currentDirectoryURL = URL(fileURLWithPath: folder)
-    try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus == 0
+/// Runs a Python snippet with the project's numpy and scipy in `folder`; a failure throws with Python's
+/// standard error.
+private func runPython(_ script: String, in folder: String) throws {
+    _ = try TestPython.run(script, in: folder)
 }
 
 @Suite struct SVHNTests {
@@ -157,7 +153,7 @@ private func runPython(_ script: String, in folder: String) throws -> Bool {
         scipy.io.savemat('test_32x32.mat', {'X': X, 'y': y}, do_compression=\(compressed ? "True" : "False"))
         open('expected_hwc.bin', 'wb').write(np.ascontiguousarray(np.transpose(X, (3, 0, 1, 2))).tobytes())
         """
-        try #require(try runPython(script, in: folder.path))
+        try runPython(script, in: folder.path)
         let set = try SVHN.load(split: .test, root: folder.path)
         #expect(set.images == Array(try Data(contentsOf: URL(fileURLWithPath: folder.file("expected_hwc.bin")))))
         #expect(set.labels == [0, 1, 2, 3, 4, 5, 6, 7, 9])
@@ -181,7 +177,7 @@ private func runPython(_ script: String, in folder: String) throws -> Bool {
             'a_rather_long_variable_name': np.zeros((0, 3)),
         }, do_compression=\(compressed ? "True" : "False"))
         """
-        try #require(try runPython(script, in: folder.path))
+        try runPython(script, in: folder.path)
         let mat = try MATFile(contentsOf: folder.file("general.mat"))
         #expect(Set(mat.variableNames) == ["a", "b", "c", "z", "f", "u", "s", "cell", "a_rather_long_variable_name"])
         let a = try #require(mat["a"])

@@ -4,9 +4,14 @@ public struct PythonTorchFailure: Error, CustomStringConvertible {
     public var description: String
 }
 
-/// Runs Python with the torch of the same version TailKit links (from `make setup`), for parity tests.
-/// Fails loudly when it is missing: the project always installs it.
-public enum PythonTorchRunner {
+/// The one way the tests start Python. It sees only the torch and the packages `make setup` put under
+/// `.deps/` (PYTHONPATH = TAILKIT_TORCH_PYTHONPATH, which the Makefile exports, else this checkout's
+/// `.deps/torch-2.13.0:.deps/pydeps`), on top of the standard library: `-S` keeps the system's
+/// site-packages out, `-s` and PYTHONNOUSERSITE the user's. A missing `.deps` fails the test loudly:
+/// the project always installs it.
+public enum TestPython {
+    /// PYTHONPATH for the tests' Python: TAILKIT_TORCH_PYTHONPATH when set, else the `.deps` folder of
+    /// the checkout these tests were compiled from.
     public static func pythonPath() throws -> String {
         if let env = ProcessInfo.processInfo.environment["TAILKIT_TORCH_PYTHONPATH"], !env.isEmpty { return env }
         var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -17,8 +22,62 @@ public enum PythonTorchRunner {
             }
             dir = dir.deletingLastPathComponent()
         }
-        throw PythonTorchFailure(description: "Python torch not found: run `make setup` or set TAILKIT_TORCH_PYTHONPATH")
+        throw PythonTorchFailure(description: "Python packages not found: run `make setup` or set TAILKIT_TORCH_PYTHONPATH")
     }
+
+    /// The interpreter's arguments before the script: no site-packages but PYTHONPATH's.
+    public static let isolationFlags = ["-s", "-S"]
+
+    /// Runs `python3 -s -S -c script arguments...` (in `directory` when given) and returns its standard
+    /// output; a non-zero exit throws with Python's standard error. `extraPath` goes after PYTHONPATH.
+    public static func run(_ script: String, arguments: [String] = [], in directory: String? = nil,
+                           extraPath: [String] = []) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + isolationFlags + ["-c", script] + arguments
+        var env = ProcessInfo.processInfo.environment
+        env["PYTHONPATH"] = ([try pythonPath()] + extraPath).joined(separator: ":")
+        env["PYTHONNOUSERSITE"] = "1"
+        env["PYTHONHOME"] = nil
+        process.environment = env
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Standard error is drained on another thread so that neither pipe can fill up and block Python.
+        let errors = PipeDrain(err.fileHandleForReading)
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errorText = String(decoding: errors.wait(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+            throw PythonTorchFailure(description: "python3 failed (status \(process.terminationStatus)): \(errorText)")
+        }
+        return data
+    }
+}
+
+/// Reads a pipe to its end on a background thread.
+private final class PipeDrain: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var data = Data()
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
+}
+
+/// Runs Python with the torch of the same version TailKit links (from `make setup`), for parity tests.
+public enum PythonTorchRunner {
+    public static func pythonPath() throws -> String { try TestPython.pythonPath() }
 
     /// The repository's scripts/ folder (for the reference ResNet-32 in bench_pytorch.py).
     public static var scriptsDir: String {
@@ -26,31 +85,14 @@ public enum PythonTorchRunner {
             .deletingLastPathComponent().appendingPathComponent("scripts").path
     }
 
-    /// Runs `python3 -c script` (numpy, and torch when installed, importable) and returns its
+    /// Runs `python3 -c script` (torch, numpy and the repository's scripts/ importable) and returns its
     /// standard output; a non-zero exit throws with Python's standard error.
     public static func output(_ script: String) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        var env = ProcessInfo.processInfo.environment
-        env["PYTHONPATH"] = ((try? pythonPath()) ?? "") + ":" + scriptsDir
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw PythonTorchFailure(description: "python3 failed: \(String(decoding: errors, as: UTF8.self))")
-        }
-        return data
+        try TestPython.run(script, extraPath: [scriptsDir])
     }
 
     /// Runs `script` and parses the JSON object it prints.
     public static func run(_ script: String) throws -> [String: Any] {
-        _ = try pythonPath()  // torch scripts must not run without the project's torch
         let data = try output(script)
         guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw PythonTorchFailure(description: "python3 printed no JSON object: \(String(decoding: data, as: UTF8.self))")

@@ -26,22 +26,32 @@ public enum PythonTorch {
         throw Failure(description: "Python torch not found: run `make setup` in the TailKit folder, or set TAILKIT_TORCH_PYTHONPATH")
     }
 
-    /// Runs `python3 script args...` and returns its standard output; throws with its stderr on failure.
+    /// Runs `python3 -s -S script args...` and returns its standard output; throws with its stderr on failure.
+    /// Python sees only PYTHONPATH (the unpacked torch and `.deps/pydeps`) on top of its standard library:
+    /// `-S` keeps the system's site-packages out, `-s` and PYTHONNOUSERSITE the user's, as in the tests.
     public static func run(script: String, arguments: [String] = []) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script] + arguments
+        process.arguments = ["python3", "-s", "-S", script] + arguments
         var env = ProcessInfo.processInfo.environment
         env["PYTHONPATH"] = try pythonPath()
+        env["PYTHONNOUSERSITE"] = "1"
+        env["PYTHONHOME"] = nil
         process.environment = env
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        // Standard error goes to a file, so that a chatty script cannot block on a full pipe.
+        let errPath = NSTemporaryDirectory() + "tailkit-python-stderr-\(UUID().uuidString)"
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errPath) }
+        let errFile = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        defer { try? errFile.close() }
         process.standardOutput = out
-        process.standardError = err
+        process.standardError = errFile
         try process.run()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+            let stderr = (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data()
             throw Failure(description: "python3 \(script) failed: \(String(decoding: stderr, as: UTF8.self))")
         }
         return String(decoding: stdout, as: UTF8.self)
