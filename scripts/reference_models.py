@@ -1,5 +1,5 @@
 """Reference PyTorch definitions of the networks TailKit reimplements, written from the specs in
-shared/spec (REC §2, DASO §2.1/§2.4, ISS §2.3/§2.4/§2.6). Module names follow the reference
+shared/spec (ISS §2.1/§2.2, REC §2, DASO §2.1/§2.4, ISS §2.3/§2.4/§2.6). Module names follow the reference
 repositories so that `state_dict()` keys are the ones their checkpoints carry. Used by the Swift tests
 (Tests/TorchTests/ArchitectureTests.swift) to compare keys, shapes, parameter counts and logits."""
 import json
@@ -21,6 +21,67 @@ def _conv_fan_out_init(model):
 
 def _projection(in_planes, out_planes, stride):
     return nn.Sequential(nn.Conv2d(in_planes, out_planes, 1, stride, bias=False), nn.BatchNorm2d(out_planes))
+
+
+# --- imbalanced-semi-self (ISS §2.1, §2.2): CIFAR ResNet `ResNet_s` with classifier `fc` ----------
+
+class IssBasicBlockA(nn.Module):
+    """conv3x3 -> BN -> ReLU -> conv3x3 -> BN, + the parameter-free option-A shortcut, ReLU."""
+
+    def __init__(self, in_planes, planes, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.down = stride != 1 or in_planes != planes
+        self.pad = planes // 4
+
+    def forward(self, x):
+        out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        short = F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad, self.pad)) if self.down else x
+        return F.relu(out + short)
+
+
+class IssNormedLinear(nn.Module):
+    """Cosine classifier: weight [in, out], out = normalize(x, rows) @ normalize(W, columns)."""
+
+    def __init__(self, in_features, out_features):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(in_features, out_features))
+        self.weight.data.uniform_(-1, 1).renorm_(2, 1, 1e-5).mul_(1e5)
+
+    def forward(self, x):
+        return F.normalize(x, dim=1).mm(F.normalize(self.weight, dim=0))
+
+
+class IssResNetCIFAR(nn.Module):
+    """`ResNet_s` of models/resnet_cifar.py as ISS §2.1 states it: resnet32 = 5 blocks per stage,
+    head `fc` = Linear(64, C) or NormedLinear(64, C) (LDAM, `use_norm=True`)."""
+
+    def __init__(self, num_classes=10, blocks=5, use_norm=False, in_channels=3):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, 16, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        in_planes = 16
+        for i, planes in enumerate([16, 32, 64]):
+            stage = []
+            for b in range(blocks):
+                stage.append(IssBasicBlockA(in_planes, planes, 2 if (i > 0 and b == 0) else 1))
+                in_planes = planes
+            setattr(self, f"layer{i + 1}", nn.Sequential(*stage))
+        self.fc = IssNormedLinear(64, num_classes) if use_norm else nn.Linear(64, num_classes)
+        for m in self.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.kaiming_normal_(m.weight)
+
+    def features(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.layer3(self.layer2(self.layer1(out)))
+        return F.avg_pool2d(out, out.size()[3]).flatten(1)
+
+    def forward(self, x):
+        return self.fc(self.features(x))
 
 
 # --- RECORDS (REC §2): CIFAR ResNet-18 encoder + `fc` ------------------------------------------------

@@ -57,7 +57,7 @@ private struct ClassAwareCycle {
 
     mutating func next(_ rng: inout SeededGenerator) -> Int {
         if position >= items.count {
-            rng.samplerShuffle(&items)
+            rng.shuffle(&items)
             position = 0
         }
         defer { position += 1 }

@@ -64,7 +64,7 @@ public struct ColorJitter: Sendable, Equatable {
 
     public func apply(to input: AugImage, using rng: inout SeededGenerator) -> AugImage {
         var order = [0, 1, 2, 3]
-        order.shuffle(using: &rng)
+        rng.shuffle(&order)
         func factor(_ x: Double) -> Double? {
             x > 0 ? max(0, 1 - x) + (1 + x - max(0, 1 - x)) * rng.uniform() : nil
         }

@@ -49,7 +49,7 @@ public final class DataLoader: Sendable {
         try self.init(images: images, order: { epoch in
             var rng = orderSeed.fork(UInt64(truncatingIfNeeded: epoch))
             var indices = Array(0..<n)
-            indices.shuffle(using: &rng)
+            rng.shuffle(&indices)
             return indices
         }, batchSize: batchSize, dropLast: dropLast, views: views, normalization: normalization,
            seed: seed, workers: workers, prefetch: prefetch)

@@ -60,7 +60,7 @@ private struct PermutationChain: Sendable {
         if pass != cachedPass {
             var rng = SeededGenerator.samplerStream(seed: seed, stream: pass)
             var order = Array(0..<count)
-            rng.samplerShuffle(&order)
+            rng.shuffle(&order)
             cached = order
             cachedPass = pass
         }

@@ -29,7 +29,7 @@ public enum RotationTask {
     /// floor(n/4)+1 times, truncated to n, so the four rotations are near-balanced.
     public static func balancedLabels(count n: Int, using rng: inout SeededGenerator) -> [Int] {
         var labels = (0..<(4 * (n / 4 + 1))).map { $0 % 4 }
-        labels.shuffle(using: &rng)
+        rng.shuffle(&labels)
         return Array(labels.prefix(n))
     }
 

@@ -55,7 +55,7 @@ public struct ShuffleSampler: Sampler {
     public func indices(epoch: Int) -> [Int] {
         var rng = SeededGenerator.samplerStream(seed: seed, stream: epoch)
         var order = Array(0..<count)
-        rng.samplerShuffle(&order)
+        rng.shuffle(&order)
         return order
     }
 }
@@ -64,15 +64,5 @@ extension SeededGenerator {
     /// The generator of one epoch (or one stream position) of a sampler.
     static func samplerStream(seed: UInt64, stream: Int) -> SeededGenerator {
         SeededGenerator(seed: seed).fork(UInt64(bitPattern: Int64(stream)))
-    }
-
-    /// Fisher-Yates written out, so orders stay the same across Swift standard library versions.
-    mutating func samplerShuffle(_ values: inout [Int]) {
-        guard values.count > 1 else { return }
-        values.withUnsafeMutableBufferPointer { buf in
-            for i in stride(from: buf.count - 1, through: 1, by: -1) {
-                buf.swapAt(i, int(below: i + 1))
-            }
-        }
     }
 }

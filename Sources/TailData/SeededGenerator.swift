@@ -30,9 +30,34 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         Double(next() >> 11) * 0x1.0p-53
     }
 
-    /// Uniform integer in 0..<n (n > 0).
+    /// Uniform integer in 0..<n (n > 0), by Lemire's multiply-and-reject method, written out so that
+    /// a seed gives the same draws whatever the Swift standard library's version (it is the method
+    /// the standard library uses today, so the draws are the ones `Int.random(in:using:)` gives).
     public mutating func int(below n: Int) -> Int {
-        Int.random(in: 0..<n, using: &self)
+        precondition(n > 0, "int(below:) needs a positive bound")
+        let bound = UInt64(n)
+        var product = next().multipliedFullWidth(by: bound)
+        if product.low < bound {
+            let threshold = (0 &- bound) % bound
+            while product.low < threshold { product = next().multipliedFullWidth(by: bound) }
+        }
+        return Int(product.high)
+    }
+
+    /// Shuffles `values` in place with Fisher-Yates (Durstenfeld: for i = n−1 … 1, swap i with a
+    /// uniform j ≤ i), written out so that a seed gives the same order across Swift versions (the
+    /// standard library's `shuffle(using:)` does not promise its algorithm).
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 0)
+    /// var order = Array(0..<10)
+    /// rng.shuffle(&order)
+    /// ```
+    public mutating func shuffle<T>(_ values: inout [T]) {
+        guard values.count > 1 else { return }
+        for i in stride(from: values.count - 1, through: 1, by: -1) {
+            values.swapAt(i, int(below: i + 1))
+        }
     }
 
     /// An independent generator derived from this one and a stream number, e.g. one per

@@ -19,9 +19,9 @@ extension ClassifierModel {
 }
 
 extension ClassifierModel {
-    /// The classifier's name in the state dict ("linear" for the CIFAR ResNets, "fc", "classifier").
+    /// The classifier's name in the state dict ("fc" for the CIFAR and torchvision ResNets, "classifier" for the WRN).
     public var classifierName: String {
-        namedModules().first { $0.1 === classifier }?.0 ?? "linear"
+        namedModules().first { $0.1 === classifier }?.0 ?? "fc"
     }
 
     /// Whether a state-dict key belongs to the classifier head.

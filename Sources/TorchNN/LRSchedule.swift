@@ -20,12 +20,21 @@ public struct StepWarmupSchedule: LRSchedule {
         self.milestones = milestones.sorted { $0.epoch < $1.epoch }
     }
 
-    /// The reference schedule scaled to `epochs` (milestones at 80% and 90%, warm-up 5 of 200, at least 1).
+    /// The reference schedule: warm-up 5, milestones 160 and 180, as train.py has them for 200 or
+    /// more epochs. Below 200 epochs the three points scale with `epochs`, rounded half to even
+    /// as Python's `round` does (warm-up at least 1): 30 epochs give 1, 24, 27.
     public static func reference(baseLR: Double, epochs: Int) -> StepWarmupSchedule {
+        let points = referencePoints(epochs: epochs)
+        return StepWarmupSchedule(baseLR: baseLR, warmupEpochs: points.warmup,
+                                  milestones: [(points.first, 0.01), (points.second, 0.0001)])
+    }
+
+    /// Warm-up length and the two decay epochs of the reference schedule for `epochs`.
+    public static func referencePoints(epochs: Int) -> (warmup: Int, first: Int, second: Int) {
+        guard epochs < 200 else { return (5, 160, 180) }
         let scale = Double(epochs) / 200
-        let warmup = max(1, Int((5 * scale).rounded()))
-        return StepWarmupSchedule(baseLR: baseLR, warmupEpochs: warmup,
-                                  milestones: [(Int((160 * scale).rounded()), 0.01), (Int((180 * scale).rounded()), 0.0001)])
+        func scaled(_ x: Double) -> Int { Int((x * scale).rounded(.toNearestOrEven)) }
+        return (max(1, scaled(5)), scaled(160), scaled(180))
     }
 
     public func learningRate(epoch: Int) -> Double {

@@ -3,7 +3,8 @@ import Torch
 /// The CIFAR ResNet of the reference (`resnet32`, class `ResNet_s`, ISS 2.1): 3x3 stem with 16
 /// channels, three stages of BasicBlocks (16, 32, 64 channels), option-A (parameter-free) shortcuts,
 /// global average pooling and a Linear or NormedLinear head. Parameter names match the reference's
-/// state dict (`conv1`, `bn1`, `layer1.0.conv1`, ..., `linear`).
+/// state dict (`conv1`, `bn1`, `layer1.0.conv1`, ..., `fc`), so `torch.load` + a strict
+/// `load_state_dict` into the reference's `resnet32` reads a TailKit file and vice versa.
 public final class ResNetCIFAR: Module, ClassifierModel {
     public let featureDim = 64
     public let numClasses: Int
@@ -35,7 +36,7 @@ public final class ResNetCIFAR: Module, ClassifierModel {
         registerModule("conv1", conv1)
         registerModule("bn1", bn1)
         for (i, s) in stages.enumerated() { registerModule("layer\(i + 1)", s) }
-        registerModule("linear", classifier)
+        registerModule("fc", classifier)
         try initialiseWeights()
     }
 

@@ -25,7 +25,8 @@ struct DataStatsCommand: ParsableCommand {
     @Option(help: "Folder holding the data set's files as published (not needed for fmnist).") var dataDir: String?
     @Option(help: "Imbalance factor 1/rho: 0.01 means the rarest class has 100x fewer images than the most common.") var imbFactor = 0.01
     @Option(help: "Imbalance profile: exp or step (balanced keeps every image).") var imbType = "exp"
-    @Option(help: "Seed of the per-class selection (the reference's --rand_number).") var seed = 0
+    @Option(name: [.customLong("rand-number"), .customLong("seed")],
+            help: "Seed of the per-class selection (the reference's --rand_number; --seed is an older name).") var randNumber = 0
     @Option(help: "Fraction of every class held out of the labeled set (the pool of --unlabeled remainder).") var holdOut = 0.0
     @Option(help: "Image side for imagenet-lt / inat2018.") var imageSize = 64
     @Flag(help: "Pad Fashion-MNIST / MNIST from 28x28 to 32x32.") var pad32 = false
@@ -35,7 +36,7 @@ struct DataStatsCommand: ParsableCommand {
             let name = try DatasetName(parsing: dataset)
             let data = try LoadedDataset.load(name, dataDir: dataDir, imageSize: imageSize, padTo32: pad32)
             print("images: \(data.train.height)x\(data.train.width)x\(data.train.channels)")
-            let lt = try data.longTailed(imbFactor: imbFactor, imbType: imbType, seed: seed, holdOut: holdOut)
+            let lt = try data.longTailed(imbFactor: imbFactor, imbType: imbType, seed: randNumber, holdOut: holdOut)
             let groups = ShotGroups.byTrainingCount(lt.counts)
             let rho = Double(lt.counts.max() ?? 1) / Double(max(1, lt.counts.filter { $0 > 0 }.min() ?? 1))
             let rule = name.isPublishedLongTailed ? "as published" : imbType

@@ -37,7 +37,7 @@ struct EvalCommand: ParsableCommand {
             if let loss { config.loss = try LossKind(parsing: loss) }
             let data = try LoadedDataset.load(for: config)
             let counts = ckpt.classCounts.isEmpty
-                ? try data.longTailed(imbFactor: config.imbFactor, imbType: config.imbType, seed: config.seed, holdOut: config.holdOut).counts
+                ? try data.longTailed(imbFactor: config.imbFactor, imbType: config.imbType, seed: config.randNumber, holdOut: config.holdOut).counts
                 : ckpt.classCounts
             let model = try ckpt.restoredModel(config: config, data: data, source: checkpoint)
             let offsets = tau > 0 ? logPriorOffsets(classCounts: counts, tau: tau).map { -$0 } : nil

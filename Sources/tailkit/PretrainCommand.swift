@@ -35,7 +35,8 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "Base learning rate (default: rotation 0.1, moco 0.015).") var lr: Double?
     @Option(help: "Batch size (default 128).") var batchSize: Int?
     @Option(help: "Weight decay (default: rotation 2e-4, moco 1e-4).") var wd: Double?
-    @Option(help: "Seed of the split, the initial weights, the batches and the rotations.") var seed = 0
+    @Option(help: "Seed of the long-tailed subset's per-class selection (the reference's --rand_number).") var randNumber = 0
+    @Option(help: "Seed of the initial weights, the batches and the rotations.") var seed = 0
     @Option(help: "MoCo: negatives in the queue (default 65536, capped to the training set's size).") var queueSize: Int?
     @Option(help: "MoCo: softmax temperature (default 0.2).") var mocoT: Double?
     @Option(help: "MoCo: key encoder momentum (default 0.999).") var mocoM: Double?
@@ -51,7 +52,7 @@ struct PretrainCommand: ParsableCommand {
             Torch.initialize(threads: threads)
             let config = try resolve()
             let data = try LoadedDataset.load(try DatasetName(parsing: config.dataset), dataDir: config.dataDir)
-            let lt = try data.longTailed(imbFactor: config.imbFactor, imbType: config.imbType, seed: config.seed)
+            let lt = try data.longTailed(imbFactor: config.imbFactor, imbType: config.imbType, seed: config.randNumber)
             let folder = out ?? "runs/pretrain_\(config.method.rawValue)_\(config.dataset)_\(config.arch.rawValue)_\(config.imbType)_\(config.imbFactor)_\(config.seed)"
             let runFolder = try PretrainRunFolder(path: folder, config: config)
             let observers: [PretrainObserver] = [PretrainConsoleProgress(), runFolder]
@@ -79,6 +80,7 @@ struct PretrainCommand: ParsableCommand {
         c.imbFactor = imbFactor
         c.imbType = imbType
         c.arch = try Architecture(parsing: arch)
+        c.randNumber = randNumber
         c.seed = seed
         if let epochs { c.epochs = epochs }
         if let lr { c.lr = lr }

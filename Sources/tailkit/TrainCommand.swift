@@ -12,7 +12,11 @@ struct TrainCommand: ParsableCommand {
         discussion: """
         Builds the long-tailed training set (same counts and images as the reference code), trains with the chosen loss and re-balancing rule, evaluates on the balanced test set after every epoch and writes a run folder: config.yaml, counts.json, log.jsonl, TensorBoard events (tb/), last.ckpt, best.ckpt and report.html.
 
-        Losses: \(LossKind.validNames) (la = logit-adjusted CE, bs = Balanced Softmax). Rules: \(TrainRule.validNames) (drw = deferred re-weighting from 80% of the epochs on). The schedule is the reference's: 5 warm-up epochs, x0.01 at epoch 160 and x0.0001 at 180 of 200, scaled to --epochs.
+        Losses: \(LossKind.validNames) (la = logit-adjusted CE, bs = Balanced Softmax). Rules: \(TrainRule.validNames) (drw = deferred re-weighting from 80% of the epochs on). The schedule is the reference's: 5 warm-up epochs, x0.01 after epoch 160 and x0.0001 after 180; below 200 epochs the three points scale with --epochs (rounded half to even, warm-up at least 1), DRW likewise from 160 of 200.
+
+        Second stage (--stage crt|lws --pretrained FIRST): the backbone is frozen and the classifier re-trained (crt) or rescaled per class (lws) with class-aware sampling, by the reference's cls_crt.yaml: lr 0.2, batch 512, weight decay 5e-4 (inat2018: 1e-4), 10 epochs (inat2018: 30), cosine, int(len(train)/batch) steps per epoch. Flags and --config keys override each of these. Reference checkpoints load as they are (zip or legacy torch format, module. prefixes, MoCo's encoder_q, classifiers named linear or fc).
+
+        --seed changes the initial weights, batches and augmentations; --rand-number changes which images form the long-tailed subset (the reference keeps the two apart too).
 
         Examples:
           tailkit train --imb-factor 0.01 --loss ldam --rule drw --epochs 30
@@ -31,11 +35,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Loss: \(LossKind.validNames).") var loss: String?
     @Option(help: "Re-balancing rule: \(TrainRule.validNames).") var rule: String?
     @Option(help: "Network: \(Architecture.validNames).") var arch: String?
-    @Option(help: "Epochs (default 200, the reference).") var epochs: Int?
-    @Option(help: "Base learning rate (default 0.1).") var lr: Double?
-    @Option(help: "Batch size (default 128).") var batchSize: Int?
-    @Option(help: "Weight decay (default 2e-4).") var wd: Double?
-    @Option(help: "Seed of the split, the initial weights and the batches (default 0).") var seed: Int?
+    @Option(help: "Epochs (default 200, the reference; crt/lws: 10, 30 on inat2018).") var epochs: Int?
+    @Option(help: "Base learning rate (default 0.1; crt/lws: 0.2).") var lr: Double?
+    @Option(help: "Batch size (default 128; with --unlabeled 256; crt/lws: 512).") var batchSize: Int?
+    @Option(help: "Weight decay (default 2e-4; crt/lws: 5e-4, 1e-4 on inat2018).") var wd: Double?
+    @Option(help: "Seed of the long-tailed subset's per-class selection (the reference's --rand_number, default 0).") var randNumber: Int?
+    @Option(help: "Seed of the initial weights, the batches and the augmentations (default 0); the subset stays the same.") var seed: Int?
     @Option(help: "LR schedule: step (reference) or cosine.") var schedule: String?
     @Option(help: "Training augmentation (weak, weak-reflect, strong, none, ...).") var augment: String?
     @Option(help: "Data loader threads (default 2).") var workers: Int?
@@ -95,6 +100,14 @@ struct TrainCommand: ParsableCommand {
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 
+    /// The settings the user chose: keys of the --config file and the flags given.
+    private func explicitKeys() throws -> Set<String> {
+        var keys = try config.map { try TrainConfig.keys(inYAMLFile: $0) } ?? []
+        let flags: [(String, Any?)] = [("epochs", epochs), ("lr", lr), ("batch-size", batchSize), ("wd", wd), ("schedule", schedule)]
+        for (key, value) in flags where value != nil { keys.insert(key) }
+        return keys
+    }
+
     /// Config from --resume's checkpoint, else defaults < --config file < flags.
     private func resolve() throws -> (TrainConfig, Checkpoint?, String) {
         if let resume {
@@ -118,6 +131,7 @@ struct TrainCommand: ParsableCommand {
         if let lr { c.lr = lr }
         if let batchSize { c.batchSize = batchSize }
         if let wd { c.wd = wd }
+        if let randNumber { c.randNumber = randNumber }
         if let seed { c.seed = seed }
         if let schedule { c.schedule = schedule }
         if let augment { c.augment = augment }
@@ -132,11 +146,7 @@ struct TrainCommand: ParsableCommand {
         if let pseudoLabels { c.pseudoLabels = pseudoLabels }
         if let imbFactorUnlabel { c.imbFactorUnlabel = imbFactorUnlabel }
         if let unlabeledRatio { c.unlabeledRatio = unlabeledRatio }
-        if c.stage != "joint" {
-            // Kang et al.'s second stage: class-balanced sampling, cosine to zero, 10 epochs by default.
-            if epochs == nil && config == nil { c.epochs = 10 }
-            if schedule == nil && config == nil { c.schedule = "cosine-to-zero" }
-        }
+        c.applyReferenceRecipe(explicitKeys: try explicitKeys())
         _ = try DatasetName(parsing: c.dataset)
         let stagePart = c.stage == "joint" ? "" : "_\(c.stage)"
         let semiPart = c.unlabeled == nil ? "" : "_semi\(c.imbFactorUnlabel)"

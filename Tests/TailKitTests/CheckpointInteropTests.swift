@@ -5,16 +5,17 @@ import TestSupport
 import Torch
 import TorchNN
 
-/// TailKit checkpoints load in Python torch as the reference's checkpoint dict, and the reference's
-/// own checkpoints (keys prefixed `module.`) load into TailKit, giving the same logits.
+/// TailKit checkpoints load in Python torch as the reference's checkpoint dict, strictly into the
+/// reference's `resnet32` as ISS §2.1 defines it (`scripts/reference_models.py`, classifier `fc`), and
+/// checkpoints of that model (keys prefixed `module.`) load into TailKit, giving the same logits.
 @Suite struct CheckpointInteropTests {
     @Test func referenceCheckpointLoadsIntoTailKit() throws {
         let dir = try PythonTorchRunner.temporaryDirectory()
         let json = try PythonTorchRunner.run("""
         import json, torch
-        from bench_pytorch import ResNet32
+        from reference_models import IssResNetCIFAR
         torch.manual_seed(5)
-        m = ResNet32(10)
+        m = IssResNetCIFAR(10)
         m.train()
         for _ in range(2):
             m(torch.randn(8, 3, 32, 32))
@@ -36,6 +37,7 @@ import TorchNN
         let x = try #require(try Torch.loadTensors(from: "\(dir)/x.pt").first?.1)
         let ours = try withNoGrad { try model(x) }.toArray(Float.self)
         let theirs = try #require(json["logits"] as? [Double])
+        try #require(ours.count == theirs.count && !ours.isEmpty)
         for (a, b) in zip(ours, theirs) { #expect(Swift.abs(Double(a) - b) < 1e-4) }
     }
 
@@ -50,18 +52,27 @@ import TorchNN
         let ours = try withNoGrad { try model(x) }.toArray(Float.self)
         let json = try PythonTorchRunner.run("""
         import json, torch
-        from bench_pytorch import ResNet32
+        from reference_models import IssResNetCIFAR
         ck = torch.load('\(dir)/last.ckpt', weights_only=True)
-        m = ResNet32(10)
+        m = IssResNetCIFAR(10)
         m.load_state_dict(ck['state_dict'], strict=True)
         m.eval()
         x = torch.load('\(dir)/x.pt', weights_only=True)['x']
         with torch.no_grad():
             out = m(x)
-        print(json.dumps({'epoch': ck['epoch'], 'arch': ck['arch'], 'best': ck['best_acc1'], 'logits': out.flatten().tolist()}))
+        print(json.dumps({'epoch': ck['epoch'], 'arch': ck['arch'], 'best': ck['best_acc1'], 'logits': out.flatten().tolist(),
+                          'keys': [[k, list(v.shape)] for k, v in m.state_dict().items()]}))
         """)
         #expect(json["epoch"] as? Int == 7 && json["arch"] as? String == "resnet32" && json["best"] as? Double == 42.0)
+        let keys = try #require(json["keys"] as? [[Any]])
+        let ourKeys = model.stateDict()
+        try #require(keys.count == ourKeys.count && !keys.isEmpty)
+        for (theirs, ours) in zip(keys, ourKeys) {
+            #expect(theirs.first as? String == ours.0 && theirs.last as? [Int] == ours.1.shape, "\(theirs) vs \(ours.0) \(ours.1.shape)")
+        }
+        #expect(ourKeys.suffix(2).map(\.0) == ["fc.weight", "fc.bias"])
         let theirs = try #require(json["logits"] as? [Double])
+        try #require(ours.count == theirs.count && !ours.isEmpty)
         for (a, b) in zip(ours, theirs) { #expect(Swift.abs(Double(a) - b) < 1e-4) }
     }
 

@@ -71,10 +71,10 @@ private final class PretrainTinyBackbone: Module, ClassifierModel {
         let model = try ResNetCIFAR.resnet32(numClasses: 10, inChannels: 1)
         let mismatch = try model.loadStateDict(saved.stateDict, strict: false)
         #expect(mismatch.missingKeys.isEmpty && mismatch.unexpectedKeys.isEmpty)
-        #expect(mismatch.shapeMismatches.count == 2 && mismatch.shapeMismatches.allSatisfy { $0.hasPrefix("linear.") },
+        #expect(mismatch.shapeMismatches.count == 2 && mismatch.shapeMismatches.allSatisfy { $0.hasPrefix("fc.") },
                 "only the 4-way classifier may differ: \(mismatch.shapeMismatches)")
         let trained = Dictionary(trainer.model.stateDict(), uniquingKeysWith: { a, _ in a })
-        for (name, t) in model.stateDict() where !name.hasPrefix("linear.") {
+        for (name, t) in model.stateDict() where !name.hasPrefix("fc.") {
             let source = try #require(trained[name])
             #expect(try maxDifference(t, source) == 0, "\(name) was not loaded")
         }
@@ -137,13 +137,13 @@ private final class PretrainTinyBackbone: Module, ClassifierModel {
         let saved = try trainer.checkpoint()
         let plain = try ResNetCIFAR.resnet32(numClasses: 10, inChannels: 1)
         #expect(saved.arch == "resnet32")
-        #expect(saved.stateDict.map(\.0) == plain.stateDict().map(\.0).filter { !$0.hasPrefix("linear.") })
+        #expect(saved.stateDict.map(\.0) == plain.stateDict().map(\.0).filter { !$0.hasPrefix("fc.") })
         let path = NSTemporaryDirectory() + "tk-moco-\(UUID().uuidString).ckpt"
         try saved.write(to: path)
         let loaded = try PretrainedWeights.load(from: path, into: plain, arch: .resnet32)
         #expect(loaded.loaded == loaded.total - 2)
         let query = Dictionary(trainer.queryEncoder.backboneStateDict(), uniquingKeysWith: { a, _ in a })
-        for (name, t) in plain.stateDict() where !name.hasPrefix("linear.") {
+        for (name, t) in plain.stateDict() where !name.hasPrefix("fc.") {
             #expect(try maxDifference(t, try #require(query[name])) == 0, "\(name) is not the query encoder's")
         }
     }

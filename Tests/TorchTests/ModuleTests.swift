@@ -12,7 +12,7 @@ import Testing
         #expect(names.first == "conv1.weight")
         #expect(names.contains("layer3.4.bn2.running_var"))
         #expect(names.contains("layer1.0.bn1.num_batches_tracked"))
-        #expect(names.suffix(2) == ["linear.weight", "linear.bias"])
+        #expect(names.suffix(2) == ["fc.weight", "fc.bias"])
         let (logits, features) = try model.forwardWithFeatures(Tensor.randn([2, 3, 32, 32]))
         #expect(logits.shape == [2, 10])
         #expect(features.shape == [2, 64])
@@ -34,10 +34,10 @@ import Testing
             try other.loadStateDict(a.stateDict())
         } catch let m as StateDictMismatch {
             #expect(m.shapeMismatches.count == 2)
-            #expect(m.description.contains("linear.weight"))
+            #expect(m.description.contains("fc.weight"))
         }
         let loose = try other.loadStateDict(Array(a.stateDict().dropLast(2)) + [("extra", Tensor.ones([1]))], strict: false)
-        #expect(loose.missingKeys == ["linear.weight", "linear.bias"])
+        #expect(loose.missingKeys == ["fc.weight", "fc.bias"])
         #expect(loose.unexpectedKeys == ["extra"])
     }
 

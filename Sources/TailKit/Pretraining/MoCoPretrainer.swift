@@ -171,7 +171,7 @@ public final class MoCoPretrainer: Pretrainer {
         let n = x.shape[0]
         var rng = SeededGenerator(seed: UInt64(config.seed)).fork(0x5348_4246).fork(UInt64(batch.epoch)).fork(UInt64(batch.number))
         var order = Array(0..<n)
-        order.shuffle(using: &rng)
+        rng.shuffle(&order)
         var inverse = [Int](repeating: 0, count: n)
         for (position, index) in order.enumerated() { inverse[index] = position }
         let shuffled = try x.indexSelect(dim: 0, index: try Tensor(order).to(device: device))

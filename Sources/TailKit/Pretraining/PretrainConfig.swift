@@ -34,7 +34,9 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
     public var batchSize = 128
     public var wd: Double
     public var momentum = 0.9
-    /// Seeds the long-tail selection, the initial weights, the batches and the rotations.
+    /// Seeds the long-tailed subset's per-class selection (the reference's `--rand_number`, default 0).
+    public var randNumber = 0
+    /// Seeds the initial weights, the batches and the rotations.
     public var seed = 0
     public var workers = 2
     public var device = "cpu"
@@ -61,7 +63,7 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
         case method, dataset, arch, epochs, lr, wd, momentum, seed, workers, device
         case dataDir = "data-dir", imbFactor = "imb-factor", imbType = "imb-type", batchSize = "batch-size"
         case evalBatchSize = "eval-batch-size", queueSize = "queue-size", mocoDim = "moco-dim", mocoT = "moco-t"
-        case mocoM = "moco-m", bnSplits = "bn-splits"
+        case mocoM = "moco-m", bnSplits = "bn-splits", randNumber = "rand-number"
     }
 
     /// The schedule of the method: rotation uses train.py's (5 warm-up epochs, x0.01 at 80%,
@@ -93,9 +95,10 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
     /// them (0.1, not 1e-1), so the file reads like the command line.
     public func yaml() -> String {
         var lines = ["method: \(method.rawValue)", "dataset: \(dataset)"]
-        if let dataDir { lines.append("data-dir: \(String(decoding: (try? JSONEncoder().encode(dataDir)) ?? Data(), as: UTF8.self))") }
+        if let dataDir { lines.append("data-dir: \(YAMLScalar.string(dataDir))") }
         lines += ["imb-factor: \(imbFactor)", "imb-type: \(imbType)", "arch: \(arch.rawValue)", "epochs: \(epochs)",
-                  "lr: \(lr)", "batch-size: \(batchSize)", "wd: \(wd)", "momentum: \(momentum)", "seed: \(seed)",
+                  "lr: \(lr)", "batch-size: \(batchSize)", "wd: \(wd)", "momentum: \(momentum)",
+                  "rand-number: \(randNumber)", "seed: \(seed)",
                   "workers: \(workers)", "device: \(device)"]
         switch method {
         case .rotation: lines.append("eval-batch-size: \(evalBatchSize)")

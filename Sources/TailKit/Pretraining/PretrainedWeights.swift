@@ -2,7 +2,8 @@ import Foundation
 import TorchNN
 
 /// Starting a supervised model from pre-trained weights (ISS 4.5): the file's classifier
-/// (`linear.*`, or `fc.*` of other code bases) is dropped and stays freshly initialised;
+/// (`fc.*`, the model's own classifier name, e.g. the rotation task's 4-way head) is dropped and
+/// the model's stays freshly initialised;
 /// everything else must fit. The reference loads non-strictly and would silently keep random
 /// weights for whatever does not match (ISS 4.4 [bug]); here a file of another architecture,
 /// another input channel count, or missing any backbone tensor is refused with the reason.
@@ -17,20 +18,23 @@ public enum PretrainedWeights {
     }
 
     /// Copies the backbone of the checkpoint at `path` into `model` (built as `arch`). Nothing is
-    /// changed when it throws.
+    /// changed when it throws. `exactBackbone` also refuses backbone tensors the model lacks (a
+    /// second stage must sit on exactly the first stage's backbone).
     @discardableResult
-    public static func load(from path: String, into model: any ClassifierModel, arch: Architecture) throws -> Loaded {
-        try load(InitialWeights.read(from: path), into: model, arch: arch)
+    public static func load(from path: String, into model: any ClassifierModel, arch: Architecture,
+                            exactBackbone: Bool = false) throws -> Loaded {
+        try load(InitialWeights.read(from: path), into: model, arch: arch, exactBackbone: exactBackbone)
     }
 
     /// The same for weights already read (`file.source` names them in errors).
     @discardableResult
-    public static func load(_ file: InitialWeights, into model: any ClassifierModel, arch: Architecture) throws -> Loaded {
+    public static func load(_ file: InitialWeights, into model: any ClassifierModel, arch: Architecture,
+                            exactBackbone: Bool = false) throws -> Loaded {
         let path = file.source
         if !file.arch.isEmpty, file.arch != arch.rawValue {
             throw TailKitError.badFile(path: path, problem: "pre-trained as \(file.arch) but this run builds \(arch.rawValue): pass --arch \(file.arch) or pre-train a \(arch.rawValue)")
         }
-        let isClassifier = { (key: String) in model.isClassifierKey(key) || key.hasPrefix("linear.") || key.hasPrefix("fc.") }
+        let isClassifier = { (key: String) in model.isClassifierKey(key) || key.hasPrefix("fc.") }
         let weights = file.weights.filter { !isClassifier($0.0) }
         let total = model.stateDict().count
         let mismatch: StateDictMismatch
@@ -50,6 +54,9 @@ public enum PretrainedWeights {
             let missing = missingBackbone.isEmpty ? "" : " missing: \(summary(missingBackbone));"
             let shapes = mismatch.shapeMismatches.isEmpty ? "" : " different shapes: \(summary(mismatch.shapeMismatches));"
             throw TailKitError.badFile(path: path, problem: "does not fit the \(arch.rawValue) backbone (another architecture or input channel count?):\(missing)\(shapes) \(matched) of \(total) tensors matched")
+        }
+        if exactBackbone, !mismatch.unexpectedKeys.isEmpty {
+            throw TailKitError.badFile(path: path, problem: "is not a first stage of this \(arch.rawValue): it has backbone tensors the model lacks: \(summary(mismatch.unexpectedKeys))")
         }
         try model.loadStateDict(weights, strict: false)
         return Loaded(loaded: matched, total: total, ignoredKeys: mismatch.unexpectedKeys)

@@ -1,3 +1,5 @@
+import TorchNN
+
 /// How the class imbalance is countered during training (ISS 3.2), by the names the CLI takes.
 public enum TrainRule: String, CaseIterable, Codable, Sendable {
     /// Unweighted loss, instance-balanced shuffling.
@@ -20,8 +22,11 @@ public enum TrainRule: String, CaseIterable, Codable, Sendable {
         self = rule
     }
 
-    /// The epoch (0-based) at which DRW switches its weights on: 160 of 200 in the reference, scaled.
-    public static func drwStartEpoch(totalEpochs: Int) -> Int { Int((Double(totalEpochs) * 0.8).rounded()) }
+    /// The epoch (0-based) at which DRW switches its weights on: 160 in the reference (for 200 or
+    /// more epochs), the schedule's first decay point scaled below 200.
+    public static func drwStartEpoch(totalEpochs: Int) -> Int {
+        StepWarmupSchedule.referencePoints(epochs: totalEpochs).first
+    }
 
     /// Per-class loss weights for `epoch`, or nil for an unweighted loss.
     public func classWeights(epoch: Int, totalEpochs: Int, classCounts: [Int]) -> [Double]? {

@@ -61,12 +61,19 @@ public struct Checkpoint {
             classCounts: root["class_counts"].flatMap(intList) ?? [])
     }
 
-    /// The model weights of any checkpoint: a bare state dict, or a dict holding one under
-    /// `state_dict`; DataParallel's `module.` prefixes are removed.
+    /// The model weights of any checkpoint, zip or legacy format: a bare state dict, or a dict
+    /// holding one under `state_dict`, with the reference's key conventions mapped to TailKit's
+    /// (`module.` removed, a MoCo file's query-encoder backbone, `linear` → `fc`; see
+    /// `ReferenceCheckpointKeys`).
     public static func modelWeights(from path: String) throws -> [(String, Tensor)] {
-        try Torch.loadTensors(from: path).map { name, tensor in
-            (name.hasPrefix("module.") ? String(name.dropFirst(7)) : name, tensor)
-        }
+        try ReferenceCheckpointKeys.normalize(try Torch.loadTensors(from: path), path: path)
+    }
+
+    /// Whether the weights end in the reference's cosine classifier (NormedLinear, LDAM): an
+    /// `fc.weight` of shape [features, classes] and no `fc.bias`.
+    public var hasCosineClassifier: Bool {
+        stateDict.contains { $0.0 == "fc.weight" && $0.1.shape.count == 2 }
+            && !stateDict.contains { $0.0 == "fc.bias" }
     }
 
     private static func tensorEntries(_ value: TorchValue?) throws -> [(String, Tensor)] {

@@ -12,8 +12,10 @@ extension Checkpoint {
     /// The network of `config.arch` for `data`, with this checkpoint's weights; a file of another
     /// architecture or class count is an error listing the mismatched keys.
     public func restoredModel(config: TrainConfig, data: LoadedDataset, source: String) throws -> any ClassifierModel {
+        // A reference checkpoint does not say its loss; its head does (train.py builds NormedLinear for LDAM).
+        let normed = config.loss.wantsNormedClassifier || (configJSON.isEmpty && hasCosineClassifier)
         let model = try config.arch.make(numClasses: data.train.numClasses, inChannels: data.train.channels,
-                                         normedClassifier: config.loss.wantsNormedClassifier)
+                                         normedClassifier: normed)
         do {
             try model.loadStateDict(stateDict, strict: true)
         } catch let mismatch as StateDictMismatch {

@@ -89,10 +89,13 @@ public final class SupervisedTrainer {
         schedule = try config.lrSchedule()
     }
 
+    /// The joint stage and cRT take the file's backbone (cRT re-initialises the classifier anyway, as
+    /// `imagenet_inat/main.py` skips the stage-1 classifier when it loads `feat_model`); LWS scales
+    /// the file's own classifier, so the whole model must match.
     private static func load(_ initial: InitialWeights, into model: any ClassifierModel, stage: TrainingStage,
                              arch: Architecture) throws {
-        guard stage != .joint else {
-            let result = try PretrainedWeights.load(initial, into: model, arch: arch)
+        guard stage == .lws else {
+            let result = try PretrainedWeights.load(initial, into: model, arch: arch, exactBackbone: stage == .crt)
             let ignored = result.ignoredKeys.isEmpty ? "" : "; ignored \(result.ignoredKeys.count) tensors the model lacks"
             FileHandle.standardError.write(Data("pretrained: loaded \(result.loaded) of \(result.total) tensors from \(initial.source) (classifier fresh\(ignored))\n".utf8))
             return
@@ -220,10 +223,19 @@ public final class SupervisedTrainer {
         case "sqrt":
             return try ResampleSampler(labels: train.labels, classes: train.numClasses, weighting: .squareRoot, seed: seed)
         case "class-aware":
-            return try ClassAwareSampler(labels: train.labels, classes: train.numClasses, seed: seed)
+            return try ClassAwareSampler(labels: train.labels, classes: train.numClasses,
+                                         epochLength: Self.classAwareEpochLength(trainCount: train.count, batchSize: config.batchSize),
+                                         seed: seed)
         default:
             throw TailKitError.invalidOption("unknown sampler '\(name)'; valid samplers: auto, instance, resample, class-aware, sqrt")
         }
+    }
+
+    /// Images per class-aware epoch: `imagenet_inat/main.py` stops each epoch after
+    /// int(len(train) / batch) batches whatever the sampler's own length (ISS 3.5), e.g. 905 steps of
+    /// 128 on ImageNet-LT; at least one batch when the set is smaller than a batch.
+    static func classAwareEpochLength(trainCount: Int, batchSize: Int) -> Int {
+        max(1, trainCount / max(1, batchSize)) * batchSize
     }
 
     private func runEpoch(_ epoch: Int, loader: DataLoader, evaluator: Evaluator) throws -> EpochSummary {

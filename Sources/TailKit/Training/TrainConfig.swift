@@ -17,7 +17,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var batchSize = 128
     public var wd = 2e-4
     public var momentum = 0.9
-    /// Seeds the long-tail selection (the reference's `rand_number`), weights and batches.
+    /// Seeds the long-tailed subset's per-class selection (the reference's `--rand_number`, default 0),
+    /// apart from `seed`, so that runs with different seeds train on the same images.
+    public var randNumber = 0
+    /// Seeds the initial weights, the batches and the augmentations (the reference's `--seed`).
     public var seed = 0
     /// "step" (the reference: 5-epoch warm-up, ×0.01 at 80%, ×0.0001 at 90%) or "cosine".
     public var schedule = "step"
@@ -52,6 +55,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// YAML and JSON keys are the CLI's flag names, so a config file reads like a command line.
     enum CodingKeys: String, CodingKey {
         case dataset, loss, rule, arch, epochs, lr, wd, momentum, seed, schedule, augment, workers, device
+        case randNumber = "rand-number"
         case dataDir = "data-dir", imbFactor = "imb-factor", imbType = "imb-type", batchSize = "batch-size"
         case evalBatchSize = "eval-batch-size"
         case stage, sampler, unlabeled
@@ -82,6 +86,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try take(.batchSize, &batchSize)
         try take(.wd, &wd)
         try take(.momentum, &momentum)
+        try take(.randNumber, &randNumber)
         try take(.seed, &seed)
         try take(.schedule, &schedule)
         try take(.augment, &augment)
@@ -114,7 +119,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// One `key: value` line per setting, numbers written as Swift prints them (0.02, not 2e-2).
     public func yaml() -> String {
         let order: [CodingKeys] = [.dataset, .dataDir, .imbFactor, .imbType, .loss, .rule, .arch, .epochs, .lr, .batchSize,
-                                   .wd, .momentum, .seed, .schedule, .augment, .workers, .device, .evalBatchSize,
+                                   .wd, .momentum, .randNumber, .seed, .schedule, .augment, .workers, .device, .evalBatchSize,
                                    .stage, .sampler, .imageSize, .pad32, .holdOut, .unlabeled, .pseudoLabels, .imbFactorUnlabel, .unlabeledRatio]
         return order.compactMap { key in yamlValue(key).map { "\(key.rawValue): \($0)" } }.joined(separator: "\n") + "\n"
     }
@@ -122,7 +127,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     private func yamlValue(_ key: CodingKeys) -> String? {
         switch key {
         case .dataset: return dataset
-        case .dataDir: return dataDir.map(Self.quoted)
+        case .dataDir: return dataDir.map(YAMLScalar.string)
         case .imbFactor: return "\(imbFactor)"
         case .imbType: return imbType
         case .loss: return loss.rawValue
@@ -133,6 +138,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case .batchSize: return "\(batchSize)"
         case .wd: return "\(wd)"
         case .momentum: return "\(momentum)"
+        case .randNumber: return "\(randNumber)"
         case .seed: return "\(seed)"
         case .schedule: return schedule
         case .augment: return augment
@@ -144,15 +150,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case .imageSize: return "\(imageSize)"
         case .pad32: return "\(pad32)"
         case .holdOut: return "\(holdOut)"
-        case .unlabeled: return unlabeled.map(Self.quoted)
-        case .pseudoLabels: return pseudoLabels.map(Self.quoted)
+        case .unlabeled: return unlabeled.map(YAMLScalar.string)
+        case .pseudoLabels: return pseudoLabels.map(YAMLScalar.string)
         case .imbFactorUnlabel: return unlabeled == nil ? nil : "\(imbFactorUnlabel)"
         case .unlabeledRatio: return unlabeled == nil ? nil : "\(unlabeledRatio)"
         }
-    }
-
-    private static func quoted(_ text: String) -> String {
-        String(decoding: (try? JSONEncoder().encode(text)) ?? Data(), as: UTF8.self)
     }
 
     public func json() throws -> String {

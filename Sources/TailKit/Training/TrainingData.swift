@@ -13,14 +13,14 @@ public struct TrainingData {
     public static func prepare(_ config: TrainConfig) throws -> TrainingData {
         let data = try LoadedDataset.load(for: config)
         guard let unlabeled = config.unlabeled else {
-            let lt = try data.longTailed(imbFactor: config.imbFactor, imbType: config.imbType, seed: config.seed, holdOut: config.holdOut)
+            let lt = try data.longTailed(imbFactor: config.imbFactor, imbType: config.imbType, seed: config.randNumber, holdOut: config.holdOut)
             return TrainingData(dataset: data, train: lt.set, labeledCounts: lt.counts, selfTraining: nil)
         }
         guard let labelsPath = config.pseudoLabels else {
             throw TailKitError.invalidOption("--unlabeled needs --pseudo-labels FILE (make it with `tailkit pseudo-label`)")
         }
         let labels = try PseudoLabelFile.read(path: labelsPath, numClasses: data.train.numClasses)
-        let semi = try SelfTrainingSet.build(data: data, imbFactor: config.imbFactor, imbType: config.imbType, seed: config.seed,
+        let semi = try SelfTrainingSet.build(data: data, imbFactor: config.imbFactor, imbType: config.imbType, seed: config.randNumber,
                                              holdOut: config.holdOut,
                                              source: UnlabeledSource(parsing: unlabeled), pseudoLabels: labels,
                                              pseudoLabelPath: labelsPath, unlabeledImbFactor: config.imbFactorUnlabel,
