@@ -10,6 +10,11 @@ public enum PickleReader {
     /// Reads one pickle starting at `start`; returns it and the offset just past its STOP,
     /// so that several pickles written back to back can be read in turn.
     public static func read(_ bytes: [UInt8], from start: Int) throws -> (value: PickleValue, end: Int) {
+        // An offset outside the data would index out of bounds before the first opcode is checked.
+        guard start >= 0, start <= bytes.count else {
+            throw PickleError(kind: .malformed, offset: start,
+                              reason: "start offset \(start) is outside the \(bytes.count) bytes of data")
+        }
         var machine = PickleMachine(data: bytes, position: start)
         let item = try machine.run()
         var freezer = PickleFreezer()

@@ -1,8 +1,9 @@
 import Foundation
 import Pickle
 
-/// Reads and writes `torch.save` checkpoint files (the zip format of torch >= 1.6).
-/// Files written here load in Python with `torch.load(path, weights_only=True)`.
+/// Reads and writes `torch.save` checkpoint files. Reading accepts both of torch's formats: the zip
+/// archive of torch >= 1.6 and the legacy stream of pickles before it (`TorchLegacyFile`). Writing
+/// produces the zip format; those files load in Python with `torch.load(path, weights_only=True)`.
 public enum TorchFile {
     // MARK: reading
 
@@ -12,9 +13,9 @@ public enum TorchFile {
 
     /// Reads a checkpoint already in memory; `path` only names it in errors.
     public static func load(bytes: [UInt8], path: String) throws -> TorchValue {
-        let archive = try TorchArchive(bytes: bytes, path: path)
-        var decoder = TorchPickleDecoder(path: path, loadStorage: archive.storage)
-        return try decoder.decode(try archive.pickle())
+        let checkpoint = try TorchCheckpointSource(bytes: bytes, path: path)
+        var decoder = TorchPickleDecoder(path: path, loadStorage: checkpoint.storage)
+        return try decoder.decode(checkpoint.root)
     }
 
     /// The tensors of a state dict, in file order. Accepts a plain dict or OrderedDict of tensors,
@@ -25,8 +26,8 @@ public enum TorchFile {
     }
 
     public static func loadTensorDict(bytes: [UInt8], path: String) throws -> [(String, StoredTensor)] {
-        let archive = try TorchArchive(bytes: bytes, path: path)
-        let root = try archive.pickle()
+        let checkpoint = try TorchCheckpointSource(bytes: bytes, path: path)
+        let root = checkpoint.root
         guard root.dictEntries != nil else {
             throw TorchFileError.badPickle(path: path, detail: "checkpoint is a \(root.kindName), not a dict")
         }
@@ -34,7 +35,7 @@ public enum TorchFile {
         guard let entries = stateDict.dictEntries else {
             throw TorchFileError.badPickle(path: path, detail: "state_dict is a \(stateDict.kindName), not a dict")
         }
-        var decoder = TorchPickleDecoder(path: path, loadStorage: archive.storage)
+        var decoder = TorchPickleDecoder(path: path, loadStorage: checkpoint.storage)
         return try entries.map { entry in
             guard let name = entry.key.text else {
                 throw TorchFileError.badPickle(path: path, detail: "state dict key is a \(entry.key.kindName)")
@@ -111,19 +112,40 @@ public enum TorchFile {
     }
 }
 
+/// A checkpoint's object pickle and its storages, from whichever of torch's two formats the file
+/// is in. The first bytes decide: a zip archive starts with "PK", a legacy file with a pickle's
+/// PROTO opcode 0x80.
+private struct TorchCheckpointSource {
+    let root: PickleValue
+    let storage: (String) throws -> [UInt8]
+
+    init(bytes: [UInt8], path: String) throws {
+        if TorchArchive.looksLikeZip(bytes) {
+            let archive = try TorchArchive(bytes: bytes, path: path)
+            root = try archive.pickle()
+            storage = archive.storage
+        } else if TorchLegacyFile.looksLegacy(bytes) {
+            let legacy = try TorchLegacyFile(bytes: bytes, path: path)
+            root = legacy.root
+            storage = legacy.storage
+        } else {
+            throw TorchFileError.notAZipArchive(path: path, detail: "no zip signature, nor the pickle of a legacy (torch < 1.6) file")
+        }
+    }
+}
+
 /// The records of a torch zip archive, located by their common folder name.
 private struct TorchArchive {
     let zip: TorchZipReader
     let prefix: String
     let path: String
 
+    static func looksLikeZip(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 4 && bytes[0] == 0x50 && bytes[1] == 0x4B
+    }
+
     init(bytes: [UInt8], path: String) throws {
-        guard bytes.count >= 4, bytes[0] == 0x50, bytes[1] == 0x4B else {
-            let legacy = bytes.count > 2 && bytes[0] == 0x80
-            throw TorchFileError.notAZipArchive(path: path, detail: legacy
-                ? "this is the legacy (torch < 1.6) format; re-save it with a current torch.save"
-                : "no zip signature")
-        }
+        guard Self.looksLikeZip(bytes) else { throw TorchFileError.notAZipArchive(path: path, detail: "no zip signature") }
         zip = try TorchZipReader(bytes: bytes, path: path)
         guard let pickleEntry = zip.entries.first(where: { $0.name.hasSuffix("data.pkl") && $0.name.split(separator: "/").count == 2 }) else {
             throw TorchFileError.missingRecord(path: path, record: "<archive>/data.pkl")

@@ -8,6 +8,8 @@ public enum TorchFileError: Error, Equatable, CustomStringConvertible {
     case unsupportedGlobal(path: String, name: String)
     case badPickle(path: String, detail: String)
     case badTensor(path: String, detail: String)
+    /// A file in torch's legacy (torch < 1.6) serialization whose sections are missing, cut short or inconsistent.
+    case badLegacyFile(path: String, detail: String)
 
     public var description: String {
         switch self {
@@ -20,6 +22,8 @@ public enum TorchFileError: Error, Equatable, CustomStringConvertible {
             return "\(path): checkpoint refers to '\(name)', which is not plain checkpoint data (tensors, dicts, lists, numbers, strings)"
         case .badPickle(let path, let detail): return "\(path): bad checkpoint pickle (\(detail))"
         case .badTensor(let path, let detail): return "\(path): bad tensor (\(detail))"
+        case .badLegacyFile(let path, let detail):
+            return "\(path): bad legacy (torch < 1.6) checkpoint (\(detail))"
         }
     }
 }

@@ -81,8 +81,9 @@ struct TorchPickleDecoder {
     /// `_rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata])`.
     private mutating func rebuildTensor(_ args: [PickleValue]) throws -> StoredTensor {
         guard args.count >= 4 else { throw bad("tensor rebuilt from \(args.count) arguments") }
-        let (dtype, key) = try storageReference(args[0])
-        let storage = try storageBytes(key)
+        let reference = try TorchStorageReference(args[0], path: path)
+        let storage = try storageBytes(reference)
+        let (dtype, key) = (reference.dtype, reference.view?.key ?? reference.key)
         guard let offset = args[1].intValue else { throw bad("tensor offset is \(args[1].kindName)") }
         let shape = try intTuple(args[2], "size")
         let strides = try intTuple(args[3], "stride")
@@ -96,25 +97,28 @@ struct TorchPickleDecoder {
         return tensor
     }
 
-    /// `('storage', torch.FloatStorage, '<key>', '<location>', numel)` as a persistent id.
-    private func storageReference(_ value: PickleValue) throws -> (TorchScalarType, String) {
-        guard case .persistentID(let pid) = value, case .tuple(let parts) = pid, parts.count >= 3,
-              parts[0].text == "storage" else {
-            throw bad("tensor storage is \(value.kindName), not a persistent storage id")
+    private mutating func storageBytes(_ reference: TorchStorageReference) throws -> [UInt8] {
+        let whole: [UInt8]
+        if let cached = storages[reference.key] {
+            whole = cached
+        } else {
+            whole = try loadStorage(reference.key)
+            storages[reference.key] = whole
         }
-        guard case .global(let module, let name) = parts[1] else { throw bad("storage type is \(parts[1].kindName)") }
-        guard module == "torch", let dtype = TorchScalarType(storageClassName: name) else {
-            throw TorchFileError.unsupportedGlobal(path: path, name: "\(module).\(name) (storage type)")
-        }
-        guard let key = parts[2].text else { throw bad("storage key is \(parts[2].kindName)") }
-        return (dtype, key)
+        guard let view = reference.view else { return whole }
+        return try viewBytes(view, of: whole, reference)
     }
 
-    private mutating func storageBytes(_ key: String) throws -> [UInt8] {
-        if let cached = storages[key] { return cached }
-        let bytes = try loadStorage(key)
-        storages[key] = bytes
-        return bytes
+    /// The elements of a legacy storage view, checked against the storage it slices.
+    private func viewBytes(_ view: TorchStorageReference.View, of whole: [UInt8],
+                           _ reference: TorchStorageReference) throws -> [UInt8] {
+        let size = reference.dtype.elementSize
+        let (end, overflow) = view.offset.addingReportingOverflow(view.count)
+        guard !overflow, end <= whole.count / size else {
+            throw TorchFileError.badTensor(path: path, detail: "storage view '\(view.key)' covers elements "
+                + "\(view.offset)..<\(view.offset &+ view.count) of storage '\(reference.key)', which has \(whole.count / size)")
+        }
+        return Array(whole[(view.offset * size)..<(end * size)])
     }
 
     private func intTuple(_ value: PickleValue, _ what: String) throws -> [Int] {
@@ -127,5 +131,56 @@ struct TorchPickleDecoder {
             guard let v = $0.intValue else { throw bad("tensor \(what) entry is \($0.kindName)") }
             return v
         }
+    }
+}
+
+/// A tensor's storage as its persistent id names it:
+/// `('storage', torch.FloatStorage, key, location, numel[, view_metadata])`. The zip format stops
+/// at numel; the legacy format adds view_metadata, None unless the tensor sits on a slice of the
+/// storage (files of torch < 0.4), then `(view_key, offset, count)` in elements.
+struct TorchStorageReference: Equatable {
+    struct View: Equatable {
+        var key: String
+        var offset: Int
+        var count: Int
+    }
+
+    var dtype: TorchScalarType
+    var key: String
+    /// The storage's length in elements; nil when the id does not state it.
+    var elementCount: Int?
+    var view: View?
+
+    init(_ value: PickleValue, path: String) throws {
+        func bad(_ detail: String) -> TorchFileError { .badPickle(path: path, detail: detail) }
+        guard case .persistentID(let pid) = value, case .tuple(let parts) = pid, parts.count >= 3,
+              parts[0].text == "storage" else {
+            throw bad("tensor storage is \(value.kindName), not a persistent storage id")
+        }
+        guard case .global(let module, let name) = parts[1] else { throw bad("storage type is \(parts[1].kindName)") }
+        guard module == "torch", let dtype = TorchScalarType(storageClassName: name) else {
+            throw TorchFileError.unsupportedGlobal(path: path, name: "\(module).\(name) (storage type)")
+        }
+        guard let key = parts[2].text else { throw bad("storage key is \(parts[2].kindName)") }
+        self.dtype = dtype
+        self.key = key
+        if parts.count > 4 {
+            guard let count = parts[4].intValue, count >= 0 else {
+                throw bad("storage '\(key)' has an element count that is not a non-negative int (\(parts[4].kindName))")
+            }
+            elementCount = count
+        }
+        if parts.count > 5, parts[5] != .none {
+            view = try Self.view(parts[5], of: key, bad)
+        }
+    }
+
+    private static func view(_ metadata: PickleValue, of key: String,
+                             _ bad: (String) -> TorchFileError) throws -> View {
+        guard case .tuple(let items) = metadata, items.count == 3, let viewKey = items[0].text,
+              let offset = items[1].intValue, let count = items[2].intValue, offset >= 0, count >= 0 else {
+            throw bad("storage '\(key)' has view metadata \(metadata.kindName) that is not (key, offset, count)")
+        }
+        return View(key: viewKey, offset: offset, count: count)
     }
 }
