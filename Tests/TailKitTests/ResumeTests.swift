@@ -8,13 +8,12 @@ import Torch
 /// uninterrupted run; and every failure leaves the last good checkpoint loadable.
 @Suite(.serialized) struct ResumeTests {
     private var binary: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/tailkit").path
+        get throws { try TailKitExecutable.path() }
     }
 
     private func launch(_ arguments: [String]) throws -> Process {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
+        p.executableURL = URL(fileURLWithPath: try binary)
         p.arguments = arguments
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
@@ -32,7 +31,6 @@ import Torch
     }
 
     @Test func killNineMidEpochThenResumeMatchesUninterruptedRun() throws {
-        #expect(FileManager.default.isExecutableFile(atPath: binary), "build the tailkit executable first")
         let data = try TinyDataset.writeMNISTStyle()
         let straight = NSTemporaryDirectory() + "tk-straight-\(UUID().uuidString)"
         let crashed = NSTemporaryDirectory() + "tk-crashed-\(UUID().uuidString)"

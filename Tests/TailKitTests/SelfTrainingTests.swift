@@ -8,14 +8,13 @@ import TestSupport
 /// training on the labeled set joined with the pseudo-labeled pool; and its bad inputs.
 @Suite(.serialized) struct SelfTrainingTests {
     private var binary: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/tailkit").path
+        get throws { try TailKitExecutable.path() }
     }
 
     @discardableResult
     private func tailkit(_ args: [String], stdin: String? = nil) throws -> (status: Int32, out: String, err: String) {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
+        p.executableURL = URL(fileURLWithPath: try binary)
         p.arguments = args
         let out = Pipe(), err = Pipe(), input = Pipe()
         p.standardOutput = out
