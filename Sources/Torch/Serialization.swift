@@ -1,6 +1,6 @@
 import TorchFile
 
-/// Tensors to and from PyTorch's own checkpoint format (`torch.save` zip files), so that files
+/// Tensors to and from PyTorch's own checkpoint format (`torch.save` files: zip, and legacy for reading), so that files
 /// move freely between TailKit and Python: `torch.load(path, weights_only=True)` reads what
 /// TailKit writes, and TailKit reads `torch.save`d dicts, state dicts and reference checkpoints.
 extension Tensor {
@@ -55,7 +55,7 @@ extension Torch {
         try TorchFile.save(.stateDict(tensors.map { ($0.0, try $0.1.stored()) }), to: path)
     }
 
-    /// Loads the named tensors of a `torch.save` file: a dict or OrderedDict of tensors, or a
+    /// Loads the named tensors of a `torch.save` file (zip or legacy format): a dict or OrderedDict of tensors, or a
     /// checkpoint dict holding one under `state_dict`. Names keep their file order.
     public static func loadTensors(from path: String) throws -> [(String, Tensor)] {
         try TorchFile.loadTensorDict(path: path).map { ($0.0, try Tensor($0.1)) }
