@@ -1,12 +1,35 @@
-"""Python PyTorch side of `tailkit bench`: the same network, batch, dtype and thread count as
-TailKit's case, measured the same way. Prints one JSON object on stdout."""
+"""Python PyTorch side of `tailkit bench`: the same network, batch, dtype, thread count and data as
+TailKit's case, measured the same way, in one of two set-ups. Prints one JSON object on stdout.
+
+  reference  PyTorch as the reference codebases' users run it: the default contiguous layout, glibc's
+             default malloc, and for the epoch case torchvision's CIFAR recipe on PIL images
+             (RandomCrop(32, padding=4) -> RandomHorizontalFlip -> ToTensor -> Normalize) in a
+             torch.utils.data.DataLoader with worker processes (DataLoader defaults otherwise).
+  tuned      PyTorch tuned the way TailKit is: channels_last model and inputs, the malloc settings
+             TailKit makes (`tailkit bench` passes them as MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_,
+             which glibc reads at start-up, with OMP/MKL_NUM_THREADS), and for the epoch case uint8
+             augmentation done a batch at a time in numpy in the DataLoader's workers (persistent),
+             producing channels_last batches directly.
+
+torchvision cannot be imported here (its PyPI wheel links CUDA libraries this CPU torch lacks), so the
+reference transforms are written below with Pillow + numpy + torch exactly as torchvision defines them.
+
+usage: bench_pytorch.py {train_step,epoch_with_loader} {reference,tuned} --batch B --threads T
+                        [--steps S --warmup W] [--images N --workers K]
+"""
+import argparse
 import json
-import sys
+import os
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+# The reference codebase's CIFAR normalisation (TailKit's ImageNormalization.issCIFAR).
+CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
+CIFAR_STD = (0.2023, 0.1994, 0.2010)
+MALLOC_ENV = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
 
 
 class BasicBlockA(nn.Module):
@@ -50,19 +73,26 @@ class ResNet32(nn.Module):
         return self.linear(out)
 
 
-def train_step_rate(batch, steps, warmup, threads):
-    torch.set_num_threads(threads)
+def make_model(tuned):
     torch.manual_seed(0)
     model = ResNet32()
+    if tuned:
+        model = model.to(memory_format=torch.channels_last)
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=2e-4)
+    return model, opt
+
+
+def train_step_rate(tuned, batch, steps, warmup):
+    model, opt = make_model(tuned)
     x = torch.randn(batch, 3, 32, 32)
+    if tuned:
+        x = x.contiguous(memory_format=torch.channels_last)
     y = torch.randint(0, 10, (batch,))
 
     def step():
         opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
+        F.cross_entropy(model(x), y).backward()
         opt.step()
 
     for _ in range(warmup):
@@ -73,69 +103,155 @@ def train_step_rate(batch, steps, warmup, threads):
     return batch * steps / (time.perf_counter() - start)
 
 
-class PadCropFlipDataset(torch.utils.data.Dataset):
-    """uint8 HWC images -> RandomCrop(32, padding=4) + RandomHorizontalFlip + ToTensor + Normalize, the
-    torchvision CIFAR recipe written with numpy (torchvision's PyPI wheel needs CUDA torch libraries)."""
+# --- (a) torchvision's CIFAR recipe on PIL images, as torchvision defines each transform ---------------
 
-    MEAN = [0.4914, 0.4822, 0.4465]
-    STD = [0.2023, 0.1994, 0.2010]
+class TorchvisionStyleCIFAR(torch.utils.data.Dataset):
+    """torchvision.datasets.CIFAR10's __getitem__ (uint8 HWC array -> PIL image -> transform) with
+    Compose([RandomCrop(32, padding=4), RandomHorizontalFlip(), ToTensor(), Normalize(mean, std)])."""
+
+    def __init__(self, images, labels):
+        self.data, self.targets = images, labels
+
+    def __len__(self):
+        return len(self.data)
+
+    def __getitem__(self, index):
+        from PIL import Image
+        img, target = self.data[index], int(self.targets[index])
+        img = Image.fromarray(img)
+        img = self.random_crop(img, 32, 4)
+        img = self.random_horizontal_flip(img, 0.5)
+        return self.normalize(self.to_tensor(img), CIFAR_MEAN, CIFAR_STD), target
+
+    @staticmethod
+    def random_crop(img, size, padding):
+        # torchvision F.pad(img, padding, fill=0, padding_mode="constant") on a PIL image is
+        # ImageOps.expand(img, border=padding, fill=(0,) * bands); RandomCrop.get_params draws the
+        # offsets with torch.randint; F.crop is img.crop((left, top, right, bottom)).
+        from PIL import ImageOps
+        img = ImageOps.expand(img, border=padding, fill=(0,) * len(img.getbands()))
+        w, h = img.size
+        i = torch.randint(0, h - size + 1, size=(1,)).item()
+        j = torch.randint(0, w - size + 1, size=(1,)).item()
+        return img.crop((j, i, j + size, i + size))
+
+    @staticmethod
+    def random_horizontal_flip(img, p):
+        from PIL import Image
+        if torch.rand(1) < p:
+            return img.transpose(Image.FLIP_LEFT_RIGHT)
+        return img
+
+    @staticmethod
+    def to_tensor(pic):
+        # torchvision F.to_tensor for an 8-bit PIL image: HWC uint8 -> CHW float in [0, 1].
+        import numpy as np
+        img = torch.from_numpy(np.array(pic, np.uint8, copy=True))
+        img = img.view(pic.size[1], pic.size[0], len(pic.getbands()))
+        img = img.permute((2, 0, 1)).contiguous()
+        return img.to(dtype=torch.get_default_dtype()).div(255)
+
+    @staticmethod
+    def normalize(tensor, mean, std):
+        # torchvision F.normalize with inplace=False.
+        tensor = tensor.clone()
+        mean = torch.as_tensor(mean, dtype=tensor.dtype).view(-1, 1, 1)
+        std = torch.as_tensor(std, dtype=tensor.dtype).view(-1, 1, 1)
+        return tensor.sub_(mean).div_(std)
+
+
+# --- (b) uint8 augmentation a batch at a time, channels_last out ----------------------------------------
+
+class BatchedPadCropFlip(torch.utils.data.Dataset):
+    """Indexed by a list of sample indices (a BatchSampler's batch): zero-pad 4 + random 32x32 crop +
+    horizontal flip (p 0.5) on uint8 NHWC, then normalise into float32 NHWC, which viewed as NCHW is a
+    channels_last tensor, so no layout copy is needed."""
 
     def __init__(self, images, labels):
         import numpy as np
         self.np = np
         self.images, self.labels = images, labels
-        self.mean = np.array(self.MEAN, dtype=np.float32).reshape(3, 1, 1)
-        self.std = np.array(self.STD, dtype=np.float32).reshape(3, 1, 1)
+        self.scale = (1.0 / (255.0 * np.array(CIFAR_STD))).astype(np.float32)
+        self.shift = (-np.array(CIFAR_MEAN) / np.array(CIFAR_STD)).astype(np.float32)
 
     def __len__(self):
         return len(self.labels)
 
-    def __getitem__(self, i):
+    def __getitem__(self, indices):
         np = self.np
-        padded = np.pad(self.images[i], ((4, 4), (4, 4), (0, 0)))
-        y, x = np.random.randint(0, 9, size=2)
-        crop = padded[y:y + 32, x:x + 32]
-        if np.random.rand() < 0.5:
-            crop = crop[:, ::-1]
-        chw = crop.transpose(2, 0, 1).astype(np.float32) / 255.0
-        return torch.from_numpy((chw - self.mean) / self.std), int(self.labels[i])
+        n = len(indices)
+        padded = np.zeros((n, 40, 40, 3), dtype=np.uint8)
+        padded[:, 4:36, 4:36] = self.images[indices]
+        rng = np.random.default_rng(torch.randint(0, 2**62, (1,)).item())
+        offsets = rng.integers(0, 9, size=(n, 2))
+        flips = rng.random(n) < 0.5
+        out = np.empty((n, 32, 32, 3), dtype=np.float32)
+        for k in range(n):
+            y, x = offsets[k]
+            crop = padded[k, y:y + 32, x:x + 32]
+            out[k] = crop[:, ::-1] if flips[k] else crop
+        out *= self.scale
+        out += self.shift
+        x = torch.from_numpy(out).permute(0, 3, 1, 2)  # NCHW, channels_last strides
+        return x, torch.from_numpy(self.labels[indices].astype(np.int64))
 
 
-def train_epoch_with_loader_rate(batch, images, workers, threads):
+def train_epoch_with_loader_rate(tuned, batch, images, workers):
     import numpy as np
-    torch.set_num_threads(threads)
-    torch.manual_seed(0)
     rng = np.random.default_rng(0)
     data = rng.integers(0, 256, size=(images, 32, 32, 3), dtype=np.uint8)
     labels = rng.integers(0, 10, size=images)
-    loader = torch.utils.data.DataLoader(PadCropFlipDataset(data, labels), batch_size=batch, shuffle=True,
-                                         num_workers=workers, persistent_workers=workers > 0)
-    model = ResNet32()
-    model.train()
-    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=2e-4)
+    g = torch.Generator()
+    g.manual_seed(0)
+    if tuned:
+        sampler = torch.utils.data.BatchSampler(torch.utils.data.RandomSampler(range(images), generator=g),
+                                                batch_size=batch, drop_last=False)
+        loader = torch.utils.data.DataLoader(BatchedPadCropFlip(data, labels), batch_size=None, sampler=sampler,
+                                             num_workers=workers, persistent_workers=workers > 0)
+    else:
+        # The reference's train loader (on a CPU-only machine pin_memory does nothing, so it is left out).
+        loader = torch.utils.data.DataLoader(TorchvisionStyleCIFAR(data, labels), batch_size=batch, shuffle=True,
+                                             num_workers=workers, generator=g)
+    model, opt = make_model(tuned)
 
     def epoch():
         seen = 0
         for x, y in loader:
+            if tuned:
+                x = x.contiguous(memory_format=torch.channels_last)  # a no-op: already channels_last
             opt.zero_grad()
             F.cross_entropy(model(x), y).backward()
             opt.step()
             seen += len(y)
         return seen
 
-    epoch()  # warm-up: workers start, allocator settles
+    epoch()  # warm-up: as TailKit's side, one epoch untimed
     start = time.perf_counter()
     seen = epoch()
     return seen / (time.perf_counter() - start)
 
 
 if __name__ == "__main__":
-    case, batch, steps, warmup, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-    if case == "resnet32_train_step":
-        rate = train_step_rate(batch, steps, warmup, threads)
-    elif case == "resnet32_epoch_with_loader":
-        # here `steps` is the image count and `warmup` the loader worker count
-        rate = train_epoch_with_loader_rate(batch, steps, warmup, threads)
+    p = argparse.ArgumentParser()
+    p.add_argument("case", choices=["train_step", "epoch_with_loader"])
+    p.add_argument("variant", choices=["reference", "tuned"])
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--threads", type=int, required=True)
+    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--warmup", type=int, default=5)
+    p.add_argument("--images", type=int, default=2560)
+    p.add_argument("--workers", type=int, default=2)
+    a = p.parse_args()
+    tuned = a.variant == "tuned"
+    torch.set_num_threads(a.threads)
+    if a.case == "train_step":
+        rate = train_step_rate(tuned, a.batch, a.steps, a.warmup)
     else:
-        sys.exit(f"unknown case {case}")
-    print(json.dumps({"images_per_s": rate, "torch": torch.__version__, "threads": torch.get_num_threads()}))
+        rate = train_epoch_with_loader_rate(tuned, a.batch, a.images, a.workers)
+    malloc = {k: os.environ[k] for k in MALLOC_ENV if k in os.environ}
+    print(json.dumps({
+        "images_per_s": rate, "torch": torch.__version__, "threads": torch.get_num_threads(),
+        "layout": "channels_last" if tuned else "contiguous (default)",
+        "allocator": ", ".join(f"{k}={v}" for k, v in malloc.items()) or "glibc default",
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS", ""),
+    }))

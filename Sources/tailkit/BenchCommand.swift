@@ -4,17 +4,22 @@ import TailData
 import TailKit
 import Torch
 
-/// `tailkit bench`: TailKit against Python PyTorch of the same version, in the same run.
+/// `tailkit bench`: TailKit against Python PyTorch of the same version, in the same run, twice over:
+/// PyTorch as the reference codebases' users run it, and PyTorch tuned the way TailKit is.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure TailKit's speed against Python PyTorch on this machine.",
         discussion: """
-        TailKit trains CNNs channels-last on the CPU (oneDNN's preferred layout); the Python side runs PyTorch's default contiguous layout, which is what a PyTorch script gets unless it opts in.
+        Each training case is measured three ways in the same run: TailKit, and Python PyTorch (the very torch TailKit links, scripts/bench_pytorch.py) in two set-ups:
 
-        Prints one JSON line per case: TailKit's images/s, Python PyTorch's images/s for the same network, batch, dtype and thread count, their ratio (TailKit / PyTorch, higher is better) and TailKit's peak RSS. Rounds alternate between the two so that machine noise hits both alike; the median of the rounds is reported. Run-to-run noise on a 2-core machine is 10-15%: compare ratios.
+          (a) reference: PyTorch as the reference codebases' users run it: the default contiguous layout, glibc's default malloc, and for the epoch case torchvision's CIFAR recipe on PIL images (RandomCrop(32, padding=4), RandomHorizontalFlip, ToTensor, Normalize with the reference CIFAR mean/std) in a torch.utils.data.DataLoader with as many worker processes as TailKit's loader has threads. torchvision cannot be imported here (its PyPI wheel links CUDA libraries this CPU torch lacks), so the script writes those transforms with Pillow and numpy exactly as torchvision defines them.
 
-        TailKit trains CNNs channels-last on the CPU (oneDNN's preferred layout); the Python side runs PyTorch's default contiguous layout, what a PyTorch script gets unless it opts in (with channels_last opted in, PyTorch comes within about 5% of TailKit here).
+          (b) tuned: PyTorch tuned the way TailKit is: channels_last model and inputs (TailKit trains CNNs channels-last on the CPU, oneDNN's preferred layout), TailKit's malloc settings (M_MMAP_THRESHOLD 32 MiB, M_TRIM_THRESHOLD 256 MiB, given to Python as MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_), the same thread count (torch.set_num_threads, OMP_NUM_THREADS, MKL_NUM_THREADS), and for the epoch case uint8 pad-crop + flip + normalise done a batch at a time in persistent DataLoader workers, straight into channels_last batches.
+
+        Both sides get the same network (ResNet-32), batch, dtype, thread count and synthetic data. Prints one JSON line per case with TailKit's images/s, each PyTorch set-up's images/s and the ratios TailKit / PyTorch (ratio_vs_reference, ratio_vs_tuned; higher is better), plus TailKit's peak RSS. Rounds alternate between the three (in rotating order) so that machine noise hits all alike; medians of the rounds are reported. Run-to-run noise on a 2-core machine is 10-15%: compare ratios.
+
+        Then the data loader alone (weak and FixMatch-strong augmentation) and the RSS growth over --leak-steps training steps.
         """
     )
 
@@ -23,39 +28,77 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Batch size of the training-step case.") var batch = 128
     @Option(help: "Steps of the memory-growth check (0 skips it).") var leakSteps = 1000
     @Option(help: "Threads for both sides (default: all cores).") var threads: Int?
+    @Option(help: "Data-loader threads (TailKit) and DataLoader worker processes (PyTorch); default: the trainer's.")
+    var workers = TrainConfig().workers
+
+    func validate() throws {
+        guard rounds >= 1, steps >= 1, batch >= 1, workers >= 0, leakSteps >= 0 else {
+            throw ValidationError("--rounds, --steps and --batch must be at least 1; --workers and --leak-steps at least 0")
+        }
+    }
 
     func run() throws {
         let n = threads ?? Torch.defaultThreads
         Torch.initialize(threads: n)
         try trainStepCase(threads: n)
-        try loaderCase(workers: n)
+        try loaderCase(workers: workers)
         try endToEndCase(threads: n)
         if leakSteps > 0 { try memoryCase() }
     }
 
-    private func trainStepCase(threads n: Int) throws {
-        let bench = TrainStepBenchmark(batch: batch, steps: steps, warmup: 5)
-        let (a, b) = try interleaved("resnet32 train step", ours: bench.imagesPerSecond,
-                                     python: ["resnet32_train_step", "\(batch)", "\(steps)", "5", "\(n)"])
-        printJSON([
-            "case": "resnet32_train_step", "batch": batch, "input": "3x32x32", "dtype": "float32", "threads": n,
-            "tailkit_layout": "channels_last", "pytorch_layout": "contiguous (default)",
-            "tailkit_images_per_s": round1(a), "pytorch_images_per_s": round1(b), "ratio": round3(a / b),
-            "tailkit_peak_rss_mb": Torch.peakRSSBytes / 1_048_576, "rounds": rounds,
-        ])
+    /// The medians of TailKit's and both PyTorch set-ups' images/s over the rounds.
+    private struct Comparison {
+        var tailkit: Double
+        var reference: Double
+        var tuned: Double
+        var referenceRun: PyTorchBaseline.Rate
+        var tunedRun: PyTorchBaseline.Rate
+
+        /// The JSON fields every training case shares.
+        var fields: [String: Any] {
+            [
+                "tailkit_images_per_s": round1(tailkit), "tailkit_layout": "channels_last",
+                "tailkit_allocator": PyTorchBaseline.tailkitAllocator,
+                "pytorch_reference_images_per_s": round1(reference), "ratio_vs_reference": round3(tailkit / reference),
+                "pytorch_reference_layout": referenceRun.layout, "pytorch_reference_allocator": referenceRun.allocator,
+                "pytorch_tuned_images_per_s": round1(tuned), "ratio_vs_tuned": round3(tailkit / tuned),
+                "pytorch_tuned_layout": tunedRun.layout, "pytorch_tuned_allocator": tunedRun.allocator,
+                "pytorch_threads": referenceRun.threads == tunedRun.threads ? "\(tunedRun.threads)"
+                    : "reference \(referenceRun.threads), tuned \(tunedRun.threads)",
+            ]
+        }
     }
 
-    /// Alternates TailKit's measurement with the Python one `rounds` times; the medians of both.
-    private func interleaved(_ label: String, ours measure: () throws -> Double, python arguments: [String]) throws -> (Double, Double) {
-        let script = try PythonTorch.scriptPath("bench_pytorch.py")
-        var ours: [Double] = [], theirs: [Double] = []
-        for round in 1...rounds {
-            FileHandle.standardError.write(Data("bench: \(label), round \(round)/\(rounds)\n".utf8))
-            ours.append(try measure())
-            let out = try PythonTorch.run(script: script, arguments: arguments)
-            theirs.append(try JSONDecoder().decode(PythonRate.self, from: Data(out.utf8)).images_per_s)
+    private func trainStepCase(threads n: Int) throws {
+        let bench = TrainStepBenchmark(batch: batch, steps: steps, warmup: 5)
+        let c = try interleaved("resnet32 train step", ours: bench.imagesPerSecond, case: "train_step", threads: n,
+                                arguments: ["--batch", "\(batch)", "--steps", "\(steps)", "--warmup", "5"])
+        printJSON(c.fields.merging([
+            "case": "resnet32_train_step", "batch": batch, "input": "3x32x32", "dtype": "float32", "threads": n,
+            "target_ratio_vs_tuned": 1.0, "tailkit_peak_rss_mb": Torch.peakRSSBytes / 1_048_576, "rounds": rounds,
+        ]) { a, _ in a })
+    }
+
+    /// Alternates TailKit's measurement with the two Python ones `rounds` times, each round in a
+    /// different order; the medians of all three.
+    private func interleaved(_ label: String, ours measure: () throws -> Double, case name: String, threads n: Int,
+                             arguments: [String]) throws -> Comparison {
+        var ours: [Double] = [], reference: [PyTorchBaseline.Rate] = [], tuned: [PyTorchBaseline.Rate] = []
+        let python = { (variant: PyTorchBaseline.Variant) in
+            try PyTorchBaseline.run(case: name, variant: variant, threads: n, arguments: arguments)
         }
-        return (median(ours), median(theirs))
+        for round in 0..<rounds {
+            FileHandle.standardError.write(Data("bench: \(label), round \(round + 1)/\(rounds)\n".utf8))
+            for slot in 0..<3 {
+                switch (slot + round) % 3 {
+                case 0: ours.append(try measure())
+                case 1: reference.append(try python(.reference))
+                default: tuned.append(try python(.tuned))
+                }
+            }
+        }
+        return Comparison(tailkit: median(ours), reference: median(reference.map(\.images_per_s)),
+                          tuned: median(tuned.map(\.images_per_s)), referenceRun: reference[0], tunedRun: tuned[0])
     }
 
     /// The data pipeline alone: weak (pad-crop + flip) and FixMatch-strong augmentation + normalise + batch.
@@ -73,19 +116,23 @@ struct BenchCommand: ParsableCommand {
         ])
     }
 
-    /// Training with the data pipeline in the loop, against a PyTorch DataLoader doing the same work.
+    /// Training with the data pipeline in the loop, against PyTorch DataLoaders doing the same work.
     private func endToEndCase(threads n: Int) throws {
-        let workers = 2, images = 2560
+        let images = 2560
         let bench = EndToEndBenchmark(images: images, batch: batch, workers: workers)
-        let (a, b) = try interleaved("resnet32 epoch with data loader", ours: bench.imagesPerSecond,
-                                     python: ["resnet32_epoch_with_loader", "\(batch)", "\(images)", "\(workers)", "\(n)"])
-        printJSON([
+        let c = try interleaved("resnet32 epoch with data loader", ours: bench.imagesPerSecond, case: "epoch_with_loader",
+                                threads: n, arguments: ["--batch", "\(batch)", "--images", "\(images)", "--workers", "\(workers)"])
+        printJSON(c.fields.merging([
             "case": "resnet32_epoch_with_loader", "batch": batch, "input": "3x32x32 uint8, pad-crop+flip+normalize",
-            "dtype": "float32", "threads": n, "loader_workers": workers, "images": images,
-            "tailkit_layout": "channels_last", "pytorch_layout": "contiguous (default)",
-            "tailkit_images_per_s": round1(a), "pytorch_images_per_s": round1(b), "ratio": round3(a / b),
-            "tailkit_peak_rss_mb": Torch.peakRSSBytes / 1_048_576, "rounds": rounds,
-        ])
+            "dtype": "float32", "threads": n, "workers": workers, "images": images,
+            "tailkit_loader": "DataLoader, \(workers) threads, weak pipeline on uint8",
+            "pytorch_reference_loader": "DataLoader(num_workers=\(workers)); RandomCrop(32, padding=4) + RandomHorizontalFlip"
+                + " + ToTensor + Normalize on PIL images, torchvision's definitions written with Pillow + numpy"
+                + " (torchvision not importable here)",
+            "pytorch_tuned_loader": "DataLoader(num_workers=\(workers), persistent_workers); batched uint8 numpy"
+                + " pad-crop + flip + normalize into channels_last",
+            "target_ratio_vs_reference": 1.3, "tailkit_peak_rss_mb": Torch.peakRSSBytes / 1_048_576, "rounds": rounds,
+        ]) { a, _ in a })
     }
 
     private func memoryCase() throws {
@@ -97,8 +144,6 @@ struct BenchCommand: ParsableCommand {
         ])
     }
 }
-
-private struct PythonRate: Decodable { let images_per_s: Double }
 
 func median(_ xs: [Double]) -> Double {
     let s = xs.sorted()
