@@ -1,43 +1,66 @@
 import Foundation
 
 /// A one-line progress bar on standard error: fraction done, rate, time left and any live metrics.
-/// Redraws at most ten times a second; prints plain lines instead when stderr is not a terminal.
+/// On a terminal it redraws in place at most ten times a second. Otherwise (a log file, CI) it
+/// writes plain lines, few of them: one each time another `plainStepPercent` of the total is
+/// done, at most one per `plainMinInterval` seconds, and one when the total is reached.
 public final class ProgressBar {
     private let total: Int
     private let label: String
     private let start = Date()
     private var lastDraw = Date.distantPast
-    private let interactive = isatty(STDERR_FILENO) != 0
-    private var lastPlainPercent = -1
+    private let interactive: Bool
+    private let plainStepPercent: Int
+    private let plainMinInterval: TimeInterval
+    private let write: (String) -> Void
+    private var lastPlainPercent = 0
+    private var lastPlainLine: Date
+    private var finishedWritten = false
 
-    public init(total: Int, label: String) {
+    /// Whether standard error is a terminal (a bar that redraws) rather than a file or pipe (plain lines).
+    public static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+
+    /// - Parameters:
+    ///   - plainStepPercent, plainMinInterval: how often plain lines come when not on a terminal.
+    ///   - interactive: redraw in place (default: when standard error is a terminal).
+    ///   - write: where the text goes (default: standard error).
+    public init(total: Int, label: String, plainStepPercent: Int = 10, plainMinInterval: TimeInterval = 30,
+                interactive: Bool? = nil, write: ((String) -> Void)? = nil) {
         self.total = max(1, total)
         self.label = label
+        self.plainStepPercent = max(1, plainStepPercent)
+        self.plainMinInterval = plainMinInterval
+        self.interactive = interactive ?? Self.standardErrorIsTerminal
+        self.write = write ?? { FileHandle.standardError.write(Data($0.utf8)) }
+        lastPlainLine = start
     }
 
     /// `done` items finished; `unit` names an item for the rate ("img", "step").
     public func update(_ done: Int, unit: String = "it", metrics: String = "") {
         let now = Date()
         let finished = done >= total
-        guard finished || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
-        lastDraw = now
-        let fraction = Double(done) / Double(total)
+        let percent = Int(Double(min(done, total)) / Double(total) * 100)
+        if interactive {
+            guard finished || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
+            lastDraw = now
+        } else {
+            let due = percent >= lastPlainPercent + plainStepPercent && now.timeIntervalSince(lastPlainLine) >= plainMinInterval
+            guard (finished && !finishedWritten) || (due && !finished) else { return }
+            lastPlainPercent = percent
+            lastPlainLine = now
+            finishedWritten = finished
+        }
         let elapsed = now.timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        let left = rate > 0 ? Double(total - done) / rate : 0
-        let text = "\(label) \(Int(fraction * 100))% \(done)/\(total) \(Self.format(rate)) \(unit)/s left \(Self.clock(left)) \(metrics)"
+        let left = rate > 0 ? Double(max(0, total - done)) / rate : 0
+        let text = "\(label) \(percent)% \(done)/\(total) \(Self.format(rate)) \(unit)/s left \(Self.clock(left)) \(metrics)"
         if interactive {
             let width = 24
-            let filled = Int(fraction * Double(width))
+            let filled = min(width, Int(Double(percent) / 100 * Double(width)))
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            FileHandle.standardError.write(Data("\r\u{1B}[K[\(bar)] \(text)".utf8))
-            if finished { FileHandle.standardError.write(Data("\n".utf8)) }
+            write("\r\u{1B}[K[\(bar)] \(text)" + (finished ? "\n" : ""))
         } else {
-            let percent = Int(fraction * 10) * 10
-            if percent != lastPlainPercent || finished {
-                lastPlainPercent = percent
-                FileHandle.standardError.write(Data("\(text)\n".utf8))
-            }
+            write("\(text)\n")
         }
     }
 
