@@ -8,6 +8,7 @@ final class ConsoleProgress: TrainingObserver {
     private var bar: ProgressBar?
     private var totalEpochs = 0
     private var firstEpoch = 0
+    private var stepsPerEpoch = 0
     private let quiet: Bool
     private let interactive = ProgressBar.standardErrorIsTerminal
 
@@ -16,8 +17,10 @@ final class ConsoleProgress: TrainingObserver {
     func runStarted(state: TrainingState, totalEpochs: Int, stepsPerEpoch: Int) {
         self.totalEpochs = totalEpochs
         firstEpoch = state.epoch
-        if !interactive && !quiet {
-            bar = ProgressBar(total: max(0, totalEpochs - state.epoch) * stepsPerEpoch, label: "training")
+        self.stepsPerEpoch = stepsPerEpoch
+        if !quiet {
+            // Made before the first step, so that its rate and time left count that step too.
+            bar = interactive ? epochBar(state.epoch) : ProgressBar(total: max(0, totalEpochs - state.epoch) * stepsPerEpoch, label: "training")
         }
         if state.epoch > 0 { log("resuming at epoch \(state.epoch + 1) of \(totalEpochs) (best top-1 so far \(String(format: "%.2f", state.bestTop1)))") }
     }
@@ -26,7 +29,6 @@ final class ConsoleProgress: TrainingObserver {
         guard !quiet else { return }
         let metrics = String(format: "loss %.4f lr %.5f %.0f img/s", loss, lr, imagesPerSecond)
         if interactive {
-            if step == 1 { bar = ProgressBar(total: stepsPerEpoch, label: "epoch \(epoch + 1)/\(totalEpochs)") }
             bar?.update(step, unit: "step", metrics: metrics)
         } else {
             bar?.update((epoch - firstEpoch) * stepsPerEpoch + step, unit: "step", metrics: "epoch \(epoch + 1)/\(totalEpochs) " + metrics)
@@ -34,9 +36,14 @@ final class ConsoleProgress: TrainingObserver {
     }
 
     func epochEnded(_ s: EpochSummary, state: TrainingState) throws {
+        if interactive && !quiet && state.epoch < totalEpochs { bar = epochBar(state.epoch) }
         log(String(format: "epoch %d/%d  train loss %.4f acc %.2f | test top-1 %.2f (best %.2f)  balanced %.2f  ",
                    s.epoch + 1, totalEpochs, s.trainLoss, s.trainAccuracy, s.test.top1, state.bestTop1, s.test.balanced)
             + s.test.groupSummary)
+    }
+
+    private func epochBar(_ epoch: Int) -> ProgressBar {
+        ProgressBar(total: stepsPerEpoch, label: "epoch \(epoch + 1)/\(totalEpochs)")
     }
 
     private func log(_ line: String) {
