@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TailData
+import TestSupport
 
 @Suite struct ArchiveTests {
     // MARK: gzip
@@ -77,7 +78,7 @@ import Testing
     }
 
     @Test func tarGzFileIsReadFromDisk() throws {
-        let folder = try FormatsTempFolder()
+        let folder = try TemporaryFolder("tailkit-formats")
         defer { folder.remove() }
         var tar = FormatsTarWriter()
         tar.addFile("a/b.txt", Array("content".utf8))
@@ -92,7 +93,7 @@ import Testing
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tar")),
           arguments: ["gnu", "pax", "ustar", "v7"])
     func systemTarArchivesAreRead(format: String) throws {
-        let folder = try FormatsTempFolder()
+        let folder = try TemporaryFolder("tailkit-formats")
         defer { folder.remove() }
         let deep = "root/" + String(repeating: "nested-folder/", count: format == "v7" ? 1 : 9) + "data.bin"
         let payload = formatsRandomBytes(3000, seed: 8)

@@ -1,5 +1,6 @@
 import Testing
 @testable import TailData
+import TestSupport
 
 /// Random CIFAR images and labels, with their records in the published CHW layout.
 private struct CIFARFixtureBatch {
@@ -25,7 +26,7 @@ private struct CIFARFixtureBatch {
 private let cifar10Names = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
 @Suite struct CIFARBinaryTests {
-    private func writeCIFAR10(into folder: FormatsTempFolder, under dir: String) throws -> [CIFARFixtureBatch] {
+    private func writeCIFAR10(into folder: TemporaryFolder, under dir: String) throws -> [CIFARFixtureBatch] {
         let batches = (0..<6).map { CIFARFixtureBatch(count: 3 + $0, labelLimits: [10], seed: UInt64(20 + $0)) }
         for i in 0..<5 { try folder.write("\(dir)/data_batch_\(i + 1).bin", batches[i].records) }
         try folder.write("\(dir)/test_batch.bin", batches[5].records)
@@ -34,7 +35,7 @@ private let cifar10Names = ["airplane", "automobile", "bird", "cat", "deer", "do
     }
 
     @Test func cifar10FolderDecodesToHWC() throws {
-        let folder = try FormatsTempFolder()
+        let folder = try TemporaryFolder("tailkit-formats")
         defer { folder.remove() }
         let batches = try writeCIFAR10(into: folder, under: "cifar-10-batches-bin")
         for root in [folder.path, folder.file("cifar-10-batches-bin")] {
@@ -48,7 +49,7 @@ private let cifar10Names = ["airplane", "automobile", "bird", "cat", "deer", "do
     }
 
     @Test func cifar100FolderFineAndCoarse() throws {
-        let folder = try FormatsTempFolder()
+        let folder = try TemporaryFolder("tailkit-formats")
         defer { folder.remove() }
         let batch = CIFARFixtureBatch(count: 9, labelLimits: [20, 100], seed: 30)
         try folder.write("cifar-100-binary/train.bin", batch.records)
@@ -64,7 +65,7 @@ private let cifar10Names = ["airplane", "automobile", "bird", "cat", "deer", "do
     }
 
     @Test func publishedArchivesAreReadDirectly() throws {
-        let folder = try FormatsTempFolder()
+        let folder = try TemporaryFolder("tailkit-formats")
         defer { folder.remove() }
         let batches = (0..<6).map { CIFARFixtureBatch(count: 2, labelLimits: [10], seed: UInt64(40 + $0)) }
         var tar = FormatsTarWriter()
@@ -90,7 +91,7 @@ private let cifar10Names = ["airplane", "automobile", "bird", "cat", "deer", "do
     }
 
     @Test func rejectsBadInput() throws {
-        let folder = try FormatsTempFolder()
+        let folder = try TemporaryFolder("tailkit-formats")
         defer { folder.remove() }
         _ = try writeCIFAR10(into: folder, under: "c10")
         let root = folder.file("c10")
@@ -118,7 +119,7 @@ private let cifar10Names = ["airplane", "automobile", "bird", "cat", "deer", "do
     }
 
     @Test func coarseLabelOutOfRangeIsReportedEvenWhenFineIsUsed() throws {
-        let folder = try FormatsTempFolder()
+        let folder = try TemporaryFolder("tailkit-formats")
         defer { folder.remove() }
         var batch = CIFARFixtureBatch(count: 2, labelLimits: [20, 100], seed: 70)
         batch.records[3074] = 20

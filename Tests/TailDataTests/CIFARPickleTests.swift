@@ -4,12 +4,6 @@ import Testing
 @testable import TailData
 import TestSupport
 
-private func cifarTempDir() throws -> String {
-    let dir = NSTemporaryDirectory() + "cifar-pickle-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-}
-
 /// Runs a Python snippet with the project's numpy; a failure throws with Python's standard error.
 private func cifarPython(_ script: String) throws {
     _ = try TestPython.run(script)
@@ -74,7 +68,9 @@ private func cifarMakeTen(_ root: String, perBatch: Int = 2) throws -> [[UInt8]]
 }
 
 @Test func cifar10FromCraftedPython2Pickles() throws {
-    let root = try cifarTempDir()
+    let temp = try TemporaryFolder("cifar-pickle")
+    defer { temp.remove() }
+    let root = temp.path
     let planars = try cifarMakeTen(root)
     let train = try CIFARPickle.load(root: root, cifar100: false, train: true)
     #expect(train.count == 10 && train.classNames == cifarNames)
@@ -87,7 +83,9 @@ private func cifarMakeTen(_ root: String, perBatch: Int = 2) throws -> [[UInt8]]
 }
 
 @Test func cifarFromRealPythonPickleMatchesNumpyTranspose() throws {
-    let root = try cifarTempDir()
+    let temp = try TemporaryFolder("cifar-pickle")
+    defer { temp.remove() }
+    let root = temp.path
     let folder = root + "/cifar-10-batches-py"
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     try cifarPython("""
@@ -116,7 +114,9 @@ private func cifarMakeTen(_ root: String, perBatch: Int = 2) throws -> [[UInt8]]
 }
 
 @Test func cifar100KeepsFineAndCoarseLabels() throws {
-    let root = try cifarTempDir()
+    let temp = try TemporaryFolder("cifar-pickle")
+    defer { temp.remove() }
+    let root = temp.path
     let folder = root + "/cifar-100-python"
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     let fine = (0..<100).map { "fine\($0)" }, coarse = (0..<20).map { "coarse\($0)" }

@@ -2,35 +2,6 @@ import CZlib
 import Foundation
 @testable import TailData
 
-/// A fresh folder under the system temp directory, removed by `remove()`.
-struct FormatsTempFolder {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "tailkit-formats-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    /// Writes `bytes` to `name` (creating sub-folders) and returns the full path.
-    @discardableResult
-    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let full = path + "/" + name
-        let folder = (full as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try Data(bytes).write(to: URL(fileURLWithPath: full))
-        return full
-    }
-
-    @discardableResult
-    func write(_ name: String, text: String) throws -> String {
-        try write(name, Array(text.utf8))
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
-
 /// zlib compression for building test files: gzip members (`gzip: true`) or zlib streams.
 enum FormatsDeflate {
     static func compress(_ input: [UInt8], gzip: Bool, level: Int32 = 6) -> [UInt8] {

@@ -1,5 +1,6 @@
 import Testing
 @testable import TailData
+import TestSupport
 
 /// IDX bytes: magic, big-endian sizes, data.
 private func idxFile(magic: UInt32, dimensions: [Int], data: [UInt8]) -> [UInt8] {
@@ -15,7 +16,7 @@ private let tenNames = (0..<10).map { "class\($0)" }
 @Suite struct IDXTests {
     @Test(arguments: [false, true])
     func loadsImagesAndLabels(gzipped: Bool) throws {
-        let folder = try FormatsTempFolder()
+        let folder = try TemporaryFolder("tailkit-formats")
         defer { folder.remove() }
         let pixels = formatsRandomBytes(7 * 5 * 3, seed: 11)
         let labels: [UInt8] = [3, 0, 9, 9, 1, 2, 5]
@@ -31,7 +32,7 @@ private let tenNames = (0..<10).map { "class\($0)" }
     }
 
     @Test func standardSplitAcceptsGzippedAndPlainNames() throws {
-        let folder = try FormatsTempFolder()
+        let folder = try TemporaryFolder("tailkit-formats")
         defer { folder.remove() }
         let pixels = formatsRandomBytes(2 * 28 * 28, seed: 12)
         try folder.write("train-images-idx3-ubyte.gz", FormatsDeflate.gzip(idxFile(magic: 0x803, dimensions: [2, 28, 28], data: pixels)))
@@ -52,7 +53,7 @@ private let tenNames = (0..<10).map { "class\($0)" }
     }
 
     @Test func rejectsBadInput() throws {
-        let folder = try FormatsTempFolder()
+        let folder = try TemporaryFolder("tailkit-formats")
         defer { folder.remove() }
         let images = try folder.write("img", idxFile(magic: 0x803, dimensions: [3, 2, 2], data: [UInt8](repeating: 1, count: 12)))
         let labels = try folder.write("lab", idxFile(magic: 0x801, dimensions: [3], data: [0, 1, 2]))

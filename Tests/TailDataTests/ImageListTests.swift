@@ -1,6 +1,7 @@
 import CImageCodecs
 import Testing
 @testable import TailData
+import TestSupport
 
 /// Encodes with the C test encoders in CImageCodecs.
 private enum CodecFixture {
@@ -90,7 +91,7 @@ private enum CodecFixture {
     }
 
     @Test func undecodableImagesAreTypedErrors() throws {
-        let folder = try FormatsTempFolder()
+        let folder = try TemporaryFolder("tailkit-formats")
         defer { folder.remove() }
         let rgb = CodecFixture.gradient(width: 32, height: 32)
         let jpeg = try CodecFixture.jpeg(rgb, width: 32, height: 32, channels: 3)
@@ -128,7 +129,7 @@ private enum CodecFixture {
     }
 
     @Test func listFileDecodesOnDemandAndByContent() throws {
-        let folder = try FormatsTempFolder()
+        let folder = try TemporaryFolder("tailkit-formats")
         defer { folder.remove() }
         let a = formatsRandomBytes(6 * 4 * 3, seed: 120)
         let b = formatsRandomBytes(5 * 9 * 3, seed: 121)
@@ -149,7 +150,7 @@ private enum CodecFixture {
     }
 
     @Test func listFileErrors() throws {
-        let folder = try FormatsTempFolder()
+        let folder = try TemporaryFolder("tailkit-formats")
         defer { folder.remove() }
         let badLabel = try folder.write("bad.txt", text: "a.jpg 1\nb.jpg x\n")
         #expect(throws: DataError.badHeader(path: badLabel, detail: "line 2 is not '<path> <integer label>'")) {

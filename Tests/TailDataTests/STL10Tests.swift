@@ -1,5 +1,6 @@
 import Testing
 @testable import TailData
+import TestSupport
 
 /// STL-10 images in HWC and the same in the published layout (per channel, column-major).
 private struct STL10Fixture {
@@ -23,14 +24,14 @@ private struct STL10Fixture {
 private let stlNames = ["airplane", "bird", "car", "cat", "deer", "dog", "horse", "monkey", "ship", "truck"]
 
 @Suite struct STL10Tests {
-    private func writeFolder(_ folder: FormatsTempFolder, train: STL10Fixture, labels: [UInt8]) throws {
+    private func writeFolder(_ folder: TemporaryFolder, train: STL10Fixture, labels: [UInt8]) throws {
         try folder.write("stl10_binary/train_X.bin", train.published)
         try folder.write("stl10_binary/train_y.bin", labels)
         try folder.write("stl10_binary/class_names.txt", text: stlNames.joined(separator: "\n") + "\n")
     }
 
     @Test func decodesColumnMajorPlanesToHWC() throws {
-        let folder = try FormatsTempFolder()
+        let folder = try TemporaryFolder("tailkit-formats")
         defer { folder.remove() }
         let train = STL10Fixture(count: 4, seed: 100)
         try writeFolder(folder, train: train, labels: [1, 10, 5, 1])
@@ -48,7 +49,7 @@ private let stlNames = ["airplane", "bird", "car", "cat", "deer", "dog", "horse"
 
     @Test func orientationOfOneImage() throws {
         // A single bright pixel at row 2, column 7 of the red channel lands at plane index 7 * 96 + 2.
-        let folder = try FormatsTempFolder()
+        let folder = try TemporaryFolder("tailkit-formats")
         defer { folder.remove() }
         var published = [UInt8](repeating: 0, count: 27_648)
         published[7 * 96 + 2] = 255
@@ -60,7 +61,7 @@ private let stlNames = ["airplane", "bird", "car", "cat", "deer", "dog", "horse"
     }
 
     @Test func rejectsBadInput() throws {
-        let folder = try FormatsTempFolder()
+        let folder = try TemporaryFolder("tailkit-formats")
         defer { folder.remove() }
         let train = STL10Fixture(count: 2, seed: 102)
         try writeFolder(folder, train: train, labels: [1, 0])

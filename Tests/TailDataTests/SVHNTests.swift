@@ -127,7 +127,7 @@ private func runPython(_ script: String, in folder: String) throws {
 @Suite struct SVHNTests {
     @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
     func writerFilesDecode(bigEndian: Bool, compress: Bool) throws {
-        let folder = try FormatsTempFolder()
+        let folder = try TemporaryFolder("tailkit-formats")
         defer { folder.remove() }
         let fixture = SVHNFixture(count: 12, seed: 80)
         for doubles in [false, true] {
@@ -143,7 +143,7 @@ private func runPython(_ script: String, in folder: String) throws {
 
     @Test(arguments: [false, true])
     func scipyFilesDecode(compressed: Bool) throws {
-        let folder = try FormatsTempFolder()
+        let folder = try TemporaryFolder("tailkit-formats")
         defer { folder.remove() }
         let script = """
         import numpy as np, scipy.io
@@ -161,7 +161,7 @@ private func runPython(_ script: String, in folder: String) throws {
 
     @Test(arguments: [false, true])
     func matFileReadsGeneralNumericArrays(compressed: Bool) throws {
-        let folder = try FormatsTempFolder()
+        let folder = try TemporaryFolder("tailkit-formats")
         defer { folder.remove() }
         let script = """
         import numpy as np, scipy.io
@@ -216,7 +216,7 @@ private func runPython(_ script: String, in folder: String) throws {
     }
 
     @Test func rejectsBadInput() throws {
-        let folder = try FormatsTempFolder()
+        let folder = try TemporaryFolder("tailkit-formats")
         defer { folder.remove() }
         let fixture = SVHNFixture(count: 3, seed: 90)
 

@@ -4,12 +4,6 @@ import Testing
 @testable import TailData
 import TestSupport
 
-private func poolTempPath(_ name: String) throws -> String {
-    let dir = NSTemporaryDirectory() + "unlabeled-pool-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir + "/" + name
-}
-
 /// Runs python3 and returns its stdout.
 private func poolPython(_ script: String) throws -> String {
     String(decoding: try PythonTorchRunner.output(script), as: UTF8.self)
@@ -24,7 +18,9 @@ private func poolSample(count: Int) -> ImageSet {
 }
 
 @Test func unlabeledPoolRoundTripsAndPythonReadsIt() throws {
-    let path = try poolTempPath("ti_80M_selected.pickle")
+    let temp = try TemporaryFolder("unlabeled-pool")
+    defer { temp.remove() }
+    let path = temp.file("ti_80M_selected.pickle")
     let pool = poolSample(count: 5)
     try UnlabeledPool.write(pool, to: path)
     #expect(try UnlabeledPool.read(path: path, classNames: poolClasses) == pool)
@@ -41,7 +37,9 @@ private func poolSample(count: Int) -> ImageSet {
 }
 
 @Test func unlabeledPoolWrittenByPythonIsRead() throws {
-    let path = try poolTempPath("pool.pickle")
+    let temp = try TemporaryFolder("unlabeled-pool")
+    defer { temp.remove() }
+    let path = temp.file("pool.pickle")
     let raw = path + ".raw"
     _ = try poolPython("""
         import pickle, numpy as np
@@ -80,7 +78,9 @@ private func poolSample(count: Int) -> ImageSet {
 }
 
 @Test func pseudoLabelsRoundTripAndMatchPython() throws {
-    let path = try poolTempPath("pseudo_labeled_svhn.pickle")
+    let temp = try TemporaryFolder("unlabeled-pool")
+    defer { temp.remove() }
+    let path = temp.file("pseudo_labeled_svhn.pickle")
     let labels = PseudoLabels(targets: [0, 9, 3, 3], predictionModel: "checkpoints/ckpt.best.pth.tar", groundTruth: [0, 8, 3, 2])
     try PseudoLabelFile.write(labels, to: path)
     #expect(try PseudoLabelFile.read(path: path, numClasses: 10) == labels)
@@ -91,7 +91,7 @@ private func poolSample(count: Int) -> ImageSet {
         """)
     #expect(out == "int64 [0, 9, 3, 3] checkpoints/ckpt.best.pth.tar [0, 8, 3, 2]\n")
 
-    let pyPath = try poolTempPath("pseudo_labeled_cifar.pickle")
+    let pyPath = temp.file("pseudo_labeled_cifar.pickle")
     _ = try poolPython("""
         import pickle, numpy as np
         pickle.dump({'extrapolated_targets': np.array([2, 7, 7], dtype=np.int64), 'prediction_model': 'm.pth'},

@@ -10,7 +10,9 @@ import TorchNN
 /// checkpoints of that model (keys prefixed `module.`) load into TailKit, giving the same logits.
 @Suite struct CheckpointInteropTests {
     @Test func referenceCheckpointLoadsIntoTailKit() throws {
-        let dir = try PythonTorchRunner.temporaryDirectory()
+        let temp = try TemporaryFolder("tailkit-interop")
+        defer { temp.remove() }
+        let dir = temp.path
         let json = try PythonTorchRunner.run("""
         import json, torch
         from reference_models import IssResNetCIFAR
@@ -42,7 +44,9 @@ import TorchNN
     }
 
     @Test func tailKitCheckpointLoadsInPythonAsTheReferenceLayout() throws {
-        let dir = try PythonTorchRunner.temporaryDirectory()
+        let temp = try TemporaryFolder("tailkit-interop")
+        defer { temp.remove() }
+        let dir = temp.path
         let model = try ResNetCIFAR.resnet32(numClasses: 10)
         model.eval()
         try Checkpoint(epoch: 7, arch: "resnet32", bestTop1: 42.0, stateDict: model.stateDict(), optimizerState: [],
@@ -77,7 +81,9 @@ import TorchNN
     }
 
     @Test func checkpointOfAnotherArchitectureListsTheMismatchedKeys() throws {
-        let dir = try PythonTorchRunner.temporaryDirectory()
+        let temp = try TemporaryFolder("tailkit-interop")
+        defer { temp.remove() }
+        let dir = temp.path
         let small = try ResNetCIFAR(blocksPerStage: 3, numClasses: 10)
         try Torch.save(small.stateDict(), to: "\(dir)/resnet20.pt")
         let model = try ResNetCIFAR.resnet32(numClasses: 10)

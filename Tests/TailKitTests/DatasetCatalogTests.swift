@@ -1,14 +1,16 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import TailKit
 import TailData
 
 /// The catalog finds each data set in its published layout under --data-dir and builds the
 /// reference's long-tailed split from it.
 @Suite struct DatasetCatalogTests {
-    /// cifar-10-batches-bin with `perClass` images of each class in every batch file.
+    /// cifar-10-batches-bin with `perClass` images of each class in every batch file, in a new temporary
+    /// folder that the caller removes.
     private func writeCIFAR10Binary(perClass: Int) throws -> String {
-        let root = NSTemporaryDirectory() + "tk-cifar-\(UUID().uuidString)"
+        let root = try TemporaryFolder("tk-cifar").path
         let dir = root + "/cifar-10-batches-bin"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let names = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
@@ -23,6 +25,7 @@ import TailData
 
     @Test func cifar10BinaryFolderAndLongTailedSplit() throws {
         let root = try writeCIFAR10Binary(perClass: 20)
+        defer { TemporaryFolder.remove(root) }
         let data = try LoadedDataset.load(.cifar10, dataDir: root)
         #expect(data.train.count == 1000 && data.test.count == 200 && data.train.classNames[9] == "truck")
         let lt = try data.longTailed(imbFactor: 0.1, imbType: "exp", seed: 0)
@@ -32,8 +35,9 @@ import TailData
     }
 
     @Test func missingFilesAndBadOptionsAreClearErrors() throws {
-        let empty = NSTemporaryDirectory() + "tk-empty-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        let emptyFolder = try TemporaryFolder("tk-empty")
+        defer { emptyFolder.remove() }
+        let empty = emptyFolder.path
         do {
             _ = try LoadedDataset.load(.cifar10, dataDir: empty)
             Issue.record("loaded CIFAR-10 from an empty folder")
@@ -42,6 +46,7 @@ import TailData
         }
         #expect(throws: TailKitError.self) { try LoadedDataset.load(.svhn, dataDir: nil) }
         let root = try writeCIFAR10Binary(perClass: 2)
+        defer { TemporaryFolder.remove(root) }
         let data = try LoadedDataset.load(.cifar10, dataDir: root)
         #expect(throws: TailKitError.self) { try data.longTailed(imbFactor: 2, imbType: "exp", seed: 0) }
         #expect(throws: TailKitError.self) { try data.longTailed(imbFactor: 0.1, imbType: "zipf", seed: 0) }

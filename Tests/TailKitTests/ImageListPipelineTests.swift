@@ -1,14 +1,16 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import TailKit
 import TailData
 
 /// The two-stage ImageNet-LT recipe on a small image-folder data set written by the test:
 /// list files + PNG images, stage 1 (ResNet-50, uniform sampling) then stage 2 cRT (class-aware).
 @Suite struct ImageListPipelineTests {
-    /// Three classes with 12, 6 and 3 training images of different sizes, 2 test images each.
+    /// Three classes with 12, 6 and 3 training images of different sizes, 2 test images each, in a new
+    /// temporary folder that the caller removes.
     private func writeImageFolder() throws -> String {
-        let root = NSTemporaryDirectory() + "tk-imagenet-lt-\(UUID().uuidString)"
+        let root = try TemporaryFolder("tk-imagenet-lt").path
         var trainLines: [String] = [], testLines: [String] = []
         for (c, count) in [12, 6, 3].enumerated() {
             let dir = "\(root)/train/n0\(c)"
@@ -29,6 +31,7 @@ import TailData
 
     @Test func stageOneThenClassifierRetraining() throws {
         let root = try writeImageFolder()
+        defer { TemporaryFolder.remove(root) }
         var config = TrainConfig()
         config.dataset = "imagenet-lt"
         config.dataDir = root

@@ -34,7 +34,9 @@ private final class PretrainTinyBackbone: Module, ClassifierModel {
 
 @Suite(.serialized) struct PretrainingTests {
     private func tinyData(perClass: Int) throws -> LoadedDataset {
-        try LoadedDataset.load(.mnist, dataDir: try TinyDataset.writeMNISTStyle(trainPerClass: perClass, testPerClass: 2))
+        let dir = try TinyDataset.writeMNISTStyle(trainPerClass: perClass, testPerClass: 2)
+        defer { TemporaryFolder.remove(dir) }
+        return try LoadedDataset.load(.mnist, dataDir: dir)
     }
 
     private func mocoConfig(batchSize: Int) -> PretrainConfig {
@@ -57,7 +59,9 @@ private final class PretrainTinyBackbone: Module, ClassifierModel {
         // Batches of 20 are too small for the reference's 0.1 without warm-up (the first of 3 epochs).
         config.lr = 0.02
         let trainer = try RotationPretrainer(config: config, train: data.train, test: data.test, normalization: data.normalization)
-        let folder = try PretrainRunFolder(path: NSTemporaryDirectory() + "tk-rot-\(UUID().uuidString)", config: config)
+        let runs = try TemporaryFolder("tk-rot")
+        defer { runs.remove() }
+        let folder = try PretrainRunFolder(path: runs.file("run"), config: config)
         trainer.observers = [folder]
         let summaries = try trainer.run()
         #expect(summaries.count == 3)
@@ -138,7 +142,9 @@ private final class PretrainTinyBackbone: Module, ClassifierModel {
         let plain = try ResNetCIFAR.resnet32(numClasses: 10, inChannels: 1)
         #expect(saved.arch == "resnet32")
         #expect(saved.stateDict.map(\.0) == plain.stateDict().map(\.0).filter { !$0.hasPrefix("fc.") })
-        let path = NSTemporaryDirectory() + "tk-moco-\(UUID().uuidString).ckpt"
+        let temp = try TemporaryFolder("tk-moco")
+        defer { temp.remove() }
+        let path = temp.file("moco.ckpt")
         try saved.write(to: path)
         let loaded = try PretrainedWeights.load(from: path, into: plain, arch: .resnet32)
         #expect(loaded.loaded == loaded.total - 2)
@@ -173,8 +179,9 @@ private final class PretrainTinyBackbone: Module, ClassifierModel {
         var config = PretrainConfig(method: .rotation)
         config.arch = .resnet20
         let resnet20 = try RotationPretrainer(config: config, train: data.train, test: nil, normalization: data.normalization)
-        let dir = NSTemporaryDirectory() + "tk-arch-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let temp = try TemporaryFolder("tk-arch")
+        defer { temp.remove() }
+        let dir = temp.path
         try resnet20.checkpoint().write(to: "\(dir)/named.ckpt")
         var unnamed = try resnet20.checkpoint()
         unnamed.arch = ""

@@ -127,8 +127,9 @@ import TorchNN
     }
 
     @Test func oldCheckpointsWithALinearClassifierAreRenamedToFC() throws {
-        let dir = try PythonTorchRunner.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TemporaryFolder("tailkit-interop")
+        defer { temp.remove() }
+        let dir = temp.path
         let model = try ResNetCIFAR.resnet32(numClasses: 10)
         let old = model.stateDict().map { ($0.0.hasPrefix("fc.") ? "linear." + $0.0.dropFirst(3) : $0.0, $0.1) }
         #expect(old.contains { $0.0 == "linear.weight" })
@@ -139,8 +140,9 @@ import TorchNN
     }
 
     @Test func mocoFileWithoutAQueryEncoderIsRefusedNamingTheFile() throws {
-        let dir = try PythonTorchRunner.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TemporaryFolder("tailkit-interop")
+        defer { temp.remove() }
+        let dir = temp.path
         let raw = try Torch.loadTensors(from: ReferenceFixtures.path("pretrain_moco_resnet32.pth.tar"))
         let keyOnly = raw.filter { !$0.0.contains("encoder_q.") }
         try #require(keyOnly.count < raw.count && keyOnly.contains { $0.0.contains("encoder_k.") })
@@ -159,8 +161,9 @@ import TorchNN
     }
 
     @Test func truncatedLegacyCheckpointIsRefusedNamingTheFile() throws {
-        let dir = try PythonTorchRunner.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TemporaryFolder("tailkit-interop")
+        defer { temp.remove() }
+        let dir = temp.path
         let bytes = try #require(FileManager.default.contents(atPath: ReferenceFixtures.path("train_ce_resnet32_legacy.pth.tar")))
         for fraction in [0.001, 0.01, 0.5, 0.999] {
             let path = "\(dir)/truncated_\(fraction).pth.tar"

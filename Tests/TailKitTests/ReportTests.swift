@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import TailKit
 
 /// Checks that every opened element is closed in order. Report output escapes all user text, so a
@@ -113,9 +114,9 @@ private func reportSampleDocument() -> ReportDocument {
     }
 
     @Test func writesAtomicallyAndReportsBadPaths() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("report-test-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let temp = try TemporaryFolder("report-test")
+        defer { temp.remove() }
+        let folder = temp.path
         let document = reportSampleDocument()
         let path = folder + "/report.html"
         try document.write(to: path)

@@ -32,8 +32,10 @@ import Torch
 
     @Test func killNineMidEpochThenResumeMatchesUninterruptedRun() throws {
         let data = try TinyDataset.writeMNISTStyle()
-        let straight = NSTemporaryDirectory() + "tk-straight-\(UUID().uuidString)"
-        let crashed = NSTemporaryDirectory() + "tk-crashed-\(UUID().uuidString)"
+        defer { TemporaryFolder.remove(data) }
+        let runs = try TemporaryFolder("tk-resume")
+        defer { runs.remove() }
+        let straight = runs.file("straight"), crashed = runs.file("crashed")
         let a = try launch(trainArguments(data: data, out: straight))
         a.waitUntilExit()
         #expect(a.terminationStatus == 0)

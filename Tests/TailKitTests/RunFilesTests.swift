@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import TailKit
 import Torch
 import TorchNN
@@ -19,8 +20,9 @@ import TorchNN
         c.imbFactor = 0.02
         let yaml = c.yaml()
         #expect(yaml.contains("imb-factor: 0.02"))
-        let dir = NSTemporaryDirectory() + "tk-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let temp = try TemporaryFolder("tk-run-files")
+        defer { temp.remove() }
+        let dir = temp.path
         try yaml.write(toFile: "\(dir)/full.yaml", atomically: true, encoding: .utf8)
         #expect(try TrainConfig(yamlFile: "\(dir)/full.yaml") == c)
         try "loss: focal\nepochs: 7\n".write(toFile: "\(dir)/part.yaml", atomically: true, encoding: .utf8)
@@ -32,8 +34,9 @@ import TorchNN
     }
 
     @Test func checkpointRoundTripAndReferenceLayout() throws {
-        let dir = NSTemporaryDirectory() + "tk-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let temp = try TemporaryFolder("tk-run-files")
+        defer { temp.remove() }
+        let dir = temp.path
         let model = try ResNetCIFAR.resnet32(numClasses: 10)
         let ckpt = Checkpoint(epoch: 3, arch: "resnet32", bestTop1: 55.5, stateDict: model.stateDict(),
                               optimizerState: [("momentum_buffer.0", try Tensor.ones([2]))], configJSON: try TrainConfig().json(),

@@ -31,6 +31,7 @@ import TorchNN
 
     @Test func crtRetrainsOnlyTheClassifier() throws {
         let dir = try TinyDataset.writeMNISTStyle()
+        defer { TemporaryFolder.remove(dir) }
         let data = try LoadedDataset.load(.mnist, dataDir: dir)
         let stage1 = try firstStage(dir, data)
         let t = try SupervisedTrainer(config: tinyConfig(dir, stage: "crt"), train: data.train, test: data.test,
@@ -46,6 +47,7 @@ import TorchNN
 
     @Test func lwsLearnsScalesAndFoldsThemIntoTheSavedClassifier() throws {
         let dir = try TinyDataset.writeMNISTStyle()
+        defer { TemporaryFolder.remove(dir) }
         let data = try LoadedDataset.load(.mnist, dataDir: dir)
         let stage1 = try firstStage(dir, data)
         let t = try SupervisedTrainer(config: tinyConfig(dir, stage: "lws"), train: data.train, test: data.test,
@@ -78,6 +80,7 @@ import TorchNN
 
     @Test func secondStageOnAnotherArchitectureIsAClearError() throws {
         let dir = try TinyDataset.writeMNISTStyle()
+        defer { TemporaryFolder.remove(dir) }
         let data = try LoadedDataset.load(.mnist, dataDir: dir)
         let other = try Architecture.resnet32.make(numClasses: 10, inChannels: 1, normedClassifier: false)
         #expect(throws: TailKitError.self) {
@@ -99,6 +102,7 @@ import TorchNN
     @Test(arguments: [Architecture.resnet18, .wrn28_2])
     func trainsThenRetrainsTheClassifier(_ arch: Architecture) throws {
         let dir = try TinyDataset.writeMNISTStyle(trainPerClass: 8, testPerClass: 2)
+        defer { TemporaryFolder.remove(dir) }
         let data = try LoadedDataset.load(.mnist, dataDir: dir)
         var c = TrainConfig()
         c.dataset = "mnist"

@@ -33,7 +33,10 @@ import TestSupport
 
     @Test func baseModelPseudoLabelsThenSelfTraining() throws {
         let data = try TinyDataset.writeMNISTStyle()
-        let base = NSTemporaryDirectory() + "tk-base-\(UUID().uuidString)"
+        defer { TemporaryFolder.remove(data) }
+        let runs = try TemporaryFolder("tk-self-training")
+        defer { runs.remove() }
+        let base = runs.file("base")
         let r1 = try tailkit(["train", "--data-dir", data, "--out", base] + common)
         #expect(r1.status == 0, "\(r1.err)")
         let labels = "\(data)/pl.pickle"
@@ -46,7 +49,7 @@ import TestSupport
         #expect(lines.count == 300 && lines[0].contains("\"confidence\""))
         #expect(try tailkit(["pseudo-label", "--checkpoint", "\(base)/last.ckpt", "--pool", "remainder", "--out", labels]).status != 0)
 
-        let semi = NSTemporaryDirectory() + "tk-semi-\(UUID().uuidString)"
+        let semi = runs.file("semi")
         let r3 = try tailkit(["train", "--data-dir", data, "--out", semi, "--unlabeled", "remainder", "--pseudo-labels", labels,
                               "--imb-factor-unlabel", "1", "--unlabeled-ratio", "1"] + common)
         #expect(r3.status == 0, "\(r3.err)")
@@ -80,7 +83,10 @@ import TestSupport
 
     @Test func evalScoresACheckpointAndRefusesAnotherArchitecture() throws {
         let data = try TinyDataset.writeMNISTStyle()
-        let run = NSTemporaryDirectory() + "tk-eval-\(UUID().uuidString)"
+        defer { TemporaryFolder.remove(data) }
+        let runs = try TemporaryFolder("tk-eval")
+        defer { runs.remove() }
+        let run = runs.file("run")
         #expect(try tailkit(["train", "--data-dir", data, "--out", run, "--pad32"] + common).status == 0)
         let r1 = try tailkit(["eval", "--checkpoint", "\(run)/best.ckpt", "--tau", "1"])
         #expect(r1.status == 0 && r1.out.contains("top-1") && r1.out.contains("few"), "\(r1.err)")

@@ -7,7 +7,9 @@ import TestSupport
 /// scalars with their steps and the confusion-matrix image as a PNG.
 @Suite struct TensorBoardTests {
     @Test func tensorboardReadsScalarsAndImages() throws {
-        let dir = try PythonTorchRunner.temporaryDirectory()
+        let temp = try TemporaryFolder("tailkit-interop")
+        defer { temp.remove() }
+        let dir = temp.path
         let writer = try TensorBoardWriter(directory: dir)
         for step in 1...3 { try writer.scalar("test/top1", 10.5 * Double(step), step: step) }
         let image = ConfusionImage([[3, 1], [0, 4]], cell: 4)

@@ -19,6 +19,7 @@ import TorchNN
 
     @Test func nanLossStopsTheRunAndKeepsTheLastGoodCheckpoint() throws {
         let dir = try TinyDataset.writeMNISTStyle()
+        defer { TemporaryFolder.remove(dir) }
         var config = TrainConfig()
         config.dataset = "mnist"
         config.dataDir = dir
@@ -28,7 +29,9 @@ import TorchNN
         config.workers = 0
         let data = try LoadedDataset.load(.mnist, dataDir: dir)
         let trainer = try SupervisedTrainer(config: config, train: data.train, test: data.test, normalization: data.normalization)
-        let out = NSTemporaryDirectory() + "tk-nan-\(UUID().uuidString)"
+        let runs = try TemporaryFolder("tk-nan")
+        defer { runs.remove() }
+        let out = runs.file("run")
         let folder = try RunFolder(path: out, trainer: trainer, classNames: data.train.classNames)
         trainer.observers = [folder, Saboteur()]
         do {

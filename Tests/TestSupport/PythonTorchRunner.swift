@@ -8,7 +8,7 @@ public struct PythonTorchFailure: Error, CustomStringConvertible {
 /// `.deps/` (PYTHONPATH = TAILKIT_TORCH_PYTHONPATH, which the Makefile exports, else this checkout's
 /// `.deps/torch-2.13.0:.deps/pydeps`), on top of the standard library: `-S` keeps the system's
 /// site-packages out, `-s` and PYTHONNOUSERSITE the user's. A missing `.deps` fails the test loudly:
-/// the project always installs it.
+/// the project always installs it. Python's temporary files go to a folder of its own, removed when it exits.
 public enum TestPython {
     /// PYTHONPATH for the tests' Python: TAILKIT_TORCH_PYTHONPATH when set, else the `.deps` folder of
     /// the checkout these tests were compiled from.
@@ -39,6 +39,10 @@ public enum TestPython {
         env["PYTHONPATH"] = ([try pythonPath()] + extraPath).joined(separator: ":")
         env["PYTHONNOUSERSITE"] = "1"
         env["PYTHONHOME"] = nil
+        // Python's own temporary files (e.g. torch's torchinductor_<user> cache) go to a folder removed afterwards.
+        let scratch = try TemporaryFolder("tailkit-python-tmp")
+        defer { scratch.remove() }
+        env["TMPDIR"] = scratch.path
         process.environment = env
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe(), err = Pipe()
@@ -98,11 +102,5 @@ public enum PythonTorchRunner {
             throw PythonTorchFailure(description: "python3 printed no JSON object: \(String(decoding: data, as: UTF8.self))")
         }
         return json
-    }
-
-    public static func temporaryDirectory() throws -> String {
-        let dir = NSTemporaryDirectory() + "tailkit-interop-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
     }
 }

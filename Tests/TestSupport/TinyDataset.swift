@@ -3,9 +3,10 @@ import Foundation
 /// A tiny MNIST-format data set (plain IDX files) whose ten classes differ by the position of a
 /// bright vertical stripe, so a network learns it in a few steps. For end-to-end tests.
 public enum TinyDataset {
+    /// Writes the set into a fresh temporary folder and returns its path; the caller removes it
+    /// (`defer { TemporaryFolder.remove(dir) }`).
     public static func writeMNISTStyle(trainPerClass: Int = 30, testPerClass: Int = 5) throws -> String {
-        let dir = NSTemporaryDirectory() + "tk-tiny-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try TemporaryFolder("tk-tiny").path
         try write(dir, "train", perClass: trainPerClass)
         try write(dir, "t10k", perClass: testPerClass)
         return dir

@@ -9,12 +9,6 @@ private func runTorchPython(_ script: String) throws -> [String: Any] {
     try PythonTorchRunner.run(script)
 }
 
-private func torchTempPath(_ name: String) -> String {
-    let dir = NSTemporaryDirectory() + "torchfile-\(UUID().uuidString)"
-    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir + "/" + name
-}
-
 @Test func swiftRoundTripKeepsValuesAndStructure() throws {
     let transposed = StoredTensor(dtype: .float32, shape: [3, 2], strides: [1, 3], storageOffset: 0, storageKey: "x",
                                   storage: StoredTensor(float32: [1, 2, 3, 4, 5, 6], shape: [6]).storage)
@@ -29,7 +23,9 @@ private func torchTempPath(_ name: String) -> String {
         .init(.string("shape"), .tuple([.int(1), .int(2)])),
         .init(.int(7), .string("int key")),
     ], ordered: false)
-    let path = torchTempPath("round.pth")
+    let temp = try TemporaryFolder("torchfile")
+    defer { temp.remove() }
+    let path = temp.file("round.pth")
     try TorchFile.save(value, to: path)
     let back = try TorchFile.load(path: path)
     #expect(back["epoch"] == .int(3))
@@ -57,7 +53,9 @@ private func torchTempPath(_ name: String) -> String {
 }
 
 @Test func readsWhatPythonTorchSaves() throws {
-    let dir = torchTempPath("")
+    let temp = try TemporaryFolder("torchfile")
+    defer { temp.remove() }
+    let dir = temp.path + "/"
     let json = try runTorchPython("""
         import torch, json, collections
         torch.manual_seed(0)
@@ -106,7 +104,9 @@ private func torchTempPath(_ name: String) -> String {
 }
 
 @Test func pythonLoadsWhatWeSaveWithWeightsOnly() throws {
-    let path = torchTempPath("ours.pth")
+    let temp = try TemporaryFolder("torchfile")
+    defer { temp.remove() }
+    let path = temp.file("ours.pth")
     let transposed = StoredTensor(dtype: .float32, shape: [2, 3], strides: [1, 2], storageOffset: 0, storageKey: "t",
                                   storage: StoredTensor(float32: [1, 2, 3, 4, 5, 6], shape: [6]).storage)
     let value = TorchValue.dict([
@@ -141,7 +141,9 @@ private func torchTempPath(_ name: String) -> String {
 }
 
 @Test func badFilesGiveErrorsNamingThePath() throws {
-    let notZip = torchTempPath("junk.pth")
+    let temp = try TemporaryFolder("torchfile")
+    defer { temp.remove() }
+    let notZip = temp.file("junk.pth")
     try Data("hello world, not a zip".utf8).write(to: URL(fileURLWithPath: notZip))
     #expect(throws: TorchFileError.notAZipArchive(path: notZip, detail: "no zip signature, nor the pickle of a legacy (torch < 1.6) file")) {
         _ = try TorchFile.load(path: notZip)

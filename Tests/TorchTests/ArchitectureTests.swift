@@ -83,7 +83,9 @@ import TestSupport
     // PyTorch load TailKit's weights strictly and compute the same eval-mode logits.
 
     @Test func resNet18CIFARMatchesPyTorchKeyForKeyAndLogits() throws {
-        let dir = try PythonTorchRunner.temporaryDirectory()
+        let temp = try TemporaryFolder("tailkit-interop")
+        defer { temp.remove() }
+        let dir = temp.path
         let model = try ResNet18CIFAR(numClasses: 10)
         let logits = try trainThenEvaluate(model, inputShape: [2, 3, 32, 32], savingInputTo: dir)
         try writeRawArchState(model.stateDict(), to: dir)
@@ -101,7 +103,9 @@ import TestSupport
     /// Through a real `Torch.save` file (the model is small enough for the debug-build zip writer),
     /// plus the key lists of the ReMixMatch (rotation head) and ABC variants.
     @Test func wideResNetMatchesPyTorchKeyForKeyAndLogits() throws {
-        let dir = try PythonTorchRunner.temporaryDirectory()
+        let temp = try TemporaryFolder("tailkit-interop")
+        defer { temp.remove() }
+        let dir = temp.path
         let model = try WideResNet(numClasses: 10)
         let logits = try trainThenEvaluate(model, inputShape: [2, 3, 32, 32], savingInputTo: dir)
         try Torch.save(model.stateDict(), to: "\(dir)/model.pt")
@@ -123,7 +127,9 @@ import TestSupport
     /// their keys and give TailKit's logits. Also the keys of the `shortcut`/`linear` layout (§2.3) and
     /// of MoCo's encoder with its MLP head (§2.6).
     @Test func resNet50MatchesTheISSFeatureModelClassifierAndOtherLayouts() throws {
-        let dir = try PythonTorchRunner.temporaryDirectory()
+        let temp = try TemporaryFolder("tailkit-interop")
+        defer { temp.remove() }
+        let dir = temp.path
         let model = try ResNetImageNet.resnet50(numClasses: 10)
         // 32x32 keeps it quick: layer4 is then 1x1, still two values per channel for batch statistics.
         let logits = try trainThenEvaluate(model, inputShape: [2, 3, 32, 32], savingInputTo: dir)

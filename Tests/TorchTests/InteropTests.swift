@@ -7,7 +7,9 @@ import TestSupport
 /// Save/load parity with Python PyTorch of the same version, both directions.
 @Suite struct InteropTests {
     @Test func loadsWhatPythonTorchSaves() throws {
-        let dir = try PythonTorchRunner.temporaryDirectory()
+        let temp = try TemporaryFolder("tailkit-interop")
+        defer { temp.remove() }
+        let dir = temp.path
         let path = "\(dir)/from_python.pt"
         let json = try PythonTorchRunner.run("""
         import json, torch
@@ -31,7 +33,9 @@ import TestSupport
     }
 
     @Test func pythonLoadsTailKitResNet32AndComputesTheSameLogits() throws {
-        let dir = try PythonTorchRunner.temporaryDirectory()
+        let temp = try TemporaryFolder("tailkit-interop")
+        defer { temp.remove() }
+        let dir = temp.path
         Torch.manualSeed(11)
         let model = try ResNetCIFAR.resnet32(numClasses: 10)
         // A few training steps so BN running stats and num_batches_tracked are not at their defaults.
@@ -60,7 +64,9 @@ import TestSupport
     }
 
     @Test func badFileIsAnErrorNamingIt() throws {
-        let dir = try PythonTorchRunner.temporaryDirectory()
+        let temp = try TemporaryFolder("tailkit-interop")
+        defer { temp.remove() }
+        let dir = temp.path
         let path = "\(dir)/garbage.pt"
         try Data("not a zip".utf8).write(to: URL(fileURLWithPath: path))
         do {
