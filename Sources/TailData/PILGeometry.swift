@@ -54,44 +54,52 @@ extension AugImage {
     }
 
     /// `Image.resize((width, height), BILINEAR)`: triangle filter widened by the downscale factor
-    /// (antialias), horizontal pass then vertical, 22-bit fixed-point weights.
+    /// (antialias), one separable pass per axis that changes, 22-bit fixed-point weights, each pass
+    /// rounding to bytes. The order of the passes is Pillow's (13.0, `ImagingResampleInner`): the
+    /// vertical pass runs first when the height shrinks by more than twice as many pixels as the width
+    /// (h - outH > 0 and h - outH > 2 (w - outW)), else the horizontal pass runs first, on only the rows
+    /// the vertical pass reads. (Pillow before 13 always ran the horizontal pass first; where the order
+    /// changed, pixels can differ by 1.)
     public func resizedBilinear(width outW: Int, height outH: Int) -> AugImage {
         if outW == width && outH == height { return self }
-        let c = channels
-        var current = self
         let horizontal = AugResampleCoefficients(inSize: width, outSize: outW)
         let vertical = AugResampleCoefficients(inSize: height, outSize: outH)
-        if outW != width {
-            // Only the rows the vertical pass reads are resampled, as Pillow does.
-            let first = vertical.bounds[0]
-            let last = vertical.bounds[2 * (outH - 1)] + vertical.bounds[2 * (outH - 1) + 1]
-            let rows = outH != height ? last - first : height
-            let rowOffset = outH != height ? first : 0
-            current = pixels.withUnsafeBufferPointer { src in
-                AugImage.build(width: outW, height: rows, channels: c) { dst in
-                    for y in 0..<rows {
-                        let srcRow = (y + rowOffset) * width * c
-                        for x in 0..<outW {
-                            let lo = horizontal.bounds[2 * x], n = horizontal.bounds[2 * x + 1]
-                            for ch in 0..<c {
-                                var acc: Int32 = 1 << 21
-                                for t in 0..<n {
-                                    acc &+= Int32(src[srcRow + (lo + t) * c + ch]) &* horizontal.weights[x * horizontal.kernelSize + t]
-                                }
-                                dst[(y * outW + x) * c + ch] = augResampleClip(acc)
+        let shrinkY = height - outH, shrinkX = width - outW
+        if shrinkY > 0 && shrinkY > shrinkX * 2 {
+            let rows = resampledVertically(vertical, outHeight: outH, rowOffset: 0)
+            return outW != width ? rows.resampledHorizontally(horizontal, outWidth: outW, rows: outH, rowOffset: 0) : rows
+        }
+        guard outW != width else { return resampledVertically(vertical, outHeight: outH, rowOffset: 0) }
+        // Only the rows the vertical pass reads are resampled, as Pillow does.
+        let first = vertical.bounds[0]
+        let last = vertical.bounds[2 * (outH - 1)] + vertical.bounds[2 * (outH - 1) + 1]
+        let wide = resampledHorizontally(horizontal, outWidth: outW, rows: last - first, rowOffset: first)
+        return outH != height ? wide.resampledVertically(vertical, outHeight: outH, rowOffset: first) : wide
+    }
+
+    /// Pillow's horizontal 8-bit pass over `rows` rows starting at input row `rowOffset`.
+    private func resampledHorizontally(_ h: AugResampleCoefficients, outWidth outW: Int, rows: Int, rowOffset: Int) -> AugImage {
+        let (w, c) = (width, channels)
+        return pixels.withUnsafeBufferPointer { src in
+            AugImage.build(width: outW, height: rows, channels: c) { dst in
+                for y in 0..<rows {
+                    let srcRow = (y + rowOffset) * w * c
+                    for x in 0..<outW {
+                        let lo = h.bounds[2 * x], n = h.bounds[2 * x + 1]
+                        for ch in 0..<c {
+                            var acc: Int32 = 1 << 21
+                            for t in 0..<n {
+                                acc &+= Int32(src[srcRow + (lo + t) * c + ch]) &* h.weights[x * h.kernelSize + t]
                             }
+                            dst[(y * outW + x) * c + ch] = augResampleClip(acc)
                         }
                     }
                 }
             }
-            if outH != height {
-                return current.resampledVertically(vertical, outHeight: outH, rowOffset: rowOffset)
-            }
-            return current
         }
-        return current.resampledVertically(vertical, outHeight: outH, rowOffset: 0)
     }
 
+    /// Pillow's vertical 8-bit pass; `rowOffset` is the input row this image's first row stands for.
     private func resampledVertically(_ v: AugResampleCoefficients, outHeight: Int, rowOffset: Int) -> AugImage {
         let (w, c) = (width, channels)
         return pixels.withUnsafeBufferPointer { src in

@@ -12,38 +12,21 @@ private func augTestRandomImage(width: Int = 32, height: Int = 32, channels: Int
                     pixels: (0..<(width * height * channels)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
 }
 
+/// The crop's pixels are compared with Pillow in PillowParityTests; here, torchvision's draw of the offset.
 @Suite struct AugmentCropFlipTests {
-    let image = augTestGray([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
-
-    @Test func zeroPaddedCropAtKnownOffset() {
-        let out = image.paddedCrop(padding: 1, mode: .zero, top: 0, left: 0, cropHeight: 3, cropWidth: 3)
-        #expect(out.pixels == [0, 0, 0, 0, 1, 2, 0, 4, 5])
-        let corner = image.paddedCrop(padding: 1, mode: .zero, top: 2, left: 1, cropHeight: 3, cropWidth: 3)
-        #expect(corner.pixels == [4, 5, 6, 7, 8, 9, 0, 0, 0])
-    }
-
-    @Test func reflectPaddedCropMirrorsWithoutRepeatingTheEdge() {
-        // Padded coordinates -2, -1, 0 map to 2, 1, 0 under numpy "reflect".
-        let out = image.paddedCrop(padding: 2, mode: .reflect, top: 0, left: 0, cropHeight: 3, cropWidth: 3)
-        #expect(out.pixels == [9, 8, 7, 6, 5, 4, 3, 2, 1])
-        let right = image.paddedCrop(padding: 2, mode: .reflect, top: 2, left: 4, cropHeight: 1, cropWidth: 3)
-        // Row 0, columns 2, 3 -> 1, 4 -> 0.
-        #expect(right.pixels == [3, 2, 1])
-    }
-
-    @Test func randomPaddedCropKeepsSizeAndStaysInsidePaddedImage() {
+    @Test func randomPaddedCropDrawsItsOffsetOverThePaddedImage() {
         var rng = SeededGenerator(seed: 1)
-        let source = augTestRandomImage()
-        for _ in 0..<20 {
+        let source = augTestRandomImage(width: 30, height: 28)
+        var tops = Set<Int>(), lefts = Set<Int>()
+        for _ in 0..<200 {
+            var draw = rng
+            let top = draw.int(below: 28 + 8 - 32 + 1), left = draw.int(below: 30 + 8 - 32 + 1)
             let out = source.randomPaddedCrop(padding: 4, mode: .zero, cropHeight: 32, cropWidth: 32, using: &rng)
-            #expect(out.width == 32 && out.height == 32 && out.channels == 3)
+            #expect(out == source.paddedCrop(padding: 4, mode: .zero, top: top, left: left, cropHeight: 32, cropWidth: 32))
+            tops.insert(top)
+            lefts.insert(left)
         }
-    }
-
-    @Test func horizontalFlipReversesEachRow() {
-        let rgb = AugImage(width: 2, height: 1, channels: 3, pixels: [1, 2, 3, 4, 5, 6])
-        #expect(rgb.flippedHorizontally().pixels == [4, 5, 6, 1, 2, 3])
-        #expect(image.flippedHorizontally().pixels == [3, 2, 1, 6, 5, 4, 9, 8, 7])
+        #expect(tops == Set(0...4) && lefts == Set(0...6))
     }
 }
 
@@ -87,12 +70,6 @@ private func augTestRandomImage(width: Int = 32, height: Int = 32, channels: Int
 }
 
 @Suite struct AugmentCutoutAndColorTests {
-    @Test func rectangleCornersAreInclusiveAndClipped() {
-        var image = AugImage(width: 4, height: 3, channels: 1)
-        image.fillRectangle(x0: 2, y0: 1, x1: 9, y1: 9, fill: [127])
-        #expect(image.pixels == [0, 0, 0, 0, 0, 0, 127, 127, 0, 0, 127, 127])
-    }
-
     @Test func fixedCutoutIsA17PixelGraySquareAtMost() {
         var rng = SeededGenerator(seed: 11)
         for _ in 0..<20 {
@@ -116,38 +93,6 @@ private func augTestRandomImage(width: Int = 32, height: Int = 32, channels: Int
             }
         }
         #expect(filled > 0)
-    }
-
-    @Test func grayscaleUsesPILLuma() {
-        let red = AugImage(width: 1, height: 1, channels: 3, pixels: [255, 0, 0])
-        // (255 * 19595 + 0x8000) >> 16 = 76
-        #expect(red.grayscaled(outputChannels: 3).pixels == [76, 76, 76])
-        #expect(red.grayscaled(outputChannels: 1).pixels == [76])
-    }
-
-    @Test func hueShiftOfAThirdTurnsRedGreen() {
-        let red = AugImage(width: 1, height: 1, channels: 3, pixels: [255, 0, 0])
-        // int8(255/3) = 85: hue 0 -> 85, and 85 * 6 / 255 = 2 is pure green in PIL's HSV.
-        #expect(red.hueAdjusted(1.0 / 3).pixels == [0, 255, 0])
-        #expect(red.hueAdjusted(0).pixels == [255, 0, 0])
-    }
-
-    @Test func gaussianBlurKeepsFlatImagesAndSpreadsImpulsesSymmetrically() {
-        let flat = AugImage(width: 9, height: 9, channels: 3, filledWith: 90)
-        #expect(flat.gaussianBlurred(radius: 1.3) == flat)
-        var impulse = AugImage(width: 9, height: 9, channels: 1)
-        impulse[4, 4, 0] = 255
-        let out = impulse.gaussianBlurred(radius: 1.0)
-        #expect(out[4, 4, 0] < 255 && out[4, 4, 0] > 0)
-        #expect(out[3, 4, 0] == out[5, 4, 0] && out[4, 3, 0] == out[4, 5, 0] && out[3, 4, 0] == out[4, 3, 0])
-    }
-
-    @Test func bilinearUpscaleOfTwoPixelsInterpolates() {
-        // PIL: output centres 0.25, 0.75, 1.25, 1.75 in input pixels; the edge ones see one pixel,
-        // the inner ones weigh (0.75, 0.25) and (0.25, 0.75).
-        let image = augTestGray([[0, 200]])
-        let out = image.resizedBilinear(width: 4, height: 1)
-        #expect(out.pixels == [0, 50, 150, 200])
     }
 
     @Test func randomResizedCropBoxFitsTheImage() {
