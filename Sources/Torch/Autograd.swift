@@ -15,7 +15,7 @@ extension Tensor {
 
     /// Back-propagates from this tensor (a scalar, or pass `gradient` of the same shape).
     public func backward(gradient: Tensor? = nil, retainGraph: Bool = false) throws {
-        try withExtendedLifetime(gradient) { try checkStatus(ct_backward(handle, gradient?.handle, retainGraph)) }
+        _ = try withExtendedLifetime(gradient) { try checkStatus(ct_backward(handle, gradient?.handle, retainGraph)) }
     }
 
     /// The accumulated gradient, nil before any backward reached this tensor.
@@ -39,7 +39,7 @@ public enum Autograd {
         let outs: [OpaquePointer?] = outputs.map { $0.handle }
         let ins: [OpaquePointer?] = inputs.map { $0.handle }
         var result = [OpaquePointer?](repeating: nil, count: inputs.count)
-        try withExtendedLifetime((outputs, inputs)) {
+        _ = try withExtendedLifetime((outputs, inputs)) {
             try checkStatus(ct_autograd_grad(outs, Int32(outs.count), ins, Int32(ins.count), createGraph, &result))
         }
         return try result.map { h in

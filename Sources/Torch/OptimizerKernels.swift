@@ -10,7 +10,7 @@ public enum OptimizerKernels {
         precondition(parameters.count == buffers.count, "one momentum buffer per parameter")
         let p: [OpaquePointer?] = parameters.map { $0.handle }
         let b: [OpaquePointer?] = buffers.map { $0.handle }
-        try withExtendedLifetime((parameters, buffers)) {
+        _ = try withExtendedLifetime((parameters, buffers)) {
             try checkStatus(ct_sgd_step(p, b, Int32(p.count), lr, momentum, dampening, weightDecay, nesterov))
         }
     }
@@ -22,7 +22,7 @@ public enum OptimizerKernels {
         let p: [OpaquePointer?] = parameters.map { $0.handle }
         let m: [OpaquePointer?] = expAvg.map { $0.handle }
         let v: [OpaquePointer?] = expAvgSq.map { $0.handle }
-        try withExtendedLifetime((parameters, expAvg, expAvgSq)) {
+        _ = try withExtendedLifetime((parameters, expAvg, expAvgSq)) {
             try checkStatus(ct_adam_step(p, m, v, Int32(p.count), Int64(step), lr, beta1, beta2, eps, weightDecay, decoupled))
         }
     }

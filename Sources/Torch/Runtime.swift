@@ -15,7 +15,7 @@ public enum Torch {
     }
 
     nonisolated(unsafe) private static var initialized = false
-    nonisolated(unsafe) private static let lazyDefault: Void = {
+    private static let lazyDefault: Void = {
         if !initialized { initialize() }
     }()
 

@@ -59,7 +59,7 @@ public final class Tensor: @unchecked Sendable {
         let source = dtype == T.dtype && device == .cpu ? self : try to(T.dtype, device: .cpu)
         let n = source.count
         var out = [T](unsafeUninitializedCapacity: n) { _, initialized in initialized = n }
-        try out.withUnsafeMutableBytes { raw in
+        _ = try out.withUnsafeMutableBytes { raw in
             try checkStatus(ct_copy_out(source.handle, raw.baseAddress, raw.count))
         }
         return out
@@ -68,7 +68,7 @@ public final class Tensor: @unchecked Sendable {
     /// The raw bytes of the elements in row-major order (for saving).
     public func contiguousBytes() throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count * dtype.byteSize)
-        try out.withUnsafeMutableBytes { raw in
+        _ = try out.withUnsafeMutableBytes { raw in
             try checkStatus(ct_copy_out(handle, raw.baseAddress, raw.count))
         }
         return out
