@@ -53,6 +53,8 @@ struct BenchCommand: ParsableCommand {
         var tuned: Double
         var referenceRun: PyTorchBaseline.Rate
         var tunedRun: PyTorchBaseline.Rate
+        /// Each round's images/s, to show the noise behind the medians.
+        var rounds: (tailkit: [Double], reference: [Double], tuned: [Double])
 
         /// The JSON fields every training case shares.
         var fields: [String: Any] {
@@ -65,6 +67,9 @@ struct BenchCommand: ParsableCommand {
                 "pytorch_tuned_layout": tunedRun.layout, "pytorch_tuned_allocator": tunedRun.allocator,
                 "pytorch_threads": referenceRun.threads == tunedRun.threads ? "\(tunedRun.threads)"
                     : "reference \(referenceRun.threads), tuned \(tunedRun.threads)",
+                "rounds_tailkit_images_per_s": rounds.tailkit.map(round1),
+                "rounds_pytorch_reference_images_per_s": rounds.reference.map(round1),
+                "rounds_pytorch_tuned_images_per_s": rounds.tuned.map(round1),
             ]
         }
     }
@@ -97,8 +102,9 @@ struct BenchCommand: ParsableCommand {
                 }
             }
         }
-        return Comparison(tailkit: median(ours), reference: median(reference.map(\.images_per_s)),
-                          tuned: median(tuned.map(\.images_per_s)), referenceRun: reference[0], tunedRun: tuned[0])
+        let (r, t) = (reference.map(\.images_per_s), tuned.map(\.images_per_s))
+        return Comparison(tailkit: median(ours), reference: median(r), tuned: median(t), referenceRun: reference[0],
+                          tunedRun: tuned[0], rounds: (ours, r, t))
     }
 
     /// The data pipeline alone: weak (pad-crop + flip) and FixMatch-strong augmentation + normalise + batch.
