@@ -83,7 +83,7 @@ private final class PipeDrain: @unchecked Sendable {
 public enum PythonTorchRunner {
     public static func pythonPath() throws -> String { try TestPython.pythonPath() }
 
-    /// The repository's scripts/ folder (for the reference ResNet-32 in bench_pytorch.py).
+    /// The repository's scripts/ folder (the reference models in reference_models.py, the benchmark).
     public static var scriptsDir: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts").path

@@ -47,10 +47,10 @@ import TestSupport
         try Torch.save([("x", x)], to: "\(dir)/x.pt")
         let json = try PythonTorchRunner.run("""
         import json, torch
-        from bench_pytorch import ResNet32
+        from reference_models import IssResNetCIFAR
         state = torch.load('\(dir)/model.pt', weights_only=True)
         x = torch.load('\(dir)/x.pt', weights_only=True)['x']
-        m = ResNet32(10)
+        m = IssResNetCIFAR(10)
         m.load_state_dict(state, strict=True)
         m.eval()
         with torch.no_grad():
