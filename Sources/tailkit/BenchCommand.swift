@@ -23,7 +23,7 @@ struct BenchCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Interleaved rounds per case (median reported).") var rounds = 3
+    @Option(help: "Interleaved rounds per case (median reported).") var rounds = 5
     @Option(help: "Timed training steps per round.") var steps = 20
     @Option(help: "Batch size of the training-step case.") var batch = 128
     @Option(help: "Steps of the memory-growth check (0 skips it).") var leakSteps = 1000
