@@ -28,6 +28,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -46,10 +47,12 @@ let package = Package(
         .target(name: "Torch", dependencies: ["CTorch", "TorchFile"]),
         .target(name: "TorchNN", dependencies: ["Torch"]),
         .target(name: "TailData", dependencies: ["Pickle", "CZlib", "CJPEG", "CPNG", "CImageCodecs"]),
-        .target(name: "TailKit", dependencies: ["Torch", "TorchNN", "TailData", "TorchFile", "CZlib", "Yams"]),
+        .target(name: "TailKit", dependencies: ["Torch", "TorchNN", "TailData", "TorchFile", "CZlib", "Yams",
+                                               .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "tailkit",
-            dependencies: ["TailKit", "Torch", "TorchNN", "TailData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["TailKit", "Torch", "TorchNN", "TailData", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TorchNN", "TestSupport"]),

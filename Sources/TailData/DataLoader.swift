@@ -57,13 +57,17 @@ public final class DataLoader: Sendable {
 
     /// The batches of `epoch`, in order. Iterating starts the workers; dropping the iterator
     /// (or calling `stop()` on it) ends them.
-    public func epoch(_ epoch: Int) throws -> DataLoaderEpoch {
+    /// `start` skips the epoch's first batches without building them (resuming mid-epoch).
+    public func epoch(_ epoch: Int, startingAt start: Int = 0) throws -> DataLoaderEpoch {
         let indices = order(epoch)
         if let bad = indices.first(where: { $0 < 0 || $0 >= images.count }) {
             throw DataError.invalidArgument("loader: epoch \(epoch) order contains index \(bad), outside 0..<\(images.count)")
         }
-        return DataLoaderEpoch(loader: self, epoch: epoch, plan: DataLoaderPlan(indices: indices, imageCount: images.count,
-                                                                                 batchSize: batchSize, dropLast: dropLast))
+        let plan = DataLoaderPlan(indices: indices, imageCount: images.count, batchSize: batchSize, dropLast: dropLast)
+        guard start >= 0 && start <= plan.batchCount else {
+            throw DataError.invalidArgument("loader: batch \(start) of epoch \(epoch), which has \(plan.batchCount)")
+        }
+        return DataLoaderEpoch(loader: self, epoch: epoch, plan: plan, start: start)
     }
 
     /// Builds batch `number` of an epoch plan; a pure function of its arguments.
@@ -127,12 +131,15 @@ public struct DataLoaderEpoch: Sequence, Sendable {
     let loader: DataLoader
     public let epoch: Int
     let plan: DataLoaderPlan
+    /// The first batch this sequence yields.
+    var start = 0
 
+    /// Batches in the whole epoch (the skipped ones included).
     public var batchCount: Int { plan.batchCount }
-    public var underestimatedCount: Int { plan.batchCount }
+    public var underestimatedCount: Int { plan.batchCount - start }
 
     public func makeIterator() -> DataLoaderIterator {
-        DataLoaderIterator(runner: DataLoaderRunner(loader: loader, epoch: epoch, plan: plan))
+        DataLoaderIterator(runner: DataLoaderRunner(loader: loader, epoch: epoch, plan: plan, start: start))
     }
 }
 
@@ -157,12 +164,12 @@ final class DataLoaderRunner: @unchecked Sendable {
     private let plan: DataLoaderPlan
     private let shared: DataLoaderShared
 
-    init(loader: DataLoader, epoch: Int, plan: DataLoaderPlan) {
+    init(loader: DataLoader, epoch: Int, plan: DataLoaderPlan, start: Int) {
         self.loader = loader
         self.epoch = epoch
         self.plan = plan
-        shared = DataLoaderShared(prefetch: loader.prefetch, total: plan.batchCount)
-        let workers = min(loader.workers, plan.batchCount)
+        shared = DataLoaderShared(prefetch: loader.prefetch, total: plan.batchCount, start: start)
+        let workers = min(loader.workers, plan.batchCount - start)
         shared.live = workers
         for _ in 0..<workers {
             let (shared, loader, epoch, plan) = (self.shared, self.loader, self.epoch, self.plan)
@@ -201,9 +208,11 @@ private final class DataLoaderShared: @unchecked Sendable {
     private var stopped = false
     var live = 0
 
-    init(prefetch: Int, total: Int) {
+    init(prefetch: Int, total: Int, start: Int) {
         self.prefetch = prefetch
         self.total = total
+        nextToClaim = start
+        consumed = start
     }
 
     /// The next batch number for a worker, or nil when the epoch is done or stopped.

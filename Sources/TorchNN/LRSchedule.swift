@@ -1,14 +1,105 @@
 import Foundation
 
-/// A learning rate as a function of the (0-based) epoch, set at the start of each epoch.
+/// Where training stands when the learning rate is set, before every optimizer step.
+public struct SchedulePosition: Sendable, Equatable {
+    /// 0-based epoch (of the data, in iteration-based training).
+    public var epoch: Int
+    /// 0-based optimizer step since the start of training.
+    public var step: Int
+    public var stepsPerEpoch: Int
+    /// Steps of the whole run.
+    public var totalSteps: Int
+
+    public init(epoch: Int, step: Int, stepsPerEpoch: Int, totalSteps: Int) {
+        self.epoch = epoch
+        self.step = step
+        self.stepsPerEpoch = stepsPerEpoch
+        self.totalSteps = totalSteps
+    }
+}
+
+/// A learning rate for each optimizer step; the trainer asks before every step.
 public protocol LRSchedule: Sendable {
+    func learningRate(at position: SchedulePosition) -> Double
+}
+
+/// A schedule that changes only when an epoch starts (the reference's train.py, RECORDS' cosine).
+public protocol EpochLRSchedule: LRSchedule {
     func learningRate(epoch: Int) -> Double
+}
+
+extension EpochLRSchedule {
+    public func learningRate(at position: SchedulePosition) -> Double { learningRate(epoch: position.epoch) }
+}
+
+/// The same learning rate at every step (DASO's default: `SOLVER.APPLY_SCHEDULER` off).
+public struct ConstantSchedule: LRSchedule {
+    public var lr: Double
+    public init(lr: Double) { self.lr = lr }
+    public func learningRate(at position: SchedulePosition) -> Double { lr }
+}
+
+/// FixMatch's per-step cosine with linear warm-up (DASO `WarmupCosineLRFixMatch`, Sohn et al. 2020):
+/// lr(t) = base · warm(t) · cos(ratio · π t / K), ratio 7/16, K the run's steps, warm(t) rising linearly
+/// from `warmupFactor` to 1 over `warmupSteps`.
+///
+/// ```swift
+/// let s = FixMatchCosineSchedule(baseLR: 0.03)
+/// s.learningRate(at: SchedulePosition(epoch: 0, step: 0, stepsPerEpoch: 500, totalSteps: 250_000))  // 0.03
+/// ```
+public struct FixMatchCosineSchedule: LRSchedule {
+    public var baseLR: Double
+    public var ratio: Double
+    public var warmupSteps: Int
+    public var warmupFactor: Double
+
+    public init(baseLR: Double, ratio: Double = 7.0 / 16.0, warmupSteps: Int = 0, warmupFactor: Double = 0) {
+        self.baseLR = baseLR
+        self.ratio = ratio
+        self.warmupSteps = warmupSteps
+        self.warmupFactor = warmupFactor
+    }
+
+    public func learningRate(at p: SchedulePosition) -> Double {
+        baseLR * linearWarmup(step: p.step, steps: warmupSteps, factor: warmupFactor)
+            * cos(ratio * Double.pi * Double(p.step) / Double(max(1, p.totalSteps)))
+    }
+}
+
+/// Linear warm-up then ×gamma at each step milestone (DASO `WarmupMultiStepLR`):
+/// lr(t) = base · warm(t) · γ^{#milestones ≤ t}.
+public struct WarmupMultiStepSchedule: LRSchedule {
+    public var baseLR: Double
+    public var milestones: [Int]
+    public var gamma: Double
+    public var warmupSteps: Int
+    public var warmupFactor: Double
+
+    public init(baseLR: Double, milestones: [Int], gamma: Double = 0.2, warmupSteps: Int = 0, warmupFactor: Double = 0) {
+        self.baseLR = baseLR
+        self.milestones = milestones
+        self.gamma = gamma
+        self.warmupSteps = warmupSteps
+        self.warmupFactor = warmupFactor
+    }
+
+    public func learningRate(at p: SchedulePosition) -> Double {
+        let passed = milestones.filter { $0 <= p.step }.count
+        return baseLR * linearWarmup(step: p.step, steps: warmupSteps, factor: warmupFactor) * pow(gamma, Double(passed))
+    }
+}
+
+/// The warm-up multiplier: `factor` at step 0 rising linearly to 1 at `steps` (1 when there is none).
+func linearWarmup(step: Int, steps: Int, factor: Double) -> Double {
+    guard steps > 0, step < steps else { return 1 }
+    let alpha = Double(step) / Double(steps)
+    return factor * (1 - alpha) + alpha
 }
 
 /// Linear warm-up, then step decays at milestones: the reference train.py schedule is
 /// `StepWarmupSchedule.reference(baseLR: 0.1, epochs: 200)`: lr·ep/5 for ep ≤ 5 (ep = epoch + 1),
 /// then lr, ×0.01 after epoch 160, ×0.0001 after 180.
-public struct StepWarmupSchedule: LRSchedule {
+public struct StepWarmupSchedule: EpochLRSchedule {
     public var baseLR: Double
     public var warmupEpochs: Int
     /// (epoch, factor): from 1-based epoch `> epoch` on, lr = baseLR · factor (the last one that applies).
@@ -48,7 +139,7 @@ public struct StepWarmupSchedule: LRSchedule {
 
 /// Cosine annealing per epoch: lr_e = minLR + (baseLR − minLR)(1 + cos(π e / E)) / 2, with an
 /// optional linear warm-up. RECORDS uses minLR = baseLR · 1e-3.
-public struct CosineSchedule: LRSchedule {
+public struct CosineSchedule: EpochLRSchedule {
     public var baseLR: Double
     public var minLR: Double
     public var epochs: Int

@@ -1,49 +1,68 @@
 import Foundation
 import TailKit
 
-/// Shows a run on standard error: on a terminal a progress bar per epoch with loss, lr, images/s
-/// and time left; in a log file (no terminal) a plain line every 10% of the whole run, at most one
-/// per 30 seconds; either way one summary line per epoch.
-final class ConsoleProgress: TrainingObserver {
+/// Shows a run of any task on standard error: on a terminal a progress bar per period (an epoch,
+/// or the steps between evaluations) with the step metrics, lr, images/s and time left; in a log
+/// file (no terminal) a plain line every 10% of the whole run, at most one per 30 seconds; either
+/// way one summary line per period with the training means and the evaluation.
+final class ConsoleProgress: TrainerHook {
     private var bar: ProgressBar?
-    private var totalEpochs = 0
-    private var firstEpoch = 0
-    private var stepsPerEpoch = 0
+    private var run: RunStart?
     private let quiet: Bool
     private let interactive = ProgressBar.standardErrorIsTerminal
 
+    var phase: HookPhase { .console }
+
     init(quiet: Bool = false) { self.quiet = quiet }
 
-    func runStarted(state: TrainingState, totalEpochs: Int, stepsPerEpoch: Int) {
-        self.totalEpochs = totalEpochs
-        firstEpoch = state.epoch
-        self.stepsPerEpoch = stepsPerEpoch
+    func runStarted(_ run: RunStart) throws {
+        self.run = run
+        // Made before the first step, so that its rate and time left count that step too.
         if !quiet {
-            // Made before the first step, so that its rate and time left count that step too.
-            bar = interactive ? epochBar(state.epoch) : ProgressBar(total: max(0, totalEpochs - state.epoch) * stepsPerEpoch, label: "training")
+            bar = interactive ? periodBar(startingAfter: run.startStep, of: run) : ProgressBar(total: run.totalSteps - run.startStep, label: run.taskName)
         }
-        if state.epoch > 0 { log("resuming at epoch \(state.epoch + 1) of \(totalEpochs) (best top-1 so far \(String(format: "%.2f", state.bestTop1)))") }
+        guard run.startStep > 0 else { return }
+        let best = run.best.map { String(format: " (best so far %.2f)", $0) } ?? ""
+        log("resuming at \(position(step: run.startStep + 1, epoch: run.startStep / run.stepsPerEpoch, of: run))\(best)")
     }
 
-    func stepEnded(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Double, lr: Double, imagesPerSecond: Double) {
-        guard !quiet else { return }
-        let metrics = String(format: "loss %.4f lr %.5f %.0f img/s", loss, lr, imagesPerSecond)
+    func stepEnded(_ event: StepEvent) throws {
+        guard !quiet, let run else { return }
+        let metrics = event.metrics.sorted { $0.key < $1.key }.map { String(format: "%@ %.4g", $0.key, $0.value) }.joined(separator: " ")
+            + String(format: " lr %.5f %.0f img/s", event.lr, event.imagesPerSecond)
         if interactive {
-            bar?.update(step, unit: "step", metrics: metrics)
+            bar?.update(event.stepInPeriod, unit: "step", metrics: metrics)
         } else {
-            bar?.update((epoch - firstEpoch) * stepsPerEpoch + step, unit: "step", metrics: "epoch \(epoch + 1)/\(totalEpochs) " + metrics)
+            bar?.update(event.step - run.startStep, unit: "step", metrics: position(step: event.step, epoch: event.epoch, of: run) + " " + metrics)
         }
     }
 
-    func epochEnded(_ s: EpochSummary, state: TrainingState) throws {
-        if interactive && !quiet && state.epoch < totalEpochs { bar = epochBar(state.epoch) }
-        log(String(format: "epoch %d/%d  train loss %.4f acc %.2f | test top-1 %.2f (best %.2f)  balanced %.2f  ",
-                   s.epoch + 1, totalEpochs, s.trainLoss, s.trainAccuracy, s.test.top1, state.bestTop1, s.test.balanced)
-            + s.test.groupSummary)
+    func periodEnded(_ s: PeriodSummary, checkpoint: () throws -> Checkpoint) throws {
+        guard let run else { return }
+        if interactive && !quiet && s.step < run.totalSteps { bar = periodBar(startingAfter: s.step, of: run) }
+        var line = position(step: s.step, epoch: s.epoch, of: run) + "  train "
+            + s.train.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: " ")
+        if let eval = s.eval {
+            if let report = ClassificationReport(metrics: eval) {
+                line += String(format: " | test top-1 %.2f", report.top1) + (s.best.map { String(format: " (best %.2f)", $0) } ?? "")
+                line += String(format: "  balanced %.2f  ", report.balanced) + report.groupSummary
+            } else {
+                line += " | test " + eval.sortedScalars.map { String(format: "%@ %.4f", $0.0, $0.1) }.joined(separator: " ")
+                line += s.best.map { String(format: " (best %.2f)", $0) } ?? ""
+            }
+        }
+        log(line)
     }
 
-    private func epochBar(_ epoch: Int) -> ProgressBar {
-        ProgressBar(total: stepsPerEpoch, label: "epoch \(epoch + 1)/\(totalEpochs)")
+    /// The bar of the period that starts after `step` steps.
+    private func periodBar(startingAfter step: Int, of run: RunStart) -> ProgressBar {
+        ProgressBar(total: min(run.stepsPerPeriod, run.totalSteps - step),
+                    label: position(step: step + 1, epoch: step / max(1, run.stepsPerEpoch), of: run))
+    }
+
+    /// "epoch 3/30" for epoch-based runs, "step 1500/250000" otherwise.
+    private func position(step: Int, epoch: Int, of run: RunStart) -> String {
+        run.epochBased ? "epoch \(epoch + 1)/\(run.totalSteps / max(1, run.stepsPerEpoch))" : "step \(step)/\(run.totalSteps)"
     }
 
     private func log(_ line: String) {

@@ -58,6 +58,7 @@ struct DataStatsCommand: ParsableCommand {
 /// Prints a TailKit or data error as one plain line and exits non-zero, instead of a stack of
 /// Swift type names.
 func runReportingErrors(_ body: () throws -> Void) throws {
+    PlainLogHandler.bootstrap
     do {
         try body()
     } catch let error as ValidationError {

@@ -36,7 +36,7 @@ struct DemoCommand: ParsableCommand {
             demo.outDir = out
             demo.epochs = epochs
             if b == .quick { demo.timeLimit = minutes * 60 }
-            let result = try demo.run(observers: { [ConsoleProgress()] }, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+            let result = try demo.run(hooks: { [ConsoleProgress()] }, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
             print("\nFashion-MNIST-LT, rho = \(Int(1 / demo.imbFactor)), ResNet-32, \(b.rawValue) budget, \(result.plan.epochs) epochs per run: test accuracy (%)")
             print(DemoExperiment.table(result.rows))
             print(DemoExperiment.tableLegend(result.rows))

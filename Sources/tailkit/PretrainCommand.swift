@@ -21,11 +21,11 @@ struct PretrainCommand: ParsableCommand {
 
         moco: MoCo v2 with two augmented views per image, a momentum key encoder (--moco-m), a queue of negatives (--queue-size, capped to the training set's size), temperature --moco-t, a 2-layer MLP head; SGD lr 0.015, wd 1e-4, cosine schedule. Batch norm runs in --bn-splits groups with the keys shuffled between groups: the one-process stand-in for the reference's multi-GPU shuffle-BN.
 
-        The run folder holds config.yaml, log.jsonl and last.ckpt: the backbone under the supervised model's key names (the rotation classifier and the MoCo head are not used by train). Pre-train and train with the same --arch and data set (same input channels); train refuses a file that does not fit.
+        The run folder holds config.yaml, log.jsonl (the event stream), TensorBoard events (tb/), report.html and last.ckpt / best.ckpt; `tailkit pretrain --resume RUN` continues exactly after a crash. last.ckpt holds the backbone under the supervised model's key names (the rotation classifier and the MoCo head are not used by train). Pre-train and train with the same --arch and data set (same input channels); train refuses a file that does not fit.
         """
     )
 
-    @Argument(help: "Method: \(PretrainMethod.validNames).") var method: String
+    @Argument(help: "Method: rotation or moco.") var method: String?
     @Option(help: "Data set: \(DatasetName.validNames).") var dataset = "fmnist"
     @Option(help: "Folder with the data set's published files (not needed for fmnist).") var dataDir: String?
     @Option(help: "Imbalance factor 1/rho of the training split, e.g. 0.01 for rho = 100.") var imbFactor = 0.01
@@ -45,35 +45,54 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "Data loader threads (default 2).") var workers: Int?
     @Option(help: "Device: cpu, cuda or cuda:N.") var device: String?
     @Option(help: "libtorch threads (default: all cores).") var threads: Int?
+    @Option(help: "Run folder or its last.ckpt to continue after a crash or Ctrl-C; its own config is used.") var resume: String?
     @Option(help: "Run folder (default: runs/pretrain_ + method, data set, arch, imbalance, seed).") var out: String?
+
+    func validate() throws {
+        if (method == nil) == (resume == nil) { throw ValidationError("give the method (rotation or moco), or --resume RUN") }
+    }
 
     func run() throws {
         try runReportingErrors {
             Torch.initialize(threads: threads)
-            let config = try resolve()
+            let (config, checkpoint, folder) = try resolve()
             let data = try LoadedDataset.load(try DatasetName(parsing: config.dataset), dataDir: config.dataDir)
             let lt = try data.longTailed(imbFactor: config.imbFactor, imbType: config.imbType, seed: config.randNumber)
-            let folder = out ?? "runs/pretrain_\(config.method.rawValue)_\(config.dataset)_\(config.arch.rawValue)_\(config.imbType)_\(config.imbFactor)_\(config.seed)"
-            let runFolder = try PretrainRunFolder(path: folder, config: config)
-            let observers: [PretrainObserver] = [PretrainConsoleProgress(), runFolder]
-            FileHandle.standardError.write(Data("\(config.method.rawValue) pre-training on \(lt.set.count) images (labels unused), run folder \(folder)\n".utf8))
-            switch config.method {
+            let runFolder = try RunFolder(path: folder, configYAML: config.yaml())
+            let hooks = runFolder.standardHooks(config: config, classNames: data.train.classNames) + [ConsoleProgress()]
+            FileHandle.standardError.write(Data("\(config.task.rawValue) pre-training on \(lt.set.count) images (labels unused), run folder \(folder)\n".utf8))
+            switch config.task {
             case .rotation:
-                let trainer = try RotationPretrainer(config: config, train: lt.set, test: data.test, normalization: data.normalization)
-                trainer.observers = observers
-                try trainer.run()
+                let task = try RotationPretrainingTask(config: config, train: lt.set, test: data.test, normalization: data.normalization)
+                try train(task.makeTrainer(), hooks: hooks, from: checkpoint)
             case .moco:
-                let trainer = try MoCoPretrainer(config: config, train: lt.set, normalization: data.normalization)
-                FileHandle.standardError.write(Data("queue of \(trainer.queue.size) negatives\n".utf8))
-                trainer.observers = observers
-                try trainer.run()
+                let task = try MoCoTask(config: config, train: lt.set, normalization: data.normalization)
+                FileHandle.standardError.write(Data("queue of \(task.queue.size) negatives\n".utf8))
+                try train(task.makeTrainer(), hooks: hooks, from: checkpoint)
+            case .supervised:
+                throw ValidationError("\(folder) is a supervised run: continue it with `tailkit train --resume`")
             }
-            print("pre-trained backbone: \(runFolder.checkpointPath)")
+            print("pre-trained backbone: \(runFolder.lastCheckpointPath)")
         }
     }
 
-    private func resolve() throws -> PretrainConfig {
-        var c = PretrainConfig(method: try PretrainMethod(parsing: method))
+    private func train<T: TrainingTask>(_ trainer: Trainer<T>, hooks: [TrainerHook], from checkpoint: Checkpoint?) throws {
+        if let checkpoint { try trainer.restore(from: checkpoint) }
+        trainer.hooks = hooks
+        if try trainer.run() == nil { print("nothing to do: the checkpoint already finished \(trainer.totalSteps) steps") }
+    }
+
+    /// Config from --resume's checkpoint, else the method's defaults and the flags.
+    private func resolve() throws -> (TrainConfig, Checkpoint?, String) {
+        if let resume {
+            let (checkpoint, folder) = try RunFolder.resumePoint(resume)
+            var config = try TrainConfig(json: checkpoint.configJSON)
+            if let epochs { config.epochs = epochs }
+            return (config, checkpoint, out ?? folder)
+        }
+        let task = try TaskKind(parsing: method ?? "")
+        guard task != .supervised else { throw ValidationError("pre-training methods: rotation, moco") }
+        var c = TrainConfig(task: task)
         _ = try DatasetName(parsing: dataset)
         c.dataset = dataset.lowercased()
         c.dataDir = dataDir
@@ -94,31 +113,11 @@ struct PretrainCommand: ParsableCommand {
         if let workers { c.workers = workers }
         if let device { c.device = device }
         let mocoFlagsGiven = queueSize != nil || mocoT != nil || mocoM != nil || mocoDim != nil || bnSplits != nil
-        if c.method == .rotation, mocoFlagsGiven {
+        if c.task == .rotation, mocoFlagsGiven {
             throw TailKitError.invalidOption("--queue-size, --moco-t, --moco-m, --moco-dim and --bn-splits apply to moco only")
         }
         try c.validate()
-        return c
-    }
-}
-
-/// A progress bar per epoch, then one line per epoch.
-private final class PretrainConsoleProgress: PretrainObserver {
-    private var bar: ProgressBar?
-    private var totalEpochs = 0
-
-    func pretrainStarted(_ pretrainer: Pretrainer, totalEpochs: Int, stepsPerEpoch: Int) { self.totalEpochs = totalEpochs }
-
-    func pretrainStepEnded(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Double, lr: Double, imagesPerSecond: Double) {
-        if step == 1 { bar = ProgressBar(total: stepsPerEpoch, label: "epoch \(epoch + 1)/\(totalEpochs)") }
-        bar?.update(step, unit: "step", metrics: String(format: "loss %.4f lr %.5f %.0f img/s", loss, lr, imagesPerSecond))
-    }
-
-    func pretrainEpochEnded(_ s: PretrainEpochSummary, pretrainer: Pretrainer) throws {
-        var line = String(format: "epoch %d/%d  train loss %.4f acc %.2f", s.epoch + 1, totalEpochs, s.trainLoss, s.trainAccuracy)
-        if let loss = s.testLoss, let accuracy = s.testAccuracy {
-            line += String(format: " | test rotation loss %.4f acc %.2f", loss, accuracy)
-        }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        let folder = out ?? "runs/pretrain_\(c.task.rawValue)_\(c.dataset)_\(c.arch.rawValue)_\(c.imbType)_\(c.imbFactor)_\(c.seed)"
+        return (c, nil, folder)
     }
 }

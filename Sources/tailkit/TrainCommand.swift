@@ -69,20 +69,23 @@ struct TrainCommand: ParsableCommand {
             if initial == nil && config.stage != "joint" && checkpoint == nil {
                 throw ValidationError("--stage \(config.stage) trains on top of a first-stage model: pass it with --pretrained FILE")
             }
-            let trainer = try SupervisedTrainer(config: config, train: prepared.train, test: data.test, normalization: data.normalization,
-                                                initialWeights: initial, groupCounts: prepared.labeledCounts)
+            let task = try SupervisedTask(config: config, train: prepared.train, test: data.test, normalization: data.normalization,
+                                          initialWeights: initial, groupCounts: prepared.labeledCounts)
+            let trainer = try task.makeTrainer()
             if let checkpoint { try trainer.restore(from: checkpoint) }
-            let runFolder = try RunFolder(path: folder, trainer: trainer, classNames: data.train.classNames)
-            trainer.observers = [ConsoleProgress(), runFolder]
+            let runFolder = try RunFolder(path: folder, configYAML: config.yaml(),
+                                          counts: ClassCountsFile(classNames: data.train.classNames, trainCounts: prepared.train.classCounts(),
+                                                                  testCounts: data.test.classCounts()))
+            trainer.hooks = runFolder.standardHooks(config: config, classNames: data.train.classNames) + [ConsoleProgress()]
             let counts = prepared.labeledCounts
             FileHandle.standardError.write(Data("training on \(prepared.train.count) images (labeled \(counts.first ?? 0) ... \(counts.last ?? 0) per class), run folder \(folder)\n".utf8))
             if let semi = prepared.selfTraining { try reportSelfTraining(semi, classNames: data.train.classNames, folder: folder) }
-            guard let report = try trainer.run() else {
+            guard let last = try trainer.run() else {
                 print("nothing to do: the checkpoint already finished \(config.epochs) epochs")
                 return
             }
-            print(report.table(classNames: data.train.classNames))
-            print("best top-1 \(String(format: "%.2f", trainer.state.bestTop1)); report: \(runFolder.reportPath)")
+            if let eval = last.eval, let report = ClassificationReport(metrics: eval) { print(report.table(classNames: data.train.classNames)) }
+            print("best top-1 \(String(format: "%.2f", trainer.best ?? 0)); report: \(runFolder.reportPath)")
         }
     }
 
@@ -111,13 +114,13 @@ struct TrainCommand: ParsableCommand {
     /// Config from --resume's checkpoint, else defaults < --config file < flags.
     private func resolve() throws -> (TrainConfig, Checkpoint?, String) {
         if let resume {
-            let isDir = (try? FileManager.default.attributesOfItem(atPath: resume)[.type] as? FileAttributeType) == .typeDirectory
-            let path = isDir ? "\(resume)/last.ckpt" : resume
-            let checkpoint = try Checkpoint.read(from: path)
+            let (checkpoint, folder) = try RunFolder.resumePoint(resume)
             var config = try TrainConfig(json: checkpoint.configJSON)
+            guard config.task == .supervised else {
+                throw ValidationError("\(resume) is a \(config.task.rawValue) pre-training run: continue it with `tailkit pretrain --resume`")
+            }
             if let epochs { config.epochs = epochs }
-            let folder = out ?? URL(fileURLWithPath: path).deletingLastPathComponent().path
-            return (config, checkpoint, folder)
+            return (config, checkpoint, out ?? folder)
         }
         var c = try config.map { try TrainConfig(yamlFile: $0) } ?? TrainConfig()
         if let dataset { c.dataset = dataset }

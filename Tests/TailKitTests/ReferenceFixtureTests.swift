@@ -94,10 +94,10 @@ import TorchNN
         let data = dataset(classes: 10)
         var config = TrainConfig()
         config.workers = 0
-        let trainer = try SupervisedTrainer(config: config, train: data.train, test: data.test, normalization: data.normalization,
-                                            initialWeights: try InitialWeights.read(from: ReferenceFixtures.path(name)))
+        let task = try SupervisedTask(config: config, train: data.train, test: data.test, normalization: data.normalization,
+                                      initialWeights: try InitialWeights.read(from: ReferenceFixtures.path(name)))
         let file = Dictionary(try Checkpoint.modelWeights(from: ReferenceFixtures.path(name)), uniquingKeysWith: { a, _ in a })
-        let backbone = trainer.state.model.stateDict().filter { !$0.0.hasPrefix("fc.") }
+        let backbone = task.model.stateDict().filter { !$0.0.hasPrefix("fc.") }
         try #require(backbone.count == file.count - 2)
         for (key, tensor) in backbone {
             let source = try #require(file[key], "\(key) missing from the rotation file")
@@ -112,9 +112,9 @@ import TorchNN
         config.stage = "crt"
         config.workers = 0
         config.applyReferenceRecipe(explicitKeys: [])
-        let trainer = try SupervisedTrainer(config: config, train: data.train, test: data.test, normalization: data.normalization,
-                                            initialWeights: try InitialWeights.read(from: ReferenceFixtures.path(name)))
-        let model = trainer.state.model
+        let task = try SupervisedTask(config: config, train: data.train, test: data.test, normalization: data.normalization,
+                                      initialWeights: try InitialWeights.read(from: ReferenceFixtures.path(name)))
+        let model = task.model
         #expect(model.classifier is Linear)
         let file = Dictionary(try Checkpoint.modelWeights(from: ReferenceFixtures.path(name)), uniquingKeysWith: { a, _ in a })
         model.eval()

@@ -62,9 +62,9 @@ import Yams
 
     @Test func classAwareEpochIsLenOverBatchSteps() {
         // ImageNet-LT: int(115846 / 128) = 905 steps; cRT with batch 512: 226.
-        #expect(SupervisedTrainer.classAwareEpochLength(trainCount: 115_846, batchSize: 128) == 905 * 128)
-        #expect(SupervisedTrainer.classAwareEpochLength(trainCount: 115_846, batchSize: 512) == 226 * 512)
-        #expect(SupervisedTrainer.classAwareEpochLength(trainCount: 100, batchSize: 512) == 512, "at least one batch")
+        #expect(SupervisedTask.classAwareEpochLength(trainCount: 115_846, batchSize: 128) == 905 * 128)
+        #expect(SupervisedTask.classAwareEpochLength(trainCount: 115_846, batchSize: 512) == 226 * 512)
+        #expect(SupervisedTask.classAwareEpochLength(trainCount: 100, batchSize: 512) == 512, "at least one batch")
     }
 
     @Test func crtEpochHasLenOverBatchStepsWithClassAwareSampling() throws {
@@ -81,9 +81,9 @@ import Yams
         config.batchSize = 64
         config.epochs = 1
         let steps = StepCounter()
-        let trainer = try SupervisedTrainer(config: config, train: data.train, test: data.test, normalization: data.normalization,
-                                            initialWeights: InitialWeights(source: "stage1", weights: stage1.stateDict()))
-        trainer.observers = [steps]
+        let trainer = try SupervisedTask(config: config, train: data.train, test: data.test, normalization: data.normalization,
+                                         initialWeights: InitialWeights(source: "stage1", weights: stage1.stateDict())).makeTrainer()
+        trainer.hooks = [steps]
         try trainer.run()
         // 300 images / 64 = 4 steps of 64, where the class-aware sampler's own length (30 x 10 = 300) would give 5.
         #expect(steps.perEpoch == [4])
@@ -153,12 +153,10 @@ import Yams
 }
 
 /// Counts the steps of each epoch.
-private final class StepCounter: TrainingObserver {
+private final class StepCounter: TrainerHook {
     var perEpoch: [Int] = []
-    func runStarted(state: TrainingState, totalEpochs: Int, stepsPerEpoch: Int) {}
-    func stepEnded(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Double, lr: Double, imagesPerSecond: Double) {
-        if step == 1 { perEpoch.append(0) }
-        perEpoch[perEpoch.count - 1] = step
+    func stepEnded(_ event: StepEvent) throws {
+        if event.stepInPeriod == 1 { perEpoch.append(0) }
+        perEpoch[perEpoch.count - 1] = event.stepInPeriod
     }
-    func epochEnded(_ summary: EpochSummary, state: TrainingState) throws {}
 }

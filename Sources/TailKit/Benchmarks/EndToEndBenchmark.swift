@@ -28,7 +28,7 @@ public struct EndToEndBenchmark {
         Torch.manualSeed(0)
         let model = try ResNetCIFAR.resnet32(numClasses: 10)
         model.train()
-        try model.useChannelsLast()  // as SupervisedTrainer trains on the CPU
+        try model.useChannelsLast()  // as SupervisedTask trains on the CPU
         let optimizer = try SGD(model.parameters(), lr: 0.1, momentum: 0.9, weightDecay: 2e-4)
         func epoch(_ e: Int) throws -> Int {
             var seen = 0

@@ -32,7 +32,7 @@ public struct TrainStepBenchmark {
         Torch.manualSeed(0)
         let model = try ResNetCIFAR.resnet32(numClasses: 10)
         model.train()
-        try model.useChannelsLast()  // as SupervisedTrainer trains on the CPU
+        try model.useChannelsLast()  // as SupervisedTask trains on the CPU
         let opt = try SGD(model.parameters(), lr: 0.1, momentum: 0.9, weightDecay: 2e-4)
         return Setup(model: model, optimizer: opt, x: try Tensor.randn([batch, 3, 32, 32]).channelsLast(),
                      y: try Tensor.randint(0, 10, [batch]))

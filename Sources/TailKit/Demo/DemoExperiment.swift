@@ -77,17 +77,17 @@ public struct DemoExperiment {
         public var top1ByEpoch: [Double]
         public var runFolder: String
 
-        init(method: String, sampling: String, history: [EpochSummary], averagedEpochs: Int, runFolder: String) {
+        init(method: String, sampling: String, history: [ClassificationReport], averagedEpochs: Int, runFolder: String) {
             self.method = method
             self.sampling = sampling
-            let last = history.suffix(averagedEpochs).map(\.test)
+            let last = history.suffix(averagedEpochs)
             func mean(_ value: (ClassificationReport) -> Double) -> Double { last.map(value).reduce(0, +) / Double(max(1, last.count)) }
             top1 = mean(\.top1)
             many = mean(\.many)
             medium = mean(\.medium)
             few = mean(\.few)
             balanced = mean(\.balanced)
-            let curve = history.map(\.test.top1)
+            let curve = history.map(\.top1)
             top1ByEpoch = curve
             // The first epoch that reached the best top-1.
             let bestIndex = curve.indices.max { curve[$0] < curve[$1] || (curve[$0] == curve[$1] && $0 > $1) }
@@ -116,9 +116,9 @@ public struct DemoExperiment {
         return min(epochs, max(1, Int((Double(epochs) * share).rounded())))
     }
 
-    /// Runs every arm in turn; `observers` (e.g. a progress bar) watch each supervised run and
+    /// Runs every arm in turn; `hooks` (e.g. a progress bar) watch each supervised run and
     /// `log` receives one line per phase.
-    public func run(observers: () -> [TrainingObserver], log: (String) -> Void) throws -> Result {
+    public func run(hooks: () -> [TrainerHook], log: (String) -> Void) throws -> Result {
         let started = Date()
         let data = try self.data ?? LoadedDataset.load(.fmnist, dataDir: nil)
         let lt = try data.longTailed(imbFactor: imbFactor, imbType: "exp", seed: seed, holdOut: holdOut)
@@ -144,10 +144,14 @@ public struct DemoExperiment {
             let sampling = balanced ? "balanced" : "uniform"
             let folder = "\(outDir)/\(Self.folderName(method))_\(sampling)"
             log("demo: \(method) (\(balanced ? "class-balanced" : "uniform") sampling) -> \(folder)")
-            let trainer = try SupervisedTrainer(config: config, train: set, test: data.test, normalization: data.normalization,
-                                                initialWeights: initial, groupCounts: lt.counts)
-            let recorder = EpochRecorder()
-            trainer.observers = observers() + [try RunFolder(path: folder, trainer: trainer, classNames: data.train.classNames), recorder]
+            let task = try SupervisedTask(config: config, train: set, test: data.test, normalization: data.normalization,
+                                          initialWeights: initial, groupCounts: lt.counts)
+            let trainer = try task.makeTrainer()
+            let recorder = EvaluationRecorder()
+            let runFolder = try RunFolder(path: folder, configYAML: config.yaml(),
+                                          counts: ClassCountsFile(classNames: data.train.classNames, trainCounts: set.classCounts(),
+                                                                  testCounts: data.test.classCounts()))
+            trainer.hooks = hooks() + runFolder.standardHooks(config: config, classNames: data.train.classNames) + [recorder]
             try trainer.run()
             guard !recorder.history.isEmpty else { throw TailKitError.invalidOption("demo run \(folder) trained no epoch") }
             let row = Row(method: method, sampling: sampling, history: recorder.history, averagedEpochs: averaged, runFolder: folder)
@@ -155,7 +159,7 @@ public struct DemoExperiment {
             log(String(format: "demo: %@, %@: top-1 %.2f (mean of the last %d epochs), best %.2f (epoch %d); %d of %d runs done after %@",
                        method, sampling, row.top1, row.averagedEpochs, row.best, row.bestEpoch, rows.count, runCount,
                        ProgressBar.clock(Date().timeIntervalSince(started))))
-            return trainer.state.model
+            return task.model
         }
 
         // 1. Plain CE: the baseline, and the base classifier that pseudo-labels the pool.
@@ -243,28 +247,30 @@ public struct DemoExperiment {
         config.seed = seed
         let train = set.subset(Array(0..<min(set.count, 12 * config.batchSize)))
         let probe = test.subset(Array(0..<min(test.count, 2048)))
-        let trainer = try SupervisedTrainer(config: config, train: train, test: probe, normalization: normalization)
+        let trainer = try SupervisedTask(config: config, train: train, test: probe, normalization: normalization).makeTrainer()
         let clock = StepClock()
-        trainer.observers = [clock]
+        trainer.hooks = [clock]
         try trainer.run()
         return clock.speed(evaluatedImages: probe.count)
     }
 
     private func pretrainRotation(_ set: ImageSet, epochs: Int, data: LoadedDataset, log: (String) -> Void) throws -> InitialWeights {
-        var config = PretrainConfig(method: .rotation)
+        var config = TrainConfig(task: .rotation)
         config.imbFactor = imbFactor
+        config.holdOut = holdOut
         config.epochs = epochs
         config.seed = seed
         let folder = "\(outDir)/rotation_pretraining"
         log("demo: rotation pre-training (\(config.epochs) epochs) -> \(folder)")
-        let runFolder = try PretrainRunFolder(path: folder, config: config)
-        let trainer = try RotationPretrainer(config: config, train: set, test: nil, normalization: data.normalization)
+        let runFolder = try RunFolder(path: folder, configYAML: config.yaml())
+        let task = try RotationPretrainingTask(config: config, train: set, test: nil, normalization: data.normalization)
+        let trainer = try task.makeTrainer()
         try withoutActuallyEscaping(log) { log in
-            trainer.observers = [runFolder, PretrainLog(log: log)]
-            defer { trainer.observers = [runFolder] }
+            trainer.hooks = runFolder.standardHooks(config: config, classNames: data.train.classNames) + [PretrainLog(log: log)]
+            defer { trainer.hooks = [] }
             try trainer.run()
         }
-        return InitialWeights(source: runFolder.checkpointPath, arch: config.arch.rawValue, weights: try trainer.checkpoint().stateDict)
+        return InitialWeights(source: runFolder.lastCheckpointPath, arch: config.arch.rawValue, weights: try task.savedStateDict())
     }
 
     /// `tsnePoints`, or half as many (a quarter of t-SNE's time) when the demo runs so far behind
@@ -283,7 +289,9 @@ public struct DemoExperiment {
     /// The features of a fixed random subset of the test set, embedded in 2-D.
     private func tsnePicture(_ name: String, model: any ClassifierModel, points: Int, data: LoadedDataset) throws -> ScatterPlot {
         var rng = SeededGenerator(seed: UInt64(seed))
-        let picked = Array((0..<data.test.count).shuffled(using: &rng).prefix(points)).sorted()
+        var order = Array(0..<data.test.count)
+        rng.shuffle(&order)
+        let picked = Array(order.prefix(points)).sorted()
         let subset = data.test.subset(picked)
         let features = try Evaluator(normalization: data.normalization).run(model, on: subset, keepFeatures: true).features
         // t-SNE needs perplexity < (N - 1) / 3; 30 for the usual 1000 points.
@@ -323,23 +331,23 @@ public struct DemoExperiment {
     }
 }
 
-/// Every epoch's summary of one run.
-private final class EpochRecorder: TrainingObserver {
-    var history: [EpochSummary] = []
-    func runStarted(state: TrainingState, totalEpochs: Int, stepsPerEpoch: Int) {}
-    func stepEnded(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Double, lr: Double, imagesPerSecond: Double) {}
-    func epochEnded(_ summary: EpochSummary, state: TrainingState) throws { history.append(summary) }
+/// The evaluation of every period (epoch) of one run.
+private final class EvaluationRecorder: TrainerHook {
+    var history: [ClassificationReport] = []
+    func periodEnded(_ summary: PeriodSummary, checkpoint: () throws -> Checkpoint) throws {
+        if let eval = summary.eval, let report = ClassificationReport(metrics: eval) { history.append(report) }
+    }
 }
 
 /// When each step and the evaluation of a measuring run end.
-private final class StepClock: TrainingObserver {
+private final class StepClock: TrainerHook {
     private var start = Date()
     private var steps: [Date] = []
     private var evaluated: Date?
 
-    func runStarted(state: TrainingState, totalEpochs: Int, stepsPerEpoch: Int) { start = Date() }
-    func stepEnded(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Double, lr: Double, imagesPerSecond: Double) { steps.append(Date()) }
-    func epochEnded(_ summary: EpochSummary, state: TrainingState) throws { evaluated = Date() }
+    func runStarted(_ run: RunStart) throws { start = Date() }
+    func stepEnded(_ event: StepEvent) throws { steps.append(Date()) }
+    func periodEnded(_ summary: PeriodSummary, checkpoint: () throws -> Checkpoint) throws { evaluated = Date() }
 
     func speed(evaluatedImages: Int) -> DemoPlan.Speed {
         let warm = 3
@@ -353,17 +361,16 @@ private final class StepClock: TrainingObserver {
 }
 
 /// One log line per rotation pre-training epoch.
-private final class PretrainLog: PretrainObserver {
+private final class PretrainLog: TrainerHook {
     private let log: (String) -> Void
     private let start = Date()
     private var totalEpochs = 0
 
     init(log: @escaping (String) -> Void) { self.log = log }
 
-    func pretrainStarted(_ pretrainer: Pretrainer, totalEpochs: Int, stepsPerEpoch: Int) { self.totalEpochs = totalEpochs }
-    func pretrainStepEnded(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Double, lr: Double, imagesPerSecond: Double) {}
-    func pretrainEpochEnded(_ s: PretrainEpochSummary, pretrainer: Pretrainer) throws {
+    func runStarted(_ run: RunStart) throws { totalEpochs = run.totalSteps / max(1, run.stepsPerEpoch) }
+    func periodEnded(_ s: PeriodSummary, checkpoint: () throws -> Checkpoint) throws {
         log(String(format: "rotation epoch %d/%d  loss %.4f  rotations right %.2f%%  lr %.5f  %.0f img/s  (%@)", s.epoch + 1, totalEpochs,
-                   s.trainLoss, s.trainAccuracy, s.lr, s.imagesPerSecond, ProgressBar.clock(Date().timeIntervalSince(start))))
+                   s.train["loss"] ?? 0, s.train["accuracy"] ?? 0, s.lr, s.imagesPerSecond, ProgressBar.clock(Date().timeIntervalSince(start))))
     }
 }

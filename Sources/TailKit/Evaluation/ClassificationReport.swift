@@ -73,3 +73,30 @@ public struct ClassificationReport: Codable, Equatable, Sendable {
         return lines.joined(separator: "\n")
     }
 }
+
+extension ClassificationReport {
+    /// The report as open metrics: scalars `top1`, `top5`, `balanced`, `many`, `medium`, `few`,
+    /// vectors `per_class` and `train_counts`, the matrix `confusion`.
+    public func metrics(loss: Double? = nil) -> Metrics {
+        var scalars = ["top1": top1, "top5": top5, "balanced": balanced, "many": many, "medium": medium, "few": few]
+        if let loss { scalars["loss"] = loss }
+        return Metrics(scalars: scalars, vectors: ["per_class": perClass, "train_counts": trainCounts.map(Double.init)],
+                       matrices: ["confusion": confusion])
+    }
+
+    /// The report back from its metrics (what `log.jsonl` and `eval_last.json` hold).
+    public init?(metrics m: Metrics) {
+        guard let top1 = m.scalars["top1"], let perClass = m.vectors["per_class"], let counts = m.vectors["train_counts"],
+              let confusion = m.matrices["confusion"] else { return nil }
+        self.top1 = top1
+        top5 = m.scalars["top5"] ?? 0
+        balanced = m.scalars["balanced"] ?? 0
+        many = m.scalars["many"] ?? 0
+        medium = m.scalars["medium"] ?? 0
+        few = m.scalars["few"] ?? 0
+        self.perClass = perClass
+        trainCounts = counts.map { Int($0) }
+        self.confusion = confusion
+        samples = confusion.joined().reduce(0, +)
+    }
+}

@@ -21,6 +21,15 @@ public final class MoCoQueue {
         keys = device == .cpu ? noise : try noise.to(device: device)
     }
 
+    /// Puts back a saved queue (an exact resume): its keys [dim, K] and pointer.
+    public func restore(keys saved: Tensor, pointer: Int) throws {
+        guard saved.shape == [dim, size], (0..<size).contains(pointer) else {
+            throw TorchError.invalidArgument("MoCo queue: saved keys \(saved.shape) at \(pointer) do not fit a [\(dim), \(size)] queue")
+        }
+        try withNoGrad { try keys.copy(from: saved) }
+        self.pointer = pointer
+    }
+
     /// Writes the rows of `batch` ([B, dim]) as columns at the pointer and advances it mod K.
     public func enqueue(_ batch: Tensor) throws {
         let shape = batch.shape

@@ -1,72 +1,181 @@
 import Foundation
 import TailData
 
-/// The `report.html` of one training run: configuration, final metrics, training and test curves,
-/// per-class accuracy against training count, the confusion matrix and the per-epoch history.
-struct RunReport {
-    let title: String
-    let config: TrainConfig
-    let history: [EpochSummary]
-    let classNames: [String]
+/// The `report.html` of one run, made from its periods (`log.jsonl`) as they come, whatever the
+/// task: the configuration, the last evaluation, a curve for every training and evaluation
+/// scalar, and for classifiers per-class accuracy against training count and the confusion matrix.
+///
+/// ```swift
+/// let periods = try RunLog.periods(in: "runs/x/log.jsonl")
+/// try RunReport(title: "x", settings: [("data set", "cifar10")], periods: periods, classNames: names).write(to: "runs/x/report.html")
+/// ```
+public struct RunReport {
+    public var title: String
+    /// The run's settings, shown as a table (config.yaml's lines for `tailkit report`).
+    public var settings: [(String, String)]
+    public var periods: [PeriodSummary]
+    public var classNames: [String]
+    /// Epochs on the x axis (else optimizer steps).
+    public var epochBased: Bool
 
-    func write(to path: String) throws {
+    public init(title: String, settings: [(String, String)], periods: [PeriodSummary], classNames: [String], epochBased: Bool = true) {
+        self.title = title
+        self.settings = settings
+        self.periods = periods
+        self.classNames = classNames
+        self.epochBased = epochBased
+    }
+
+    public func write(to path: String) throws {
         try document().write(to: path)
     }
 
     func document() -> ReportDocument {
-        var doc = ReportDocument(title: title, subtitle: "\(config.dataset), \(config.arch.rawValue), loss \(config.loss.rawValue), rule \(config.rule.rawValue)")
-        doc.append(.keyValues([
-            ("data set", config.dataset), ("imbalance", "\(config.imbType), factor \(config.imbFactor)"),
-            ("network", config.arch.rawValue), ("loss / rule / stage", "\(config.loss.rawValue) / \(config.rule.rawValue) / \(config.stage)"),
-            ("epochs", "\(config.epochs)"), ("lr / schedule", "\(config.lr) / \(config.schedule)"),
-            ("batch / weight decay", "\(config.batchSize) / \(config.wd)"), ("seed", "\(config.seed)"),
-        ]))
-        guard let last = history.last else {
-            doc.append(.text("No epoch has finished yet."))
+        var doc = ReportDocument(title: title, subtitle: settings.first { $0.0 == "task" }.map { "task: \($0.1)" } ?? "")
+        doc.append(.keyValues(settings))
+        guard let last = periods.last else {
+            doc.append(.text("No period has finished yet."))
             return doc
         }
-        let groups = ShotGroups.byTrainingCount(last.test.trainCounts)
-        doc.append(.table(caption: "Test set after epoch \(last.epoch + 1) of \(config.epochs) (accuracy, %)",
-                          headers: ["top-1", "top-5", "balanced", "many", "medium", "few", "best top-1"],
-                          rows: [[fmt(last.test.top1), fmt(last.test.top5), fmt(last.test.balanced)]
-                                  + [(ShotGroups.Group.many, last.test.many), (.medium, last.test.medium), (.few, last.test.few)].map { g, v in
-                                      groups.members(g).isEmpty ? "n/a (no class)" : fmt(v)
-                                  } + [fmt(history.map(\.test.top1).max() ?? 0)]],
-                          highlightBestInColumns: nil))
-        doc.append(.grid([
-            .lineChart(LineChart(title: "Loss", xLabel: "epoch", yLabel: "cross entropy", series: [
-                .init(name: "train", points: history.map { (Double($0.epoch + 1), $0.trainLoss) }),
-                .init(name: "test", points: history.map { (Double($0.epoch + 1), $0.testLoss) }),
-            ])),
-            .lineChart(LineChart(title: "Accuracy", xLabel: "epoch", yLabel: "%", series: [
-                .init(name: "train", points: history.map { (Double($0.epoch + 1), $0.trainAccuracy) }),
-                .init(name: "test top-1", points: history.map { (Double($0.epoch + 1), $0.test.top1) }),
-                .init(name: "many", points: history.map { (Double($0.epoch + 1), $0.test.many) }),
-                .init(name: "medium", points: history.map { (Double($0.epoch + 1), $0.test.medium) }),
-                .init(name: "few", points: history.map { (Double($0.epoch + 1), $0.test.few) }),
-            ])),
-        ]))
-        let points = last.test.perClass.indices.map { c in
-            ScatterPlot.Point(x: Double(max(1, last.test.trainCounts[c])), y: last.test.perClass[c], classIndex: c,
-                              label: "\(name(c)): \(last.test.trainCounts[c]) training images, \(fmt(last.test.perClass[c]))%")
+        if let eval = last.eval { doc.append(lastEvaluation(eval, of: last)) }
+        doc.append(.grid(curves()))
+        if let eval = last.eval, let perClass = eval.vectors["per_class"], let counts = eval.vectors["train_counts"],
+           perClass.count == counts.count {
+            doc.append(.grid(perClassSections(perClass: perClass, counts: counts, confusion: eval.matrices["confusion"])))
+            doc.append(.table(caption: "Per class", headers: ["class", "training images", "test accuracy %"],
+                              rows: perClass.indices.map { [name($0), String(Int(counts[$0])), fmt(perClass[$0])] },
+                              highlightBestInColumns: nil))
         }
-        doc.append(.grid([
+        doc.append(history())
+        return doc
+    }
+
+    private var xLabel: String { epochBased ? "epoch" : "step" }
+    private func x(_ p: PeriodSummary) -> Double { Double(epochBased ? p.epoch + 1 : p.step) }
+
+    /// The last evaluation's scalars, with many/medium/few shown as n/a when their group is empty.
+    private func lastEvaluation(_ eval: Metrics, of last: PeriodSummary) -> ReportDocument.Section {
+        let counts = eval.vectors["train_counts"].map { $0.map { Int($0) } }
+        let groups = counts.map { ShotGroups.byTrainingCount($0) }
+        let names = eval.scalars.keys.sorted(by: Self.metricOrder)
+        let cells = names.map { name -> String in
+            if let groups, let group = ShotGroups.Group(rawValue: name), groups.members(group).isEmpty { return "n/a (no class)" }
+            return fmt(eval.scalars[name] ?? 0)
+        }
+        let when = epochBased ? "epoch \(last.epoch + 1)" : "step \(last.step)"
+        return .table(caption: "Evaluation after \(when)" + (last.best.map { ", best so far \(fmt($0))" } ?? ""),
+                      headers: names, rows: [cells], highlightBestInColumns: nil)
+    }
+
+    /// A chart of the loss (train and test), and one of every other scalar over the periods.
+    private func curves() -> [ReportDocument.Section] {
+        let trainNames = Set(periods.flatMap { $0.train.keys }), evalNames = Set(periods.flatMap { $0.eval?.scalars.keys ?? [:].keys })
+        var losses: [LineChart.Series] = []
+        if trainNames.contains("loss") { losses.append(series("train", { $0.train["loss"] })) }
+        if evalNames.contains("loss") { losses.append(series("test", { $0.eval?.scalars["loss"] })) }
+        var others: [LineChart.Series] = trainNames.filter { $0 != "loss" }.sorted().map { n in series("train \(n)", { $0.train[n] }) }
+        others += evalNames.filter { $0 != "loss" }.sorted(by: Self.metricOrder).map { n in series(n, { $0.eval?.scalars[n] }) }
+        var charts: [ReportDocument.Section] = []
+        if !losses.isEmpty { charts.append(.lineChart(LineChart(title: "Loss", xLabel: xLabel, yLabel: "loss", series: losses))) }
+        if !others.isEmpty { charts.append(.lineChart(LineChart(title: "Metrics", xLabel: xLabel, yLabel: "value", series: others))) }
+        return charts
+    }
+
+    private func series(_ name: String, _ value: (PeriodSummary) -> Double?) -> LineChart.Series {
+        .init(name: name, points: periods.compactMap { p in value(p).map { (x(p), $0) } })
+    }
+
+    private func perClassSections(perClass: [Double], counts: [Double], confusion: [[Int]]?) -> [ReportDocument.Section] {
+        let points = perClass.indices.map { c in
+            ScatterPlot.Point(x: max(1, counts[c]), y: perClass[c], classIndex: c,
+                              label: "\(name(c)): \(Int(counts[c])) training images, \(fmt(perClass[c]))%")
+        }
+        var sections: [ReportDocument.Section] = [
             .scatter(ScatterPlot(title: "Per-class accuracy against training count", xLabel: "training images (log)",
                                  yLabel: "test accuracy %", points: points, classNames: classNames, logX: true)),
-            .heatmap(Heatmap(title: "Confusion matrix (row-normalised)", counts: last.test.confusion, classNames: classNames)),
-        ]))
-        doc.append(.table(caption: "Per class", headers: ["class", "training images", "test accuracy %"],
-                          rows: last.test.perClass.indices.map { [name($0), String(last.test.trainCounts[$0]), fmt(last.test.perClass[$0])] },
-                          highlightBestInColumns: nil))
-        doc.append(.table(caption: "History", headers: ["epoch", "lr", "train loss", "train acc", "test loss", "top-1", "many", "medium", "few", "img/s"],
-                          rows: history.map { s in
-                              [String(s.epoch + 1), String(format: "%.5f", s.lr), String(format: "%.4f", s.trainLoss), fmt(s.trainAccuracy),
-                               String(format: "%.4f", s.testLoss), fmt(s.test.top1), fmt(s.test.many), fmt(s.test.medium), fmt(s.test.few),
-                               String(Int(s.imagesPerSecond))]
-                          }, highlightBestInColumns: [5]))
-        return doc
+        ]
+        if let confusion { sections.append(.heatmap(Heatmap(title: "Confusion matrix (row-normalised)", counts: confusion, classNames: classNames))) }
+        return sections
+    }
+
+    /// One row per period: its step, lr, training means and evaluation scalars.
+    private func history() -> ReportDocument.Section {
+        let trainNames = Set(periods.flatMap { $0.train.keys }).sorted()
+        let evalNames = Set(periods.flatMap { $0.eval?.scalars.keys ?? [:].keys }).sorted(by: Self.metricOrder)
+        let headers = [xLabel, "lr"] + trainNames.map { "train \($0)" } + evalNames + ["img/s"]
+        let rows = periods.map { p in
+            [String(Int(x(p))), String(format: "%.5f", p.lr)] + trainNames.map { p.train[$0].map(fmt) ?? "" }
+                + evalNames.map { p.eval?.scalars[$0].map(fmt) ?? "" } + [String(Int(p.imagesPerSecond))]
+        }
+        let best = evalNames.firstIndex(of: "top1").map { Set([2 + trainNames.count + $0]) }
+        return .table(caption: "History", headers: headers, rows: rows, highlightBestInColumns: best)
+    }
+
+    /// top-1 first, then the shot groups, then the rest by name.
+    static func metricOrder(_ a: String, _ b: String) -> Bool {
+        let first = ["top1", "top5", "balanced", "many", "medium", "few"]
+        switch (first.firstIndex(of: a), first.firstIndex(of: b)) {
+        case let (i?, j?): return i < j
+        case (.some, nil): return true
+        case (nil, .some): return false
+        default: return a < b
+        }
     }
 
     private func name(_ c: Int) -> String { c < classNames.count ? classNames[c] : "class \(c)" }
     private func fmt(_ x: Double) -> String { String(format: "%.2f", x) }
+}
+
+/// Re-renders `report.html` after every period from the run's periods (read back from
+/// `log.jsonl` when resuming, so the report covers the whole run).
+public final class ReportHook: TrainerHook {
+    public let path: String
+    public let logPath: String
+    public let title: String
+    public let settings: [(String, String)]
+    public let classNames: [String]
+    private var periods: [PeriodSummary] = []
+    private var epochBased = true
+
+    public var phase: HookPhase { .report }
+
+    public init(path: String, logPath: String, title: String, settings: [(String, String)], classNames: [String]) {
+        self.path = path
+        self.logPath = logPath
+        self.title = title
+        self.settings = settings
+        self.classNames = classNames
+    }
+
+    public func runStarted(_ run: RunStart) throws {
+        epochBased = run.epochBased
+        periods = ((try? RunLog.periods(in: logPath)) ?? []).filter { $0.step <= run.startStep }
+    }
+
+    public func periodEnded(_ summary: PeriodSummary, checkpoint: () throws -> Checkpoint) throws {
+        periods.append(summary)
+        try RunReport(title: title, settings: settings, periods: periods, classNames: classNames, epochBased: epochBased).write(to: path)
+    }
+}
+
+extension RunReport {
+    /// The report of a run folder as it is on disk: its `config.yaml` settings, the periods of its
+    /// `log.jsonl` and the class names of its `counts.json` (when the run has labels).
+    public init(folder: String) throws {
+        let configPath = "\(folder)/config.yaml"
+        guard let yaml = try? String(contentsOfFile: configPath, encoding: .utf8) else {
+            throw TailKitError.badFile(path: configPath, problem: "cannot read the run's config (is \(folder) a run folder?)")
+        }
+        let settings = yaml.split(separator: "\n").compactMap { line -> (String, String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        var classNames: [String] = []
+        if let data = FileManager.default.contents(atPath: "\(folder)/counts.json"),
+           let counts = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            classNames = counts["class_names"] as? [String] ?? []
+        }
+        self.init(title: "TailKit run \(URL(fileURLWithPath: folder).lastPathComponent)", settings: settings,
+                  periods: try RunLog.periods(in: "\(folder)/log.jsonl"), classNames: classNames)
+    }
 }

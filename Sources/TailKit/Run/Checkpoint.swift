@@ -5,32 +5,40 @@ import TorchNN
 
 /// A training checkpoint in PyTorch's own format, laid out like the reference's `ckpt.pth.tar`
 /// (`epoch`, `arch`, `state_dict`, `best_acc1`, `optimizer`) plus what TailKit needs to resume and
-/// evaluate on its own (`config`, `class_counts`). Python reads it with
+/// evaluate on its own (`step`, `task_state`, `config`, `class_counts`). Python reads it with
 /// `torch.load(path, weights_only=True)`; `ckpt['state_dict']` loads into the reference model.
 public struct Checkpoint {
+    /// Epochs finished.
     public var epoch: Int
+    /// Optimizer steps done (nil in files that do not say: the reference's).
+    public var step: Int?
     public var arch: String
+    /// The best value of the task's selection metric (top-1 for classifiers), as `best_acc1`.
     public var bestTop1: Double
     public var stateDict: [(String, Tensor)]
     public var optimizerState: [(String, Tensor)]
+    /// The task's own state: queues, per-sample tables, EMA weights, counters.
+    public var taskState: [(String, Tensor)]
     /// The run's resolved configuration as JSON.
     public var configJSON: String
     public var classCounts: [Int]
 
-    public init(epoch: Int, arch: String, bestTop1: Double, stateDict: [(String, Tensor)], optimizerState: [(String, Tensor)],
-                configJSON: String, classCounts: [Int]) {
+    public init(epoch: Int, step: Int? = nil, arch: String, bestTop1: Double, stateDict: [(String, Tensor)],
+                optimizerState: [(String, Tensor)], taskState: [(String, Tensor)] = [], configJSON: String, classCounts: [Int]) {
         self.epoch = epoch
+        self.step = step
         self.arch = arch
         self.bestTop1 = bestTop1
         self.stateDict = stateDict
         self.optimizerState = optimizerState
+        self.taskState = taskState
         self.configJSON = configJSON
         self.classCounts = classCounts
     }
 
     /// Writes atomically: a crash mid-write leaves the previous checkpoint intact.
     public func write(to path: String) throws {
-        let value = TorchValue.dict([
+        var entries: [TorchValue.Entry] = [
             .init(.string("epoch"), .int(epoch)),
             .init(.string("arch"), .string(arch)),
             .init(.string("best_acc1"), .float(bestTop1)),
@@ -38,7 +46,10 @@ public struct Checkpoint {
             .init(.string("optimizer"), .stateDict(try optimizerState.map { ($0.0, try $0.1.stored()) })),
             .init(.string("config"), .string(configJSON)),
             .init(.string("class_counts"), .list(classCounts.map { .int($0) })),
-        ], ordered: false)
+            .init(.string("task_state"), .stateDict(try taskState.map { ($0.0, try $0.1.stored()) })),
+        ]
+        if let step { entries.append(.init(.string("step"), .int(step))) }
+        let value = TorchValue.dict(entries, ordered: false)
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         try AtomicFile.write(try TorchFile.encode(value, archiveName: name, path: path), to: path)
     }
@@ -53,10 +64,12 @@ public struct Checkpoint {
         let weights = try modelWeights(from: path)
         return Checkpoint(
             epoch: root["epoch"].flatMap(intValue) ?? 0,
+            step: root["step"].flatMap(intValue),
             arch: root["arch"].flatMap(stringValue) ?? "",
             bestTop1: root["best_acc1"].flatMap(doubleValue) ?? 0,
             stateDict: weights,
             optimizerState: try tensorEntries(root["optimizer"]),
+            taskState: try tensorEntries(root["task_state"]),
             configJSON: root["config"].flatMap(stringValue) ?? "",
             classCounts: root["class_counts"].flatMap(intList) ?? [])
     }

@@ -2,35 +2,29 @@ import Foundation
 import TailData
 
 /// One folder per run, everything a researcher needs to trust and reproduce it:
-/// `config.yaml` (every resolved value), `counts.json`, `log.jsonl` (one line per epoch),
-/// TensorBoard event files under `tb/`, `last.ckpt` and `best.ckpt` (atomic writes) and
-/// `report.html`. Problems with the folder surface before training starts.
-public final class RunFolder: TrainingObserver {
+/// `config.yaml` (every resolved value), `counts.json`, `log.jsonl` (the event stream, see
+/// `RunLog`), TensorBoard event files under `tb/`, `last.ckpt` and `best.ckpt` (atomic writes),
+/// `eval_last.json` and `report.html`. Problems with the folder surface before training starts.
+///
+/// As a hook it writes the checkpoints: `last.ckpt` after every period, `best.ckpt` when the
+/// period set a new best (or every period for a task without a selection metric).
+public final class RunFolder: TrainerHook {
     public let path: String
-    public let classNames: [String]
-    private let trainer: SupervisedTrainer
-    private var tensorBoard: TensorBoardWriter?
-    private var history: [EpochSummary] = []
 
     public var lastCheckpointPath: String { "\(path)/last.ckpt" }
     public var bestCheckpointPath: String { "\(path)/best.ckpt" }
     public var reportPath: String { "\(path)/report.html" }
     public var logPath: String { "\(path)/log.jsonl" }
+    public var tensorBoardPath: String { "\(path)/tb" }
+    public var phase: HookPhase { .checkpoint }
 
-    /// Creates (or reopens, when resuming) the folder and writes the config and class counts.
-    /// Fails at once if the folder cannot be written or the disk is nearly full.
-    public init(path: String, trainer: SupervisedTrainer, classNames: [String], minimumFreeBytes: Int = 64 << 20) throws {
+    /// Creates (or reopens, when resuming) the folder and writes the config and, for labelled
+    /// data, the class counts. Fails at once if the folder cannot be written or the disk is nearly full.
+    public init(path: String, configYAML: String, counts: ClassCountsFile? = nil, minimumFreeBytes: Int = 64 << 20) throws {
         self.path = path
-        self.trainer = trainer
-        self.classNames = classNames
         try Self.preflight(path, minimumFreeBytes: minimumFreeBytes)
-        try AtomicFile.write(trainer.config.yaml(), to: "\(path)/config.yaml")
-        let counts = trainer.train.classCounts()
-        let countsJSON: [String: Any] = ["class_names": classNames, "train_counts": counts,
-                                         "test_counts": trainer.test.classCounts(), "train_total": trainer.train.count]
-        try AtomicFile.write(Array(try JSONSerialization.data(withJSONObject: countsJSON, options: [.sortedKeys, .prettyPrinted])),
-                             to: "\(path)/counts.json")
-        history = Self.readHistory(logPath)
+        try AtomicFile.write(configYAML, to: "\(path)/config.yaml")
+        if let counts { try AtomicFile.write(try counts.json(), to: "\(path)/counts.json") }
     }
 
     /// The folder must exist or be creatable, take a file, and have room for checkpoints.
@@ -54,54 +48,48 @@ public final class RunFolder: TrainingObserver {
         }
     }
 
-    public func runStarted(state: TrainingState, totalEpochs: Int, stepsPerEpoch: Int) {
-        tensorBoard = try? TensorBoardWriter(directory: "\(path)/tb")
-        if tensorBoard == nil { FileHandle.standardError.write(Data("warning: TensorBoard events cannot be written in \(path)/tb\n".utf8)) }
-        // A resumed run keeps only the log lines of epochs its checkpoint holds.
-        history = history.filter { $0.epoch < state.epoch }
+    /// The hooks that fill the folder: this one (checkpoints), the run log, TensorBoard and the report.
+    public func standardHooks(config: TrainConfig, classNames: [String]) -> [TrainerHook] {
+        [self, RunLog(path: logPath), TensorBoardHook(directory: tensorBoardPath),
+         ReportHook(path: reportPath, logPath: logPath, title: "TailKit run \(URL(fileURLWithPath: path).lastPathComponent)",
+                    settings: config.yamlSettings(), classNames: classNames)]
     }
 
-    public func stepEnded(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Double, lr: Double, imagesPerSecond: Double) {}
-
-    public func epochEnded(_ summary: EpochSummary, state: TrainingState) throws {
-        // Checkpoint first: the log never shows an epoch that a resume would not find.
-        let checkpoint = try trainer.checkpoint()
-        try checkpoint.write(to: lastCheckpointPath)
-        if summary.test.top1 >= state.bestTop1 { try checkpoint.write(to: bestCheckpointPath) }
-        history.append(summary)
-        try writeLog()
-        try logTensorBoard(summary)
-        try AtomicFile.write(try JSONEncoder.sorted.encode(summary.test).bytes, to: "\(path)/eval_last.json")
-        try RunReport(title: "TailKit run \(URL(fileURLWithPath: path).lastPathComponent)", config: trainer.config,
-                      history: history, classNames: classNames).write(to: reportPath)
+    /// The checkpoint and folder a `--resume RUN` names: a run folder (its `last.ckpt`) or a checkpoint file.
+    public static func resumePoint(_ path: String) throws -> (checkpoint: Checkpoint, folder: String) {
+        let isDir = (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeDirectory
+        let file = isDir ? "\(path)/last.ckpt" : path
+        let checkpoint = try Checkpoint.read(from: file)
+        guard !checkpoint.configJSON.isEmpty else {
+            throw TailKitError.badFile(path: file, problem: "holds no TailKit run configuration, so it cannot be resumed (use it with --pretrained)")
+        }
+        return (checkpoint, URL(fileURLWithPath: file).deletingLastPathComponent().path)
     }
 
-    private func writeLog() throws {
-        let lines = try history.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
-        try AtomicFile.write(lines.joined(separator: "\n") + "\n", to: logPath)
+    public func periodEnded(_ summary: PeriodSummary, checkpoint: () throws -> Checkpoint) throws {
+        let state = try checkpoint()
+        try state.write(to: lastCheckpointPath)
+        if summary.isBest || summary.best == nil { try state.write(to: bestCheckpointPath) }
+        if let eval = summary.eval { try AtomicFile.write(try JSONEncoder.sorted.encode(eval).bytes, to: "\(path)/eval_last.json") }
+    }
+}
+
+/// `counts.json`: class names with their training and test counts.
+public struct ClassCountsFile {
+    public var classNames: [String]
+    public var trainCounts: [Int]
+    public var testCounts: [Int]
+
+    public init(classNames: [String], trainCounts: [Int], testCounts: [Int]) {
+        self.classNames = classNames
+        self.trainCounts = trainCounts
+        self.testCounts = testCounts
     }
 
-    private func logTensorBoard(_ s: EpochSummary) throws {
-        guard let tb = tensorBoard else { return }
-        let step = s.epoch + 1
-        try tb.scalar("train/loss", s.trainLoss, step: step)
-        try tb.scalar("train/accuracy", s.trainAccuracy, step: step)
-        try tb.scalar("train/lr", s.lr, step: step)
-        try tb.scalar("train/images_per_s", s.imagesPerSecond, step: step)
-        try tb.scalar("test/loss", s.testLoss, step: step)
-        try tb.scalar("test/top1", s.test.top1, step: step)
-        try tb.scalar("test/top5", s.test.top5, step: step)
-        try tb.scalar("test/balanced", s.test.balanced, step: step)
-        try tb.scalar("test/many", s.test.many, step: step)
-        try tb.scalar("test/medium", s.test.medium, step: step)
-        try tb.scalar("test/few", s.test.few, step: step)
-        let image = ConfusionImage(s.test.confusion)
-        try tb.image("test/confusion_matrix", width: image.width, height: image.height, rgb: image.rgb, step: step)
-    }
-
-    static func readHistory(_ path: String) -> [EpochSummary] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(EpochSummary.self, from: Data($0.utf8)) }
+    func json() throws -> [UInt8] {
+        let object: [String: Any] = ["class_names": classNames, "train_counts": trainCounts, "test_counts": testCounts,
+                                     "train_total": trainCounts.reduce(0, +)]
+        return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]))
     }
 }
 

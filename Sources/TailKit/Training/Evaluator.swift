@@ -28,9 +28,10 @@ public struct Evaluator {
         public var confidences: [Double]
     }
 
-    /// Predictions for every image of `set`, in order. `logitOffsets` are added to the logits before
-    /// ranking (post-hoc logit adjustment: −τ log π).
-    public func run(_ model: ClassifierModel, on set: ImageSet, logitOffsets: [Double]? = nil,
+    /// Predictions for every image of `set`, in order. `logitScales` multiply the logits (LWS's
+    /// per-class scales while they train); `logitOffsets` are added before ranking (post-hoc logit
+    /// adjustment: −τ log π).
+    public func run(_ model: ClassifierModel, on set: ImageSet, logitOffsets: [Double]? = nil, logitScales: Tensor? = nil,
                     keepFeatures: Bool = false) throws -> Output {
         model.eval()
         defer { model.train() }
@@ -47,7 +48,8 @@ public struct Evaluator {
             for batch in try loader.epoch(0) {
                 let x = try batch.views[0].tensor(device: device)
                 let y = try batch.labelTensor(device: device)
-                let (logits, features) = try model.forwardWithFeatures(x)
+                let (raw, features) = try model.forwardWithFeatures(x)
+                let logits = try logitScales.map { try raw * $0 } ?? raw
                 if labelled {
                     lossSum += try Functional.crossEntropy(logits, target: y, reduction: .sum).item()
                 }

@@ -1,10 +1,15 @@
 import Foundation
+import Torch
 import TorchNN
 import Yams
 
-/// Every value that decides a supervised run; written to the run folder as `config.yaml`.
-/// Names follow the reference train.py flags in Swift style.
+/// Every value that decides a run, of any task (supervised training, rotation or MoCo
+/// pre-training); written to the run folder as `config.yaml`, and the `--config` file's keys.
+/// Names follow the reference scripts' flags in Swift style (train.py, pretrain_rot.py,
+/// pretrain_moco.py); `yaml()` writes the keys that apply to the run's task.
 public struct TrainConfig: Codable, Equatable, Sendable {
+    /// What the run trains: supervised (train.py), rotation (pretrain_rot.py) or moco (pretrain_moco.py).
+    public var task = TaskKind.supervised
     public var dataset = "fmnist"
     public var dataDir: String?
     public var imbFactor = 0.01
@@ -17,6 +22,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var batchSize = 128
     public var wd = 2e-4
     public var momentum = 0.9
+    /// sgd (the references') or adam.
+    public var optimizer = "sgd"
     /// Seeds the long-tailed subset's per-class selection (the reference's `--rand_number`, default 0),
     /// apart from `seed`, so that runs with different seeds train on the same images.
     public var randNumber = 0
@@ -49,19 +56,40 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var pseudoLabels: String?
     public var imbFactorUnlabel = 0.01
     public var unlabeledRatio = 5
+    /// MoCo (ISS 2.6): negatives kept in the queue (capped to the training set's size when run),
+    /// embedding dimension, softmax temperature, key-encoder momentum, and the batch-norm groups
+    /// standing for GPUs (the one-process stand-in for shuffle-BN; 1 = plain BN).
+    public var queueSize = 65536
+    public var mocoDim = 128
+    public var mocoT = 0.2
+    public var mocoM = 0.999
+    public var bnSplits = 4
 
     public init() {}
+
+    /// The defaults of a task's reference script: rotation as train.py (SGD 0.1, wd 2e-4, step
+    /// schedule), MoCo as pretrain_moco.py (SGD 0.015, wd 1e-4, cosine to 0, two `moco` views).
+    public init(task: TaskKind) {
+        self.task = task
+        if task == .moco {
+            lr = 0.015
+            wd = 1e-4
+            schedule = "cosine-to-zero"
+            augment = "moco"
+        }
+    }
 
     /// YAML and JSON keys are the CLI's flag names, so a config file reads like a command line.
     enum CodingKeys: String, CodingKey {
         case dataset, loss, rule, arch, epochs, lr, wd, momentum, seed, schedule, augment, workers, device
-        case randNumber = "rand-number"
+        case randNumber = "rand-number", task, optimizer
         case dataDir = "data-dir", imbFactor = "imb-factor", imbType = "imb-type", batchSize = "batch-size"
         case evalBatchSize = "eval-batch-size"
         case stage, sampler, unlabeled
         case imageSize = "image-size", pad32
         case holdOut = "hold-out"
         case pseudoLabels = "pseudo-labels", imbFactorUnlabel = "imb-factor-unlabel", unlabeledRatio = "unlabeled-ratio"
+        case queueSize = "queue-size", mocoDim = "moco-dim", mocoT = "moco-t", mocoM = "moco-m", bnSplits = "bn-splits"
     }
 
     public var trainingStage: TrainingStage {
@@ -74,6 +102,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         func take<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
             if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
         }
+        if let task = try c.decodeIfPresent(TaskKind.self, forKey: .task) { self = TrainConfig(task: task) }
         try take(.dataset, &dataset)
         dataDir = try c.decodeIfPresent(String.self, forKey: .dataDir)
         try take(.imbFactor, &imbFactor)
@@ -86,6 +115,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try take(.batchSize, &batchSize)
         try take(.wd, &wd)
         try take(.momentum, &momentum)
+        try take(.optimizer, &optimizer)
         try take(.randNumber, &randNumber)
         try take(.seed, &seed)
         try take(.schedule, &schedule)
@@ -102,6 +132,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         pseudoLabels = try c.decodeIfPresent(String.self, forKey: .pseudoLabels)
         try take(.imbFactorUnlabel, &imbFactorUnlabel)
         try take(.unlabeledRatio, &unlabeledRatio)
+        try take(.queueSize, &queueSize)
+        try take(.mocoDim, &mocoDim)
+        try take(.mocoT, &mocoT)
+        try take(.mocoM, &mocoM)
+        try take(.bnSplits, &bnSplits)
     }
 
     /// Reads a config file; keys it leaves out keep their defaults.
@@ -116,16 +151,35 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         }
     }
 
-    /// One `key: value` line per setting, numbers written as Swift prints them (0.02, not 2e-2).
+    /// One `key: value` line per setting of the run's task, numbers written as Swift prints them
+    /// (0.02, not 2e-2).
     public func yaml() -> String {
-        let order: [CodingKeys] = [.dataset, .dataDir, .imbFactor, .imbType, .loss, .rule, .arch, .epochs, .lr, .batchSize,
-                                   .wd, .momentum, .randNumber, .seed, .schedule, .augment, .workers, .device, .evalBatchSize,
-                                   .stage, .sampler, .imageSize, .pad32, .holdOut, .unlabeled, .pseudoLabels, .imbFactorUnlabel, .unlabeledRatio]
-        return order.compactMap { key in yamlValue(key).map { "\(key.rawValue): \($0)" } }.joined(separator: "\n") + "\n"
+        yamlSettings().map { "\($0.0): \($0.1)" }.joined(separator: "\n") + "\n"
+    }
+
+    /// The settings of the run's task as (key, YAML value) pairs, in a fixed order.
+    public func yamlSettings() -> [(String, String)] {
+        var order: [CodingKeys] = [.task, .dataset, .dataDir, .imbFactor, .imbType]
+        if task == .supervised { order += [.loss, .rule] }
+        order += [.arch, .epochs, .lr, .batchSize, .wd, .momentum, .optimizer, .randNumber, .seed, .schedule, .augment,
+                  .workers, .device, .evalBatchSize, .imageSize, .pad32, .holdOut]
+        switch task {
+        case .supervised: order += [.stage, .sampler, .unlabeled, .pseudoLabels, .imbFactorUnlabel, .unlabeledRatio]
+        case .rotation: break
+        case .moco: order += [.queueSize, .mocoDim, .mocoT, .mocoM, .bnSplits]
+        }
+        return order.compactMap { key in yamlValue(key).map { (key.rawValue, $0) } }
     }
 
     private func yamlValue(_ key: CodingKeys) -> String? {
         switch key {
+        case .task: return task.rawValue
+        case .optimizer: return optimizer
+        case .queueSize: return "\(queueSize)"
+        case .mocoDim: return "\(mocoDim)"
+        case .mocoT: return "\(mocoT)"
+        case .mocoM: return "\(mocoM)"
+        case .bnSplits: return "\(bnSplits)"
         case .dataset: return dataset
         case .dataDir: return dataDir.map(YAMLScalar.string)
         case .imbFactor: return "\(imbFactor)"
@@ -165,6 +219,32 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     public init(json: String) throws {
         self = try JSONDecoder().decode(TrainConfig.self, from: Data(json.utf8))
+    }
+
+    /// The optimizer the config names over `parameters`: SGD (momentum, weight decay on all
+    /// parameters, as the references) or Adam.
+    public func makeOptimizer(_ parameters: [Tensor]) throws -> any Optimizer {
+        switch optimizer {
+        case "sgd": return try SGD(parameters, lr: lr, momentum: momentum, weightDecay: wd)
+        case "adam": return try Adam(parameters, lr: lr, weightDecay: wd)
+        default: throw TailKitError.invalidOption("unknown optimizer '\(optimizer)'; valid optimizers: sgd, adam")
+        }
+    }
+
+    /// Rejects values that cannot run, naming the flag.
+    public func validate() throws {
+        func check(_ ok: Bool, _ message: String) throws { if !ok { throw TailKitError.invalidOption(message) } }
+        try check(epochs >= 0, "--epochs \(epochs) must not be negative")
+        try check(lr > 0 && lr.isFinite, "--lr \(lr) must be positive")
+        try check(batchSize > 0, "--batch-size \(batchSize) must be positive")
+        try check(wd >= 0, "weight decay \(wd) must not be negative")
+        try check(workers >= 0, "--workers \(workers) must not be negative")
+        guard task == .moco else { return }
+        try check(queueSize >= batchSize, "--queue-size \(queueSize) must be at least the batch size \(batchSize)")
+        try check(mocoDim > 0, "--moco-dim \(mocoDim) must be positive")
+        try check(mocoT > 0 && mocoT.isFinite, "--moco-t \(mocoT) must be positive")
+        try check(mocoM >= 0 && mocoM < 1, "--moco-m \(mocoM) must be in [0, 1)")
+        try check(bnSplits >= 1 && bnSplits <= batchSize, "--bn-splits \(bnSplits) must be in 1...\(batchSize) (the batch size)")
     }
 
     /// The learning-rate schedule the config names.

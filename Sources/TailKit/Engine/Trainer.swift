@@ -1,0 +1,165 @@
+import Foundation
+import Torch
+import TorchNN
+
+/// How long a run trains and how often it is evaluated.
+public enum TrainingLength: Sendable, Equatable {
+    /// Epochs of the task's stream; evaluation after each (the reference's train.py).
+    case epochs(Int)
+    /// Optimizer steps, evaluation every `evalEvery` steps (FixMatch-style methods).
+    case steps(Int, evalEvery: Int)
+}
+
+/// The one training loop of TailKit. It owns the step loop, the learning-rate schedule, the
+/// optimizer, the NaN guard, the evaluation cadence, checkpoint contents and resume; a
+/// `TrainingTask` says what a step computes; `TrainerHook`s (run folder, log, TensorBoard,
+/// report, console, gradient synchronisation) watch it in a fixed order.
+///
+/// Per step t (0-based): lr ← schedule(t); out ← task.step(batch_t); stop if out.loss is not
+/// finite; zero grads; backward; hooks.gradientsReady; optimizer.step(); task.afterOptimizerStep().
+/// After every period (an epoch, or `evalEvery` steps): task.evaluate(), best-so-far of the task's
+/// selection metric, hooks.periodEnded.
+///
+/// ```swift
+/// let trainer = try Trainer(task: task, optimizer: sgd, schedule: schedule, length: .epochs(30),
+///                           arch: "resnet32", configJSON: try config.json())
+/// trainer.hooks = [try RunFolderHook(...), RunLogHook(...), ConsoleProgress()]
+/// try trainer.run()
+/// ```
+public final class Trainer<Task: TrainingTask> {
+    public let task: Task
+    public let optimizer: any Optimizer
+    public let schedule: any LRSchedule
+    public let length: TrainingLength
+    public var hooks: [TrainerHook] = []
+    /// What the checkpoint's `arch` and `config` say.
+    public let arch: String
+    public let configJSON: String
+    /// Steps done so far.
+    public private(set) var step = 0
+    /// Best value of `task.selectionMetric` so far.
+    public private(set) var best: Double?
+    /// The last period's summary.
+    public private(set) var lastSummary: PeriodSummary?
+    private let stream: any BatchStream<Task.Input>
+
+    public init(task: Task, optimizer: any Optimizer, schedule: any LRSchedule, length: TrainingLength,
+                arch: String, configJSON: String) throws {
+        self.task = task
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.length = length
+        self.arch = arch
+        self.configJSON = configJSON
+        stream = try task.makeStream()
+        if case .steps(let n, let every) = length, n < 1 || every < 1 {
+            throw TailKitError.invalidOption("iteration-based training needs positive steps and evaluation interval, got \(n) and \(every)")
+        }
+        if case .epochs(let e) = length, e < 0 { throw TailKitError.invalidOption("--epochs \(e) must not be negative") }
+    }
+
+    public var stepsPerEpoch: Int { stream.stepsPerEpoch }
+
+    public var totalSteps: Int {
+        switch length {
+        case .epochs(let e): return e * stream.stepsPerEpoch
+        case .steps(let n, _): return n
+        }
+    }
+
+    public var stepsPerPeriod: Int {
+        switch length {
+        case .epochs: return stream.stepsPerEpoch
+        case .steps(_, let every): return every
+        }
+    }
+
+    /// Epochs finished (the reference's checkpoint `epoch`).
+    public var epochsDone: Int { step / stream.stepsPerEpoch }
+
+    /// Trains from `step` to the end; returns the last period's summary (nil when nothing was left).
+    @discardableResult
+    public func run() throws -> PeriodSummary? {
+        let ordered = hooks.enumerated().sorted { ($0.element.phase, $0.offset) < ($1.element.phase, $1.offset) }.map(\.element)
+        guard step < totalSteps else { return nil }
+        let epochBased: Bool = { if case .epochs = length { return true } else { return false } }()
+        for h in ordered {
+            try h.runStarted(RunStart(taskName: task.name, startStep: step, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch,
+                                      stepsPerPeriod: stepsPerPeriod, epochBased: epochBased, best: best))
+        }
+        let batches = try stream.batches(fromStep: step)
+        var meter = MetricMeter()
+        var startedEpoch: Int?
+        while step < totalSteps {
+            let position = SchedulePosition(epoch: step / stepsPerEpoch, step: step, stepsPerEpoch: stepsPerEpoch, totalSteps: totalSteps)
+            if startedEpoch != position.epoch {
+                try task.epochStarted(position.epoch)
+                startedEpoch = position.epoch
+            }
+            let lr = schedule.learningRate(at: position)
+            optimizer.learningRate = lr
+            guard let input = batches.next() else {
+                throw TailKitError.invalidOption("the \(task.name) data stream ended at step \(step + 1) of \(totalSteps)")
+            }
+            try trainStep(input, at: position, meter: &meter)
+            step += 1
+            let inPeriod = (step - 1) % stepsPerPeriod + 1
+            let event = StepEvent(epoch: position.epoch, step: step, stepInPeriod: inPeriod, stepsPerPeriod: stepsPerPeriod, lr: lr,
+                                  metrics: meter.means, imagesPerSecond: meter.imagesPerSecond)
+            for h in ordered { try h.stepEnded(event) }
+            if step % stepsPerPeriod == 0 || step == totalSteps {
+                try endPeriod(epoch: position.epoch, lr: lr, meter: meter, hooks: ordered)
+                meter.reset()
+            }
+        }
+        for h in ordered { try h.runEnded() }
+        return lastSummary
+    }
+
+    private func trainStep(_ input: Task.Input, at position: SchedulePosition, meter: inout MetricMeter) throws {
+        let out = try task.step(input, at: position)
+        let loss = try out.loss.item()
+        guard loss.isFinite else {
+            throw TailKitError.trainingDiverged(
+                "\(task.name) loss became \(loss) at epoch \(position.epoch + 1), step \(position.step + 1): training stopped; the last good checkpoint is kept (try a lower --lr)")
+        }
+        optimizer.zeroGrad()
+        try out.loss.backward()
+        for h in hooks where h.phase == .gradients { try h.gradientsReady(step: position.step) }
+        try optimizer.step()
+        try task.afterOptimizerStep()
+        var metrics = out.metrics
+        metrics["loss"] = loss
+        meter.add(metrics, count: out.count)
+    }
+
+    private func endPeriod(epoch: Int, lr: Double, meter: MetricMeter, hooks ordered: [TrainerHook]) throws {
+        let eval = try task.evaluate()
+        var isBest = false
+        if let name = task.selectionMetric, let value = eval?.scalars[name] {
+            isBest = best.map { value >= $0 } ?? true
+            best = max(best ?? value, value)
+        }
+        let summary = PeriodSummary(epoch: epoch, step: step, lr: lr, train: meter.means, imagesPerSecond: meter.imagesPerSecond,
+                                    eval: eval, best: best, isBest: isBest)
+        lastSummary = summary
+        for h in ordered { try h.periodEnded(summary, checkpoint: checkpoint) }
+    }
+
+    /// The checkpoint of the current state: the task's weights and state, the optimizer's state,
+    /// the step and the best value so far.
+    public func checkpoint() throws -> Checkpoint {
+        Checkpoint(epoch: epochsDone, step: step, arch: arch, bestTop1: best ?? 0, stateDict: try task.savedStateDict(),
+                   optimizerState: optimizer.stateTensors(), taskState: try task.stateTensors(), configJSON: configJSON,
+                   classCounts: task.classCounts)
+    }
+
+    /// Continues from a checkpoint of the same configuration (weights, optimizer state, task state,
+    /// step, best). Batches depend only on (seed, step), so the run retraces the uninterrupted one.
+    public func restore(from checkpoint: Checkpoint) throws {
+        try task.restore(stateDict: checkpoint.stateDict, taskState: checkpoint.taskState)
+        try optimizer.loadStateTensors(checkpoint.optimizerState)
+        step = checkpoint.step ?? checkpoint.epoch * stepsPerEpoch
+        best = task.selectionMetric == nil ? nil : checkpoint.bestTop1
+    }
+}

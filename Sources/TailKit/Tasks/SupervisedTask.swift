@@ -1,0 +1,224 @@
+import Foundation
+import TailData
+import Torch
+import TorchNN
+
+/// Supervised training as the reference's train.py does it, for any loss × rule (ISS 3, 4.1), and
+/// the second stages of decoupled training (Kang et al., ICLR 2020; `cls_crt.yaml`, ISS 4.7):
+///
+/// - `joint`: the whole network, loss(f(x), y; w_e) with the rule's class weights w_e of epoch e;
+/// - `crt`: the backbone frozen (BN statistics included, run in eval mode), the classifier
+///   re-initialised and re-trained with class-aware sampling;
+/// - `lws`: everything frozen, one learnable scale s_c per class: z'_c = s_c · z_c; the checkpoint
+///   holds the scales folded into the classifier (W' = diag(s) W, b' = s ⊙ b) and, as task state,
+///   the scales themselves.
+///
+/// Evaluation: top-1/top-5, per class, many/medium/few by the labeled training counts, balanced
+/// accuracy, confusion matrix, test loss; the best checkpoint by top-1.
+///
+/// ```swift
+/// let task = try SupervisedTask(config: config, train: set, test: data.test, normalization: data.normalization)
+/// let trainer = try task.makeTrainer()
+/// try trainer.run()
+/// ```
+public final class SupervisedTask: TrainingTask {
+    public let config: TrainConfig
+    public let train: ImageSet
+    public let test: ImageSet
+    public let normalization: ImageNormalization
+    public let model: any ClassifierModel
+    /// Training counts that decide the many/medium/few groups: the labeled set's, also when
+    /// pseudo-labeled images join training, so groups stay comparable across methods.
+    public let groupCounts: [Int]
+    public let stage: TrainingStage
+    public let device: Device
+    public let name = "supervised"
+    public let selectionMetric: String? = "top1"
+    private let counts: [Int]
+    private let loss: Loss
+    private let lwsScales: Tensor?
+    private var classWeights: Tensor?
+
+    public var classCounts: [Int] { counts }
+
+    /// - Parameter initialWeights: a checkpoint's weights (`--pretrained`): joint and crt take its
+    ///   backbone (crt exactly the same backbone; the classifier is re-initialised either way), lws
+    ///   the whole first-stage model.
+    public init(config: TrainConfig, train: ImageSet, test: ImageSet, normalization: ImageNormalization,
+                initialWeights: InitialWeights? = nil, groupCounts: [Int]? = nil) throws {
+        self.config = config
+        self.train = train
+        self.test = test
+        self.normalization = normalization
+        stage = try config.trainingStage
+        let device = try Device(parsing: config.device)
+        self.device = device
+        counts = train.classCounts()
+        self.groupCounts = groupCounts ?? counts
+        Torch.manualSeed(UInt64(config.seed))
+        let model = try config.arch.make(numClasses: train.numClasses, inChannels: train.channels,
+                                         normedClassifier: config.loss.wantsNormedClassifier)
+        if let initialWeights { try Self.load(initialWeights, into: model, stage: try config.trainingStage, arch: config.arch) }
+        let scales = try Self.prepare(try config.trainingStage, model: model)
+        if device != .cpu {
+            try model.move(to: device)
+            if let s = scales { s.assign(try withNoGrad { try s.to(device: device) }); s.requiresGrad = true }
+        }
+        lwsScales = scales
+        // oneDNN's preferred layout for convolutions on the CPU (Module.useChannelsLast).
+        if device == .cpu { try model.useChannelsLast() }
+        self.model = model
+        loss = try makeLoss(config.loss, classCounts: counts)
+    }
+
+    /// The trainer of this task as the config says: its optimizer, schedule and epochs.
+    public func makeTrainer() throws -> Trainer<SupervisedTask> {
+        try Trainer(task: self, optimizer: config.makeOptimizer(parameters()), schedule: config.lrSchedule(),
+                    length: .epochs(config.epochs), arch: config.arch.rawValue, configJSON: config.json())
+    }
+
+    /// The joint stage and cRT take the file's backbone (cRT re-initialises the classifier anyway, as
+    /// `imagenet_inat/main.py` skips the stage-1 classifier when it loads `feat_model`); LWS scales
+    /// the file's own classifier, so the whole model must match.
+    private static func load(_ initial: InitialWeights, into model: any ClassifierModel, stage: TrainingStage,
+                             arch: Architecture) throws {
+        guard stage == .lws else {
+            let result = try PretrainedWeights.load(initial, into: model, arch: arch, exactBackbone: stage == .crt)
+            let ignored = result.ignoredKeys.isEmpty ? "" : "; ignored \(result.ignoredKeys.count) tensors the model lacks"
+            TailKitLog.info("pretrained: loaded \(result.loaded) of \(result.total) tensors from \(initial.source) (classifier fresh\(ignored))")
+            return
+        }
+        do {
+            try model.loadStateDict(initial.weights, strict: true)
+        } catch let mismatch as StateDictMismatch {
+            throw TailKitError.badFile(path: initial.source, problem: "is not a first-stage \(arch.rawValue) of this data set: \(mismatch)")
+        }
+    }
+
+    /// Freezes what the stage keeps fixed; returns LWS's per-class scales.
+    private static func prepare(_ stage: TrainingStage, model: any ClassifierModel) throws -> Tensor? {
+        switch stage {
+        case .joint:
+            return nil
+        case .crt:
+            model.freeze()
+            try model.resetClassifier()
+            model.classifier.freeze(false)
+            return nil
+        case .lws:
+            guard model.logitLinear != nil else {
+                throw TailKitError.invalidOption("--stage lws needs a linear classifier; LDAM's cosine classifier has no scale to learn (use crt)")
+            }
+            model.freeze()
+            return try Tensor.ones([model.numClasses]).requiringGrad()
+        }
+    }
+
+    public func parameters() -> [Tensor] {
+        model.trainableParameters() + (lwsScales.map { [$0] } ?? [])
+    }
+
+    public func makeStream() throws -> any BatchStream<Batch> {
+        let sampler = try makeSampler()
+        let view = try AugmentPipeline.named(config.augment, inputHeight: train.height, inputWidth: train.width,
+                                             outputSize: train.height)
+        return try DataLoaderStream(DataLoader(images: train, order: { sampler.indices(epoch: $0) }, batchSize: config.batchSize,
+                                               dropLast: false, views: [view], normalization: normalization,
+                                               seed: UInt64(config.seed), workers: config.workers,
+                                               prefetch: max(2, 2 * config.workers)))
+    }
+
+    /// The epoch order: `--sampler`, or by default what the rule and stage call for.
+    private func makeSampler() throws -> any Sampler {
+        var name = config.sampler
+        if name == "auto" { name = config.rule == .resample ? "resample" : (stage == .joint ? "instance" : "class-aware") }
+        let seed = UInt64(config.seed)
+        switch name {
+        case "instance":
+            return try ShuffleSampler(count: train.count, seed: seed)
+        case "resample":
+            return try ResampleSampler(labels: train.labels, classes: train.numClasses,
+                                       weighting: .effectiveNumber(beta: TrainRule.beta), seed: seed)
+        case "sqrt":
+            return try ResampleSampler(labels: train.labels, classes: train.numClasses, weighting: .squareRoot, seed: seed)
+        case "class-aware":
+            return try ClassAwareSampler(labels: train.labels, classes: train.numClasses,
+                                         epochLength: Self.classAwareEpochLength(trainCount: train.count, batchSize: config.batchSize),
+                                         seed: seed)
+        default:
+            throw TailKitError.invalidOption("unknown sampler '\(name)'; valid samplers: auto, instance, resample, class-aware, sqrt")
+        }
+    }
+
+    /// Images per class-aware epoch: `imagenet_inat/main.py` stops each epoch after
+    /// int(len(train) / batch) batches whatever the sampler's own length (ISS 3.5), e.g. 905 steps of
+    /// 128 on ImageNet-LT; at least one batch when the set is smaller than a batch.
+    static func classAwareEpochLength(trainCount: Int, batchSize: Int) -> Int {
+        max(1, trainCount / max(1, batchSize)) * batchSize
+    }
+
+    /// The rule's class weights for the epoch (DRW switches them on at its epoch).
+    public func epochStarted(_ epoch: Int) throws {
+        classWeights = try config.rule.classWeights(epoch: epoch, totalEpochs: config.epochs, classCounts: counts)
+            .map { try Tensor($0.map { Float($0) }).to(device: device) }
+    }
+
+    public func step(_ batch: Batch, at position: SchedulePosition) throws -> StepOutput {
+        let x = try batch.views[0].tensor(device: device).channelsLast()
+        let y = try batch.labelTensor(device: device)
+        let logits = try trainingLogits(x)
+        let l = try loss(logits, y, classWeights: classWeights)
+        let correct = try logits.argmax(dim: 1).eq(y).sum().itemInt()
+        return StepOutput(loss: l, count: batch.count, metrics: ["accuracy": 100 * Double(correct) / Double(max(1, batch.count))])
+    }
+
+    /// Logits of a training batch. In the second stages the frozen backbone runs in eval mode
+    /// (fixed BN statistics) and without autograd.
+    private func trainingLogits(_ x: Tensor) throws -> Tensor {
+        guard stage != .joint else {
+            model.train()
+            return try model(x)
+        }
+        model.eval()
+        let features = try withNoGrad { try model.features(x) }
+        let logits = try model.logits(fromFeatures: features)
+        return try lwsScales.map { try logits * $0 } ?? logits
+    }
+
+    public func evaluate() throws -> Metrics? {
+        let evaluator = Evaluator(normalization: normalization, batchSize: config.evalBatchSize, device: device,
+                                  workers: max(1, config.workers))
+        let output = try evaluator.run(model, on: test, logitScales: lwsScales)
+        return ClassificationReport(topK: output.topK, labels: output.labels, trainCounts: groupCounts).metrics(loss: output.loss)
+    }
+
+    /// The weights to save: for LWS the scales folded into the classifier, so the checkpoint is a
+    /// plain model that loads anywhere.
+    public func savedStateDict() throws -> [(String, Tensor)] {
+        let plain = model.stateDict()
+        guard let scales = lwsScales, let (prefix, linear) = model.logitLinear else { return plain }
+        let folded = try withNoGrad { () -> [String: Tensor] in
+            var out = ["\(prefix).weight": try linear.weight * scales.unsqueeze(1)]
+            if let b = linear.bias { out["\(prefix).bias"] = try b * scales }
+            return out
+        }
+        return plain.map { ($0.0, folded[$0.0] ?? $0.1) }
+    }
+
+    public func stateTensors() throws -> [(String, Tensor)] {
+        lwsScales.map { [("lws.scales", $0)] } ?? []
+    }
+
+    /// Takes the saved weights back; for LWS the scales from the task state, unfolded from the classifier.
+    public func restore(stateDict: [(String, Tensor)], taskState: [(String, Tensor)]) throws {
+        try model.loadStateDict(stateDict, strict: true)
+        guard let scales = lwsScales else { return }
+        guard let saved = taskState.first(where: { $0.0 == "lws.scales" })?.1 else {
+            throw TailKitError.invalidOption("the checkpoint of an lws run holds no lws.scales task state")
+        }
+        try scales.copy(from: saved)
+        guard let linear = model.logitLinear?.layer else { return }
+        try linear.weight.copy(from: try withNoGrad { try linear.weight / scales.unsqueeze(1) })
+        if let b = linear.bias { try b.copy(from: try withNoGrad { try b / scales }) }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+@testable import TailKit
+import TestSupport
+import Torch
+
+/// Rotation and MoCo pre-training run on the training engine: `kill -9` mid-run, then
+/// `tailkit pretrain --resume`, ends with the same weights and task state (MoCo's key encoder
+/// and queue) as an uninterrupted run; both write TensorBoard events, log.jsonl and report.html.
+@Suite(.serialized) struct PretrainResumeTests {
+    private func launch(_ arguments: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try TailKitExecutable.path())
+        p.arguments = arguments
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    private func periodsLogged(_ out: String) -> Int {
+        ((try? String(contentsOfFile: "\(out)/log.jsonl", encoding: .utf8)) ?? "")
+            .split(separator: "\n").filter { $0.contains("\"event\":\"period\"") }.count
+    }
+
+    private func arguments(_ method: String, data: String, out: String) -> [String] {
+        var args = ["pretrain", method, "--dataset", "mnist", "--data-dir", data, "--imb-factor", "0.5", "--arch", "resnet20",
+                    "--epochs", "4", "--batch-size", "16", "--workers", "1", "--threads", "1", "--out", out]
+        if method == "moco" { args += ["--queue-size", "64", "--bn-splits", "2"] }
+        return args
+    }
+
+    @Test(arguments: ["rotation", "moco"])
+    func killNineThenResumeMatchesTheUninterruptedRun(_ method: String) throws {
+        let data = try TinyDataset.writeMNISTStyle(trainPerClass: 12, testPerClass: 2)
+        defer { TemporaryFolder.remove(data) }
+        let runs = try TemporaryFolder("tk-pretrain-resume")
+        defer { runs.remove() }
+        let straight = runs.file("straight"), crashed = runs.file("crashed")
+        let a = try launch(arguments(method, data: data, out: straight))
+        a.waitUntilExit()
+        try #require(a.terminationStatus == 0)
+
+        let b = try launch(arguments(method, data: data, out: crashed))
+        let deadline = Date().addingTimeInterval(120)
+        while periodsLogged(crashed) < 1 && b.isRunning && Date() < deadline { usleep(2_000) }
+        usleep(30_000)  // into the next epoch
+        kill(b.processIdentifier, SIGKILL)
+        b.waitUntilExit()
+        let killedAt = try Checkpoint.read(from: "\(crashed)/last.ckpt").epoch
+        #expect(killedAt >= 1 && killedAt < 4, "the kill should land mid-run (checkpoint at epoch \(killedAt))")
+
+        let c = try launch(["pretrain", "--resume", crashed, "--threads", "1"])
+        c.waitUntilExit()
+        try #require(c.terminationStatus == 0)
+
+        let x = try Checkpoint.read(from: "\(straight)/last.ckpt"), y = try Checkpoint.read(from: "\(crashed)/last.ckpt")
+        #expect(x.epoch == 4 && y.epoch == 4)
+        for (what, p, q) in [("state_dict", x.stateDict, y.stateDict), ("task_state", x.taskState, y.taskState)] {
+            try #require(p.count == q.count, "\(what): \(p.count) vs \(q.count) tensors")
+            #expect(p.map(\.0) == q.map(\.0))
+            for ((name, t1), (_, t2)) in zip(p, q) {
+                let d = try (t1.to(DType.float64) - t2.to(DType.float64)).abs().max().item()
+                #expect(d < 1e-5, "\(what) \(name) differs by \(d)")
+            }
+        }
+        if method == "moco" { #expect(x.taskState.contains { $0.0 == "queue.keys" } && x.taskState.contains { $0.0.hasPrefix("key.") }) }
+        #expect(try RunLog.periods(in: "\(crashed)/log.jsonl").map(\.epoch) == [0, 1, 2, 3])
+        let tb = try FileManager.default.contentsOfDirectory(atPath: "\(crashed)/tb")
+        #expect(tb.contains { $0.hasPrefix("events.out.tfevents.") })
+        let report = try String(contentsOfFile: "\(crashed)/report.html", encoding: .utf8)
+        #expect(report.contains("<svg") && report.contains(method))
+    }
+}
