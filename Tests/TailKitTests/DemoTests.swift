@@ -25,7 +25,7 @@ import TestSupport
         demo.tsnePoints = 100
         demo.outDir = out
         var lines: [String] = []
-        let result = try demo.run(observers: { [] }, log: { lines.append($0) })
+        let result = try demo.run(hooks: { [] }, log: { lines.append($0) })
 
         #expect(result.plan.epochs == 2 && result.plan.pretrainEpochs == 1)
         #expect(result.plan.speed != nil)

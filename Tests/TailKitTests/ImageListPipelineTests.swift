@@ -47,16 +47,17 @@ import TailData
         let prepared = try TrainingData.prepare(config)
         #expect(prepared.labeledCounts == [12, 6, 3])
         #expect(prepared.train.height == 32 && prepared.train.channels == 3 && prepared.dataset.test.count == 6)
-        let stage1 = try SupervisedTrainer(config: config, train: prepared.train, test: prepared.dataset.test,
-                                           normalization: prepared.dataset.normalization)
-        #expect(try stage1.run()?.samples == 6)
+        let stage1 = try SupervisedTask(config: config, train: prepared.train, test: prepared.dataset.test,
+                                        normalization: prepared.dataset.normalization)
+        let report = try #require(try stage1.makeTrainer().run()?.eval).matrices["confusion"]
+        #expect(report?.joined().reduce(0, +) == 6)
         config.stage = "crt"
         config.sampler = "class-aware"
-        let stage2 = try SupervisedTrainer(config: config, train: prepared.train, test: prepared.dataset.test,
-                                           normalization: prepared.dataset.normalization,
-                                           initialWeights: InitialWeights(source: "stage1", weights: try stage1.savedStateDict()))
-        #expect(stage2.state.model.trainableParameters().count == 2)
-        #expect(try stage2.run() != nil)
+        let stage2 = try SupervisedTask(config: config, train: prepared.train, test: prepared.dataset.test,
+                                        normalization: prepared.dataset.normalization,
+                                        initialWeights: InitialWeights(source: "stage1", weights: try stage1.savedStateDict()))
+        #expect(stage2.model.trainableParameters().count == 2)
+        #expect(try stage2.makeTrainer().run() != nil)
         #expect(throws: TailKitError.self) {
             var bad = config
             bad.holdOut = 0.5

@@ -39,11 +39,27 @@ private final class PretrainTinyBackbone: Module, ClassifierModel {
         return try LoadedDataset.load(.mnist, dataDir: dir)
     }
 
-    private func mocoConfig(batchSize: Int) -> PretrainConfig {
-        var config = PretrainConfig(method: .moco)
+    private func mocoConfig(batchSize: Int) -> TrainConfig {
+        var config = TrainConfig(task: .moco)
         config.batchSize = batchSize
         config.workers = 0
         return config
+    }
+
+    /// One optimizer step of a MoCo task, as the trainer makes it; returns the loss.
+    @discardableResult
+    private func step(_ task: MoCoTask, _ optimizer: any Optimizer, _ batch: Batch) throws -> Double {
+        let out = try task.step(batch, at: SchedulePosition(epoch: batch.epoch, step: 0, stepsPerEpoch: 1, totalSteps: 1))
+        optimizer.zeroGrad()
+        try out.loss.backward()
+        try optimizer.step()
+        try task.afterOptimizerStep()
+        return try out.loss.item()
+    }
+
+    private func batches(_ task: MoCoTask, epochs: Int = 1) throws -> [Batch] {
+        let stream = try task.makeStream()
+        return Array(try stream.batches(fromStep: 0).prefix(epochs * stream.stepsPerEpoch))
     }
 
     private func maxDifference(_ a: Tensor, _ b: Tensor) throws -> Double {
@@ -52,39 +68,40 @@ private final class PretrainTinyBackbone: Module, ClassifierModel {
 
     @Test func rotationPretrainingLowersTheLossAndItsCheckpointFitsResNet32() throws {
         let data = try tinyData(perClass: 6)
-        var config = PretrainConfig(method: .rotation)
+        var config = TrainConfig(task: .rotation)
         config.epochs = 3
         config.batchSize = 20
         config.workers = 0
         // Batches of 20 are too small for the reference's 0.1 without warm-up (the first of 3 epochs).
         config.lr = 0.02
-        let trainer = try RotationPretrainer(config: config, train: data.train, test: data.test, normalization: data.normalization)
+        let task = try RotationPretrainingTask(config: config, train: data.train, test: data.test, normalization: data.normalization)
+        let trainer = try task.makeTrainer()
         let runs = try TemporaryFolder("tk-rot")
         defer { runs.remove() }
-        let folder = try PretrainRunFolder(path: runs.file("run"), config: config)
-        trainer.observers = [folder]
-        let summaries = try trainer.run()
-        #expect(summaries.count == 3)
-        #expect(summaries[2].trainLoss < summaries[0].trainLoss, "rotation loss \(summaries.map(\.trainLoss))")
-        #expect(summaries.allSatisfy { $0.testAccuracy != nil })
-        let logLines = try String(contentsOfFile: folder.logPath, encoding: .utf8).split(separator: "\n")
-        #expect(logLines.count == 3)
+        let folder = try RunFolder(path: runs.file("run"), configYAML: config.yaml())
+        trainer.hooks = folder.standardHooks(config: config, classNames: data.train.classNames)
+        try trainer.run()
+        let summaries = try RunLog.periods(in: folder.logPath)
+        try #require(summaries.count == 3)
+        let losses = summaries.compactMap { $0.train["loss"] }
+        #expect(losses.count == 3 && losses[2] < losses[0], "rotation loss \(losses)")
+        #expect(summaries.allSatisfy { $0.eval?.scalars["accuracy"] != nil })
 
-        let saved = try Checkpoint.read(from: folder.checkpointPath)
+        let saved = try Checkpoint.read(from: folder.lastCheckpointPath)
         #expect(saved.epoch == 3 && saved.arch == "resnet32")
         let model = try ResNetCIFAR.resnet32(numClasses: 10, inChannels: 1)
         let mismatch = try model.loadStateDict(saved.stateDict, strict: false)
         #expect(mismatch.missingKeys.isEmpty && mismatch.unexpectedKeys.isEmpty)
         #expect(mismatch.shapeMismatches.count == 2 && mismatch.shapeMismatches.allSatisfy { $0.hasPrefix("fc.") },
                 "only the 4-way classifier may differ: \(mismatch.shapeMismatches)")
-        let trained = Dictionary(trainer.model.stateDict(), uniquingKeysWith: { a, _ in a })
+        let trained = Dictionary(task.model.stateDict(), uniquingKeysWith: { a, _ in a })
         for (name, t) in model.stateDict() where !name.hasPrefix("fc.") {
             let source = try #require(trained[name])
             #expect(try maxDifference(t, source) == 0, "\(name) was not loaded")
         }
 
         let fresh = try ResNetCIFAR.resnet32(numClasses: 10, inChannels: 1)
-        let loaded = try PretrainedWeights.load(from: folder.checkpointPath, into: fresh, arch: .resnet32)
+        let loaded = try PretrainedWeights.load(from: folder.lastCheckpointPath, into: fresh, arch: .resnet32)
         #expect(loaded.loaded == loaded.total - 2 && loaded.ignoredKeys.isEmpty)
     }
 
@@ -115,19 +132,21 @@ private final class PretrainTinyBackbone: Module, ClassifierModel {
         var config = mocoConfig(batchSize: 8)
         config.mocoM = 0.9
         config.lr = 0.5
-        let trainer = try MoCoPretrainer(config: config, train: data.train, normalization: data.normalization,
-                                         makeBackbone: { try PretrainTinyBackbone(inChannels: 1) })
+        let trainer = try MoCoTask(config: config, train: data.train, normalization: data.normalization,
+                                   makeBackbone: { try PretrainTinyBackbone(inChannels: 1) })
+        let optimizer = try config.makeOptimizer(trainer.parameters())
         #expect(trainer.queue.size == data.train.count, "the queue is capped to the training set")
-        let batches = Array(try trainer.makeLoader().epoch(0))
-        try trainer.step(batches[0])
+        let batches = try batches(trainer)
+        try #require(batches.count >= 2)
+        try step(trainer, optimizer, batches[0])
         let name = "body.3.weight"
         let query = try #require(trainer.queryEncoder.backbone.namedParameters().first { $0.0 == name }?.1)
         let key = try #require(trainer.keyEncoder.backbone.namedParameters().first { $0.0 == name }?.1)
         let (queryBefore, keyBefore) = (try query.detach().clone(), try key.detach().clone())
         #expect(try maxDifference(queryBefore, keyBefore) > 0, "after one step the encoders differ")
         let pointer = trainer.queue.pointer
-        let result = try trainer.step(batches[1])
-        #expect(result.loss.isFinite)
+        let loss = try step(trainer, optimizer, batches[1])
+        #expect(loss.isFinite)
         let expected = try keyBefore * 0.9 + queryBefore * 0.1
         #expect(try maxDifference(key, expected) < 1e-6)
         #expect(try maxDifference(query, queryBefore) > 0, "the query encoder learns by SGD")
@@ -137,8 +156,8 @@ private final class PretrainTinyBackbone: Module, ClassifierModel {
 
     @Test func mocoCheckpointIsThePlainResNet32Backbone() throws {
         let data = try tinyData(perClass: 1)
-        let trainer = try MoCoPretrainer(config: mocoConfig(batchSize: 8), train: data.train, normalization: data.normalization)
-        let saved = try trainer.checkpoint()
+        let trainer = try MoCoTask(config: mocoConfig(batchSize: 8), train: data.train, normalization: data.normalization)
+        let saved = try trainer.makeTrainer().checkpoint()
         let plain = try ResNetCIFAR.resnet32(numClasses: 10, inChannels: 1)
         #expect(saved.arch == "resnet32")
         #expect(saved.stateDict.map(\.0) == plain.stateDict().map(\.0).filter { !$0.hasPrefix("fc.") })
@@ -159,13 +178,11 @@ private final class PretrainTinyBackbone: Module, ClassifierModel {
         var config = mocoConfig(batchSize: 16)
         config.lr = 0.1
         config.mocoM = 0.99
-        let trainer = try MoCoPretrainer(config: config, train: data.train, normalization: data.normalization,
-                                         makeBackbone: { try PretrainTinyBackbone(inChannels: 1) })
-        let loader = try trainer.makeLoader()
+        let trainer = try MoCoTask(config: config, train: data.train, normalization: data.normalization,
+                                   makeBackbone: { try PretrainTinyBackbone(inChannels: 1) })
+        let optimizer = try config.makeOptimizer(trainer.parameters())
         var losses: [Double] = []
-        for epoch in 0..<8 {
-            for batch in try loader.epoch(epoch) { losses.append(try trainer.step(batch).loss) }
-        }
+        for batch in try batches(trainer, epochs: 8) { losses.append(try step(trainer, optimizer, batch)) }
         #expect(losses.count == 40 && losses.allSatisfy { $0.isFinite })
         // The loss starts low against the random initial queue and climbs to about log(K + 1) while
         // the queue fills with real keys (5 steps here); from there it must fall.
@@ -176,9 +193,10 @@ private final class PretrainTinyBackbone: Module, ClassifierModel {
 
     @Test func pretrainedFileOfAnotherArchitectureIsRefused() throws {
         let data = try tinyData(perClass: 1)
-        var config = PretrainConfig(method: .rotation)
+        var config = TrainConfig(task: .rotation)
         config.arch = .resnet20
-        let resnet20 = try RotationPretrainer(config: config, train: data.train, test: nil, normalization: data.normalization)
+        let resnet20 = try RotationPretrainingTask(config: config, train: data.train, test: nil, normalization: data.normalization)
+            .makeTrainer()
         let temp = try TemporaryFolder("tk-arch")
         defer { temp.remove() }
         let dir = temp.path

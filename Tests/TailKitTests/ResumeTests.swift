@@ -26,8 +26,9 @@ import Torch
          "--batch-size", "16", "--workers", "1", "--threads", "1", "--out", out]
     }
 
+    /// Periods (epochs) in the run log, as a resumed run's history has them.
     private func epochsLogged(_ out: String) -> Int {
-        ((try? String(contentsOfFile: "\(out)/log.jsonl", encoding: .utf8)) ?? "").split(separator: "\n").count
+        (try? RunLog.periods(in: "\(out)/log.jsonl").count) ?? 0
     }
 
     @Test func killNineMidEpochThenResumeMatchesUninterruptedRun() throws {

@@ -22,8 +22,8 @@ import TorchNN
     }
 
     private func firstStage(_ dir: String, _ data: LoadedDataset) throws -> [(String, Tensor)] {
-        let t = try SupervisedTrainer(config: tinyConfig(dir), train: data.train, test: data.test, normalization: data.normalization)
-        try t.run()
+        let t = try SupervisedTask(config: tinyConfig(dir), train: data.train, test: data.test, normalization: data.normalization)
+        try t.makeTrainer().run()
         return try t.savedStateDict().map { ($0.0, try $0.1.clone()) }
     }
 
@@ -34,12 +34,12 @@ import TorchNN
         defer { TemporaryFolder.remove(dir) }
         let data = try LoadedDataset.load(.mnist, dataDir: dir)
         let stage1 = try firstStage(dir, data)
-        let t = try SupervisedTrainer(config: tinyConfig(dir, stage: "crt"), train: data.train, test: data.test,
-                                      normalization: data.normalization, initialWeights: InitialWeights(source: "stage1", weights: stage1))
-        #expect(t.state.model.trainableParameters().count == 2)
-        try t.run()
+        let t = try SupervisedTask(config: tinyConfig(dir, stage: "crt"), train: data.train, test: data.test,
+                                   normalization: data.normalization, initialWeights: InitialWeights(source: "stage1", weights: stage1))
+        #expect(t.model.trainableParameters().count == 2)
+        try t.makeTrainer().run()
         let before = Dictionary(stage1, uniquingKeysWith: { a, _ in a })
-        for (name, tensor) in t.state.model.stateDict() {
+        for (name, tensor) in t.model.stateDict() {
             let same = try values(tensor) == values(try #require(before[name]))
             #expect(same == !name.hasPrefix("fc."), "\(name): backbone must stay fixed, classifier must change")
         }
@@ -50,10 +50,11 @@ import TorchNN
         defer { TemporaryFolder.remove(dir) }
         let data = try LoadedDataset.load(.mnist, dataDir: dir)
         let stage1 = try firstStage(dir, data)
-        let t = try SupervisedTrainer(config: tinyConfig(dir, stage: "lws"), train: data.train, test: data.test,
-                                      normalization: data.normalization, initialWeights: InitialWeights(source: "stage1", weights: stage1))
-        #expect(t.state.model.trainableParameters().isEmpty)
-        try t.run()
+        let t = try SupervisedTask(config: tinyConfig(dir, stage: "lws"), train: data.train, test: data.test,
+                                   normalization: data.normalization, initialWeights: InitialWeights(source: "stage1", weights: stage1))
+        #expect(t.model.trainableParameters().isEmpty)
+        let trainer = try t.makeTrainer()
+        try trainer.run()
         let saved = Dictionary(try t.savedStateDict(), uniquingKeysWith: { a, _ in a })
         let original = Dictionary(stage1, uniquingKeysWith: { a, _ in a })
         #expect(try values(try #require(saved["layer1.0.conv1.weight"])) == values(try #require(original["layer1.0.conv1.weight"])))
@@ -62,19 +63,23 @@ import TorchNN
         let plain = try Architecture.resnet20.make(numClasses: 10, inChannels: 1, normedClassifier: false)
         try plain.loadStateDict(Array(saved), strict: true)
         plain.eval()
-        t.state.model.eval()
+        t.model.eval()
         let x = try Tensor.randn([3, 1, 28, 28])
         let folded = try withNoGrad { try plain(x) }.toArray(Float.self)
-        let ckpt = try t.checkpoint()
-        let scales = try #require(ckpt.optimizerState.first { $0.0 == "lws.scales" }?.1)
+        let ckpt = try trainer.checkpoint()
+        // The scales are the task's own state, not hidden in the optimizer's.
+        let scales = try #require(ckpt.taskState.first { $0.0 == "lws.scales" }?.1)
+        #expect(!ckpt.optimizerState.contains { $0.0 == "lws.scales" })
         #expect(try values(scales) != [Double](repeating: 1, count: 10))
-        let scaled = try withNoGrad { try t.state.model(x) * scales }.toArray(Float.self)
+        let scaled = try withNoGrad { try t.model(x) * scales }.toArray(Float.self)
+        try #require(folded.count == scaled.count && !folded.isEmpty)
         for (a, b) in zip(folded, scaled) { #expect(Swift.abs(a - b) < 1e-4) }
         // Resuming from the folded checkpoint recovers the unfolded classifier.
-        let resumed = try SupervisedTrainer(config: tinyConfig(dir, stage: "lws"), train: data.train, test: data.test,
-                                            normalization: data.normalization, initialWeights: InitialWeights(source: "stage1", weights: stage1))
-        try resumed.restore(from: ckpt)
-        let w1 = try values(resumed.state.model.classifier.parameters()[0]), w2 = try values(t.state.model.classifier.parameters()[0])
+        let resumed = try SupervisedTask(config: tinyConfig(dir, stage: "lws"), train: data.train, test: data.test,
+                                         normalization: data.normalization, initialWeights: InitialWeights(source: "stage1", weights: stage1))
+        try resumed.makeTrainer().restore(from: ckpt)
+        let w1 = try values(resumed.model.classifier.parameters()[0]), w2 = try values(t.model.classifier.parameters()[0])
+        try #require(w1.count == w2.count && !w1.isEmpty)
         for (a, b) in zip(w1, w2) { #expect(Swift.abs(a - b) < 1e-5) }
     }
 
@@ -84,15 +89,15 @@ import TorchNN
         let data = try LoadedDataset.load(.mnist, dataDir: dir)
         let other = try Architecture.resnet32.make(numClasses: 10, inChannels: 1, normedClassifier: false)
         #expect(throws: TailKitError.self) {
-            try SupervisedTrainer(config: tinyConfig(dir, stage: "crt"), train: data.train, test: data.test,
-                                  normalization: data.normalization, initialWeights: InitialWeights(source: "other.ckpt", weights: other.stateDict()))
+            try SupervisedTask(config: tinyConfig(dir, stage: "crt"), train: data.train, test: data.test,
+                               normalization: data.normalization, initialWeights: InitialWeights(source: "other.ckpt", weights: other.stateDict()))
         }
         var ldam = tinyConfig(dir, stage: "lws")
         ldam.loss = .ldam
         let cosine = try Architecture.resnet20.make(numClasses: 10, inChannels: 1, normedClassifier: true)
         #expect(throws: TailKitError.self) {
-            try SupervisedTrainer(config: ldam, train: data.train, test: data.test, normalization: data.normalization,
-                                  initialWeights: InitialWeights(source: "ldam.ckpt", weights: cosine.stateDict()))
+            try SupervisedTask(config: ldam, train: data.train, test: data.test, normalization: data.normalization,
+                               initialWeights: InitialWeights(source: "ldam.ckpt", weights: cosine.stateDict()))
         }
     }
 }
@@ -111,14 +116,14 @@ import TorchNN
         c.epochs = 1
         c.batchSize = 40
         c.workers = 0
-        let first = try SupervisedTrainer(config: c, train: data.train, test: data.test, normalization: data.normalization)
-        #expect(try first.run()?.samples == 20)
+        let first = try SupervisedTask(config: c, train: data.train, test: data.test, normalization: data.normalization)
+        #expect(try first.makeTrainer().run()?.eval?.matrices["confusion"]?.joined().reduce(0, +) == 20)
         c.stage = "lws"
         c.schedule = "cosine"
-        let second = try SupervisedTrainer(config: c, train: data.train, test: data.test, normalization: data.normalization,
-                                           initialWeights: InitialWeights(source: "stage1", weights: try first.savedStateDict()))
-        try second.run()
-        let prefix = try #require(second.state.model.logitLinear?.prefix)
+        let second = try SupervisedTask(config: c, train: data.train, test: data.test, normalization: data.normalization,
+                                        initialWeights: InitialWeights(source: "stage1", weights: try first.savedStateDict()))
+        try second.makeTrainer().run()
+        let prefix = try #require(second.model.logitLinear?.prefix)
         #expect(prefix == (arch == .wrn28_2 ? "classifier.classifier" : "fc"))
         let saved = Dictionary(try second.savedStateDict(), uniquingKeysWith: { a, _ in a })
         let before = Dictionary(try first.savedStateDict(), uniquingKeysWith: { a, _ in a })

@@ -9,11 +9,12 @@ import TorchNN
 /// A diverging run stops with a message and keeps its last good checkpoint.
 @Suite struct TrainingFailureTests {
     /// Blows the weights up after the first epoch, so the next loss is not finite.
-    final class Saboteur: TrainingObserver {
-        func runStarted(state: TrainingState, totalEpochs: Int, stepsPerEpoch: Int) {}
-        func stepEnded(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Double, lr: Double, imagesPerSecond: Double) {}
-        func epochEnded(_ summary: EpochSummary, state: TrainingState) throws {
-            for p in state.model.parameters() { try p.mulInPlace(.infinity) }
+    final class Saboteur: TrainerHook {
+        let model: any ClassifierModel
+        init(_ model: any ClassifierModel) { self.model = model }
+        var phase: HookPhase { .console }
+        func periodEnded(_ summary: PeriodSummary, checkpoint: () throws -> Checkpoint) throws {
+            for p in model.parameters() { try p.mulInPlace(.infinity) }
         }
     }
 
@@ -28,12 +29,13 @@ import TorchNN
         config.batchSize = 32
         config.workers = 0
         let data = try LoadedDataset.load(.mnist, dataDir: dir)
-        let trainer = try SupervisedTrainer(config: config, train: data.train, test: data.test, normalization: data.normalization)
+        let task = try SupervisedTask(config: config, train: data.train, test: data.test, normalization: data.normalization)
+        let trainer = try task.makeTrainer()
         let runs = try TemporaryFolder("tk-nan")
         defer { runs.remove() }
         let out = runs.file("run")
-        let folder = try RunFolder(path: out, trainer: trainer, classNames: data.train.classNames)
-        trainer.observers = [folder, Saboteur()]
+        let folder = try RunFolder(path: out, configYAML: config.yaml())
+        trainer.hooks = folder.standardHooks(config: config, classNames: data.train.classNames) + [Saboteur(task.model)]
         do {
             try trainer.run()
             Issue.record("training went on with an infinite loss")
