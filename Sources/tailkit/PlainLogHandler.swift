@@ -12,10 +12,9 @@ struct PlainLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
-        let prefix = level >= .warning ? "\(level): " : ""
-        FileHandle.standardError.write(Data((prefix + message.description + "\n").utf8))
+    func log(event: LogEvent) {
+        let prefix = event.level >= .warning ? "\(event.level): " : ""
+        FileHandle.standardError.write(Data((prefix + event.message.description + "\n").utf8))
     }
 
     /// Routes every logger to this handler, once per process.

@@ -16,6 +16,8 @@ private final class ToyTableTask: TrainingTask {
     let net: Linear
     let train: ImageSet
     let batchSize: Int
+    /// A step whose loss is made NaN, as a diverging method's would be.
+    var poisonedStep: Int?
     var seen: [Double]
     var lastLoss: [Double]
 
@@ -44,7 +46,8 @@ private final class ToyTableTask: TrainingTask {
             seen[i] += 1
             lastLoss[i] = loss
         }
-        return StepOutput(loss: try perSample.mean(), count: batch.count,
+        let loss = position.step == poisonedStep ? try perSample.mean() * Double.nan : try perSample.mean()
+        return StepOutput(loss: loss, count: batch.count,
                           metrics: ["toy_mean_seen": seen.reduce(0, +) / Double(seen.count)])
     }
 
@@ -212,14 +215,20 @@ private final class CrashAfter: TrainerHook {
         defer { runs.remove() }
         let folder = try RunFolder(path: runs.file("run"), configYAML: "task: toy\n")
         let task = try ToyTableTask(train: set)
-        let t = try Trainer(task: task, optimizer: try SGD(task.parameters(), lr: 1e30), schedule: ConstantSchedule(lr: 1e30),
-                            length: .steps(200, evalEvery: 5), arch: "toy", configJSON: "{}")
-        t.hooks = [folder]
+        task.poisonedStep = 7
+        let t = try Trainer(task: task, optimizer: try SGD(task.parameters(), lr: 0.05), schedule: ConstantSchedule(lr: 0.05),
+                            length: .steps(20, evalEvery: 5), arch: "toy", configJSON: "{}")
+        t.hooks = [folder, RunLog(path: folder.logPath)]
         do {
             try t.run()
             Issue.record("training went on with a non-finite loss")
         } catch let TailKitError.trainingDiverged(message) {
-            #expect(message.contains("toy loss became") && message.contains("last good checkpoint"))
+            #expect(message.contains("toy loss became nan") && message.contains("step 8") && message.contains("last good checkpoint"))
         }
+        // The weights of step 5 stay on disk, finite, and the log ends there.
+        let kept = try Checkpoint.read(from: folder.lastCheckpointPath)
+        #expect(kept.step == 5)
+        for (name, tensor) in kept.stateDict { #expect(try tensor.toArray(Float.self).allSatisfy(\.isFinite), "\(name)") }
+        #expect(try RunLog.periods(in: folder.logPath).map(\.step) == [5])
     }
 }

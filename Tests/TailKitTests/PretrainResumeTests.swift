@@ -18,9 +18,9 @@ import Torch
         return p
     }
 
-    private func periodsLogged(_ out: String) -> Int {
-        ((try? String(contentsOfFile: "\(out)/log.jsonl", encoding: .utf8)) ?? "")
-            .split(separator: "\n").filter { $0.contains("\"event\":\"period\"") }.count
+    /// Epochs in the run's last checkpoint (0 before the first is written).
+    private func epochsCheckpointed(_ out: String) -> Int {
+        (try? Checkpoint.read(from: "\(out)/last.ckpt").epoch) ?? 0
     }
 
     private func arguments(_ method: String, data: String, out: String) -> [String] {
@@ -43,7 +43,7 @@ import Torch
 
         let b = try launch(arguments(method, data: data, out: crashed))
         let deadline = Date().addingTimeInterval(120)
-        while periodsLogged(crashed) < 1 && b.isRunning && Date() < deadline { usleep(2_000) }
+        while epochsCheckpointed(crashed) < 1 && b.isRunning && Date() < deadline { usleep(20_000) }
         usleep(30_000)  // into the next epoch
         kill(b.processIdentifier, SIGKILL)
         b.waitUntilExit()

@@ -43,7 +43,7 @@ import Torch
 
         let b = try launch(trainArguments(data: data, out: crashed))
         let deadline = Date().addingTimeInterval(120)
-        while epochsLogged(crashed) < 2 && b.isRunning && Date() < deadline { usleep(2_000) }
+        while ((try? Checkpoint.read(from: "\(crashed)/last.ckpt").epoch) ?? 0) < 2 && b.isRunning && Date() < deadline { usleep(20_000) }
         usleep(50_000)  // into the next epoch
         kill(b.processIdentifier, SIGKILL)
         b.waitUntilExit()

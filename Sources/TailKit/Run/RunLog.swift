@@ -50,10 +50,29 @@ public final class RunLog: TrainerHook {
     }
 
     public func periodEnded(_ summary: PeriodSummary, checkpoint: () throws -> Checkpoint) throws {
-        let data = try JSONEncoder.sorted.encode(summary)
-        guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { return }
-        object["event"] = "period"
-        try append(object)
+        // The summary as JSONEncoder writes it (booleans stay booleans), with the event name first.
+        let body = try Self.encoder.encode(summary)
+        var line = Data(#"{"event":"period","#.utf8)
+        line.append(body.dropFirst())
+        line.append(0x0A)
+        try handle?.write(contentsOf: line)
+    }
+
+    /// Non-finite numbers (a diverging loss) are written as the strings "nan", "inf", "-inf".
+    static let floats = JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+
+    static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        e.nonConformingFloatEncodingStrategy = floats
+        return e
+    }
+
+    static var decoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return d
     }
 
     public func runEnded() throws {
@@ -95,7 +114,7 @@ public final class RunLog: TrainerHook {
                 let from = object["step"] as? Int ?? 0
                 periods.removeAll { $0.step > from }
             case "period":
-                if let p = try? JSONDecoder().decode(PeriodSummary.self, from: Data(line.utf8)) { periods.append(p) }
+                if let p = try? decoder.decode(PeriodSummary.self, from: Data(line.utf8)) { periods.append(p) }
             default:
                 continue
             }

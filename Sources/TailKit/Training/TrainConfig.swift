@@ -226,7 +226,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public func makeOptimizer(_ parameters: [Tensor]) throws -> any Optimizer {
         switch optimizer {
         case "sgd": return try SGD(parameters, lr: lr, momentum: momentum, weightDecay: wd)
-        case "adam": return try Adam(parameters, lr: lr, weightDecay: wd)
+        case "adam": return Adam(parameters, lr: lr, weightDecay: wd)
         default: throw TailKitError.invalidOption("unknown optimizer '\(optimizer)'; valid optimizers: sgd, adam")
         }
     }
