@@ -70,5 +70,12 @@ import Torch
         #expect(tb.contains { $0.hasPrefix("events.out.tfevents.") })
         let report = try String(contentsOfFile: "\(crashed)/report.html", encoding: .utf8)
         #expect(report.contains("<svg") && report.contains(method))
+        // `tailkit report` renders the same run from its folder alone.
+        let rendered = runs.file("rendered.html")
+        let r = try launch(["report", crashed, "--out", rendered])
+        r.waitUntilExit()
+        #expect(r.terminationStatus == 0)
+        let html = try String(contentsOfFile: rendered, encoding: .utf8)
+        #expect(html.contains("History") && html.contains("train loss") && html.contains(method))
     }
 }
