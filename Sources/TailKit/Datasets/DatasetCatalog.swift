@@ -2,7 +2,7 @@ import Foundation
 import TailData
 
 /// The data sets `--dataset` can name, read from their publishers' files under `--data-dir`.
-public enum DatasetName: String, CaseIterable, Codable, Sendable {
+public enum DatasetName: String, NamedChoice, Codable, Sendable {
     case fmnist, mnist, cifar10, cifar100, svhn, stl10
     /// List-file data sets, long-tailed as published; images decoded and resized to --image-size.
     case imagenetLT = "imagenet-lt", inat2018 = "inat2018"
@@ -10,14 +10,7 @@ public enum DatasetName: String, CaseIterable, Codable, Sendable {
     /// Whether the published training list is already long-tailed (no count rule applies).
     public var isPublishedLongTailed: Bool { self == .imagenetLT || self == .inat2018 }
 
-    public static var validNames: String { allCases.map(\.rawValue).joined(separator: ", ") }
-
-    public init(parsing text: String) throws {
-        guard let name = DatasetName(rawValue: text.lowercased()) else {
-            throw TailKitError.invalidOption("unknown dataset '\(text)'; valid datasets: \(DatasetName.validNames)")
-        }
-        self = name
-    }
+    public static let choiceKind = "dataset"
 }
 
 /// A data set's balanced train and test sets, with its normalisation.

@@ -1,7 +1,7 @@
 import Torch
 
 /// The training objectives TailKit offers, by the names the CLI takes.
-public enum LossKind: String, CaseIterable, Codable, Sendable {
+public enum LossKind: String, NamedChoice, Codable, Sendable {
     case ce
     case focal
     case ldam
@@ -13,14 +13,8 @@ public enum LossKind: String, CaseIterable, Codable, Sendable {
     /// LDAM works on cosines, so its model gets the NormedLinear head (ISS 2.1).
     public var wantsNormedClassifier: Bool { self == .ldam }
 
-    public static var validNames: String { allCases.map(\.rawValue).joined(separator: ", ") }
-
-    public init(parsing text: String) throws {
-        guard let kind = LossKind(rawValue: text.lowercased()) else {
-            throw TailKitError.invalidOption("unknown loss '\(text)'; valid losses: \(LossKind.validNames)")
-        }
-        self = kind
-    }
+    public static let choiceKind = "loss"
+    public static let choiceKindPlural = "losses"
 }
 
 /// A loss over logits [N, C] and int64 labels [N], optionally weighted per class.

@@ -2,7 +2,7 @@ import Torch
 import TorchNN
 
 /// The networks `--arch` can name.
-public enum Architecture: String, CaseIterable, Codable, Sendable {
+public enum Architecture: String, NamedChoice, Codable, Sendable {
     /// The reference's CIFAR ResNets with option-A shortcuts (ISS 2.1).
     case resnet20, resnet32, resnet56
     /// RECORDS' CIFAR ResNet-18 (3x3 stem, no max-pool).
@@ -12,14 +12,8 @@ public enum Architecture: String, CaseIterable, Codable, Sendable {
     /// ResNet-50 for ImageNet-LT / iNaturalist.
     case resnet50
 
-    public static var validNames: String { allCases.map(\.rawValue).joined(separator: ", ") }
-
-    public init(parsing text: String) throws {
-        guard let arch = Architecture(rawValue: text.lowercased()) else {
-            throw TailKitError.invalidOption("unknown arch '\(text)'; valid architectures: \(Architecture.validNames)")
-        }
-        self = arch
-    }
+    public static let choiceKind = "arch"
+    public static let choiceKindPlural = "architectures"
 
     /// A freshly initialised network; `inChannels` follows the dataset (1 for Fashion-MNIST).
     /// `normedClassifier` (LDAM's cosine head) exists for the reference's CIFAR ResNets only.

@@ -1,7 +1,7 @@
 import TorchNN
 
 /// How the class imbalance is countered during training (ISS 3.2), by the names the CLI takes.
-public enum TrainRule: String, CaseIterable, Codable, Sendable {
+public enum TrainRule: String, NamedChoice, Codable, Sendable {
     /// Unweighted loss, instance-balanced shuffling.
     case none
     /// Class-balanced sampling with replacement (per-sample weight (1−β)/(1−β^{n_y}), β = 0.9999).
@@ -13,14 +13,7 @@ public enum TrainRule: String, CaseIterable, Codable, Sendable {
 
     public static let beta = 0.9999
 
-    public static var validNames: String { allCases.map(\.rawValue).joined(separator: ", ") }
-
-    public init(parsing text: String) throws {
-        guard let rule = TrainRule(rawValue: text.lowercased()) else {
-            throw TailKitError.invalidOption("unknown rule '\(text)'; valid rules: \(TrainRule.validNames)")
-        }
-        self = rule
-    }
+    public static let choiceKind = "rule"
 
     /// The epoch (0-based) at which DRW switches its weights on: 160 in the reference (for 200 or
     /// more epochs), the schedule's first decay point scaled below 200.

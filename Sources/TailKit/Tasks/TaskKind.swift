@@ -1,5 +1,5 @@
 /// The training tasks a run can be, by the names `config.yaml` and the CLI use.
-public enum TaskKind: String, CaseIterable, Codable, Sendable {
+public enum TaskKind: String, NamedChoice, Codable, Sendable {
     /// Supervised classification, joint or a second stage (train.py, `imagenet_inat/main.py`).
     case supervised
     /// 4-way rotation prediction on the images without labels (pretrain_rot.py).
@@ -7,12 +7,5 @@ public enum TaskKind: String, CaseIterable, Codable, Sendable {
     /// MoCo v2 instance discrimination with a momentum key encoder and a queue (pretrain_moco.py).
     case moco
 
-    public static var validNames: String { allCases.map(\.rawValue).joined(separator: ", ") }
-
-    public init(parsing text: String) throws {
-        guard let kind = TaskKind(rawValue: text.lowercased()) else {
-            throw TailKitError.invalidOption("unknown task '\(text)'; valid tasks: \(TaskKind.validNames)")
-        }
-        self = kind
-    }
+    public static let choiceKind = "task"
 }

@@ -1,5 +1,5 @@
 /// Which parameters a run trains (Kang et al., "Decoupling representation and classifier", 2020).
-public enum TrainingStage: String, CaseIterable, Codable, Sendable {
+public enum TrainingStage: String, NamedChoice, Codable, Sendable {
     /// Backbone and classifier together (stage 1, or the usual single stage).
     case joint
     /// Classifier re-training: the stage-1 backbone is frozen (BN statistics included), the
@@ -9,12 +9,5 @@ public enum TrainingStage: String, CaseIterable, Codable, Sendable {
     /// logits; the scales are folded into the classifier when saving.
     case lws
 
-    public static var validNames: String { allCases.map(\.rawValue).joined(separator: ", ") }
-
-    public init(parsing text: String) throws {
-        guard let stage = TrainingStage(rawValue: text.lowercased()) else {
-            throw TailKitError.invalidOption("unknown stage '\(text)'; valid stages: \(TrainingStage.validNames)")
-        }
-        self = stage
-    }
+    public static let choiceKind = "stage"
 }
