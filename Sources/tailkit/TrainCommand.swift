@@ -136,12 +136,12 @@ struct TrainCommand: ParsableCommand {
         if let wd { c.wd = wd }
         if let randNumber { c.randNumber = randNumber }
         if let seed { c.seed = seed }
-        if let schedule { c.schedule = schedule }
+        if let schedule { c.schedule = try ScheduleKind(parsing: schedule) }
         if let augment { c.augment = augment }
         if let workers { c.workers = workers }
         if let device { c.device = device }
         if let stage { c.stage = stage; _ = try c.trainingStage }
-        if let sampler { c.sampler = sampler }
+        if let sampler { c.sampler = try SamplerKind(parsing: sampler) }
         if let unlabeled { c.unlabeled = unlabeled }
         if let holdOut { c.holdOut = holdOut }
         if let imageSize { c.imageSize = imageSize }

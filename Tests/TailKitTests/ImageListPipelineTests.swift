@@ -41,7 +41,7 @@ import TailData
         config.epochs = 1
         config.batchSize = 8
         config.workers = 0
-        config.schedule = "cosine-to-zero"
+        config.schedule = .cosineToZero
         // The ImageNet-LT recipe's lr 0.2 is for batch 512; scaled linearly to batch 8.
         config.lr = 0.003
         let prepared = try TrainingData.prepare(config)
@@ -52,7 +52,7 @@ import TailData
         let report = try #require(try stage1.makeTrainer().run()?.eval).matrices["confusion"]
         #expect(report?.joined().reduce(0, +) == 6)
         config.stage = "crt"
-        config.sampler = "class-aware"
+        config.sampler = .classAware
         let stage2 = try SupervisedTask(config: config, train: prepared.train, test: prepared.dataset.test,
                                         normalization: prepared.dataset.normalization,
                                         initialWeights: InitialWeights(source: "stage1", weights: try stage1.savedStateDict()))

@@ -13,7 +13,7 @@ import Yams
         config.stage = "crt"
         config.applyReferenceRecipe(explicitKeys: [])
         #expect(config.lr == 0.2 && config.batchSize == 512 && config.wd == 5e-4 && config.epochs == 10)
-        #expect(config.schedule == "cosine-to-zero" && config.sampler == "auto")
+        #expect(config.schedule == .cosineToZero && config.sampler == .auto)
         var inat = TrainConfig()
         inat.stage = "lws"
         inat.dataset = "inat2018"

@@ -17,7 +17,7 @@ import TorchNN
         c.batchSize = 32
         c.workers = 0
         c.stage = stage
-        if stage != "joint" { c.schedule = "cosine-to-zero" }
+        if stage != "joint" { c.schedule = .cosineToZero }
         return c
     }
 
@@ -119,7 +119,7 @@ import TorchNN
         let first = try SupervisedTask(config: c, train: data.train, test: data.test, normalization: data.normalization)
         #expect(try first.makeTrainer().run()?.eval?.matrices["confusion"]?.joined().reduce(0, +) == 20)
         c.stage = "lws"
-        c.schedule = "cosine"
+        c.schedule = .cosine
         let second = try SupervisedTask(config: c, train: data.train, test: data.test, normalization: data.normalization,
                                         initialWeights: InitialWeights(source: "stage1", weights: try first.savedStateDict()))
         try second.makeTrainer().run()

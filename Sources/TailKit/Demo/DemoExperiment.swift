@@ -29,7 +29,7 @@ public struct DemoExperiment {
         /// The wall-time limit of the whole demo that the quick budget plans for.
         public var timeLimit: TimeInterval? { self == .quick ? 15 * 60 : nil }
         /// quick: cosine decay to zero, so that a short run ends at a low lr; full: the reference's steps.
-        var schedule: String { self == .quick ? "cosine-to-zero" : "step" }
+        var schedule: ScheduleKind { self == .quick ? .cosineToZero : .step }
     }
 
     public var budget: Budget

@@ -129,24 +129,22 @@ public final class SupervisedTask: TrainingTask {
     }
 
     /// The epoch order: `--sampler`, or by default what the rule and stage call for.
-    private func makeSampler() throws -> any Sampler {
-        var name = config.sampler
-        if name == "auto" { name = config.rule == .resample ? "resample" : (stage == .joint ? "instance" : "class-aware") }
+    private func makeSampler(_ kind: SamplerKind? = nil) throws -> any Sampler {
         let seed = UInt64(config.seed)
-        switch name {
-        case "instance":
+        switch kind ?? config.sampler {
+        case .auto:
+            return try makeSampler(config.rule == .resample ? .resample : (stage == .joint ? .instance : .classAware))
+        case .instance:
             return try ShuffleSampler(count: train.count, seed: seed)
-        case "resample":
+        case .resample:
             return try ResampleSampler(labels: train.labels, classes: train.numClasses,
                                        weighting: .effectiveNumber(beta: TrainRule.beta), seed: seed)
-        case "sqrt":
+        case .sqrt:
             return try ResampleSampler(labels: train.labels, classes: train.numClasses, weighting: .squareRoot, seed: seed)
-        case "class-aware":
+        case .classAware:
             return try ClassAwareSampler(labels: train.labels, classes: train.numClasses,
                                          epochLength: Self.classAwareEpochLength(trainCount: train.count, batchSize: config.batchSize),
                                          seed: seed)
-        default:
-            throw TailKitError.invalidOption("unknown sampler '\(name)'; valid samplers: auto, instance, resample, class-aware, sqrt")
         }
     }
 

@@ -25,7 +25,7 @@ extension TrainConfig {
             fill(.lr, \.lr, 0.2)
             fill(.batchSize, \.batchSize, 512)
             fill(.wd, \.wd, inat ? 1e-4 : 5e-4)
-            fill(.schedule, \.schedule, "cosine-to-zero")
+            fill(.schedule, \.schedule, .cosineToZero)
         } else if unlabeled != nil {
             fill(.batchSize, \.batchSize, 256)
         }

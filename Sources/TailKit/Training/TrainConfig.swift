@@ -23,14 +23,14 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var wd = 2e-4
     public var momentum = 0.9
     /// sgd (the references') or adam.
-    public var optimizer = "sgd"
+    public var optimizer = OptimizerKind.sgd
     /// Seeds the long-tailed subset's per-class selection (the reference's `--rand_number`, default 0),
     /// apart from `seed`, so that runs with different seeds train on the same images.
     public var randNumber = 0
     /// Seeds the initial weights, the batches and the augmentations (the reference's `--seed`).
     public var seed = 0
-    /// "step" (the reference: 5-epoch warm-up, ×0.01 at 80%, ×0.0001 at 90%) or "cosine".
-    public var schedule = "step"
+    /// step (the reference: 5-epoch warm-up, ×0.01 at 80%, ×0.0001 at 90%), cosine or cosine-to-zero.
+    public var schedule = ScheduleKind.step
     /// Training augmentation pipeline (see TailData's AugmentPipeline names).
     public var augment = "weak"
     public var workers = 2
@@ -44,9 +44,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// "crt" (freeze the backbone, re-initialise and re-train the classifier) or "lws" (freeze
     /// everything, learn one scale per class on the logits), Kang et al. 2020.
     public var stage = "joint"
-    /// "auto" (instance-balanced, or class-balanced with replacement for --rule resample, or
-    /// class-aware for crt/lws), "instance", "resample", "class-aware" (4 per class, round robin), "sqrt".
-    public var sampler = "auto"
+    /// auto (instance-balanced, or class-balanced with replacement for --rule resample, or
+    /// class-aware for crt/lws), instance, resample, class-aware (4 per class, round robin), sqrt.
+    public var sampler = SamplerKind.auto
     /// Self-training with extra unlabeled data (ISS 1.3): the pool (`remainder`, `svhn-extra` or a
     /// pool pickle), its pseudo-label file, its imbalance 1/rho_U and its size as a multiple of the
     /// labeled set (D_U@k×).
@@ -74,7 +74,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if task == .moco {
             lr = 0.015
             wd = 1e-4
-            schedule = "cosine-to-zero"
+            schedule = .cosineToZero
             augment = "moco"
         }
     }
@@ -102,6 +102,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         func take<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
             if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
         }
+        /// A choice read as the CLI reads it: any case, an unknown name named in the error.
+        func choose<T: NamedChoice>(_ key: CodingKeys, _ value: inout T) throws {
+            if let text = try c.decodeIfPresent(String.self, forKey: key) { value = try T(parsing: text) }
+        }
         if let task = try c.decodeIfPresent(TaskKind.self, forKey: .task) { self = TrainConfig(task: task) }
         try take(.dataset, &dataset)
         dataDir = try c.decodeIfPresent(String.self, forKey: .dataDir)
@@ -115,16 +119,16 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try take(.batchSize, &batchSize)
         try take(.wd, &wd)
         try take(.momentum, &momentum)
-        try take(.optimizer, &optimizer)
+        try choose(.optimizer, &optimizer)
         try take(.randNumber, &randNumber)
         try take(.seed, &seed)
-        try take(.schedule, &schedule)
+        try choose(.schedule, &schedule)
         try take(.augment, &augment)
         try take(.workers, &workers)
         try take(.device, &device)
         try take(.evalBatchSize, &evalBatchSize)
         try take(.stage, &stage)
-        try take(.sampler, &sampler)
+        try choose(.sampler, &sampler)
         try take(.imageSize, &imageSize)
         try take(.pad32, &pad32)
         unlabeled = try c.decodeIfPresent(String.self, forKey: .unlabeled)
@@ -174,7 +178,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     private func yamlValue(_ key: CodingKeys) -> String? {
         switch key {
         case .task: return task.rawValue
-        case .optimizer: return optimizer
+        case .optimizer: return optimizer.rawValue
         case .queueSize: return "\(queueSize)"
         case .mocoDim: return "\(mocoDim)"
         case .mocoT: return "\(mocoT)"
@@ -194,13 +198,13 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case .momentum: return "\(momentum)"
         case .randNumber: return "\(randNumber)"
         case .seed: return "\(seed)"
-        case .schedule: return schedule
+        case .schedule: return schedule.rawValue
         case .augment: return augment
         case .workers: return "\(workers)"
         case .device: return device
         case .evalBatchSize: return "\(evalBatchSize)"
         case .stage: return stage
-        case .sampler: return sampler
+        case .sampler: return sampler.rawValue
         case .imageSize: return "\(imageSize)"
         case .pad32: return "\(pad32)"
         case .holdOut: return "\(holdOut)"
@@ -224,11 +228,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// The optimizer the config names over `parameters`: SGD (momentum, weight decay on all
     /// parameters, as the references) or Adam.
     public func makeOptimizer(_ parameters: [Tensor]) throws -> any Optimizer {
-        switch optimizer {
-        case "sgd": return try SGD(parameters, lr: lr, momentum: momentum, weightDecay: wd)
-        case "adam": return Adam(parameters, lr: lr, weightDecay: wd)
-        default: throw TailKitError.invalidOption("unknown optimizer '\(optimizer)'; valid optimizers: sgd, adam")
-        }
+        try optimizer.make(parameters, lr: lr, momentum: momentum, weightDecay: wd)
     }
 
     /// Rejects values that cannot run, naming the flag.
@@ -249,11 +249,6 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     /// The learning-rate schedule the config names.
     public func lrSchedule() throws -> any LRSchedule {
-        switch schedule {
-        case "step": return StepWarmupSchedule.reference(baseLR: lr, epochs: epochs)
-        case "cosine-to-zero": return CosineSchedule(baseLR: lr, epochs: epochs, minLR: 0)
-        case "cosine": return CosineSchedule(baseLR: lr, epochs: epochs)
-        default: throw TailKitError.invalidOption("unknown schedule '\(schedule)'; valid schedules: step, cosine, cosine-to-zero")
-        }
+        schedule.make(baseLR: lr, epochs: epochs)
     }
 }
