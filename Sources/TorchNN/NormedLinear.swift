@@ -1,7 +1,14 @@
 import Torch
 
-/// Cosine classifier of LDAM (ISS 2.2): logits are cos(x, w_c), no bias. The weight is stored
-/// [in, out] as in the reference, so checkpoints match. The scale s lives in the loss.
+/// Cosine classifier of LDAM (Cao et al., NeurIPS 2019), as `NormedLinear` in imbalanced-semi-self's
+/// `models/resnet_cifar.py` (Yang & Xu, NeurIPS 2020): out_c = ⟨x / ‖x‖, w_c / ‖w_c‖⟩ = cos(x, w_c),
+/// no bias. The weight is stored [in, out] as in the reference, so checkpoints match. The scale s
+/// lives in the loss.
+///
+/// ```swift
+/// let head = try NormedLinear(64, 10)
+/// let cosines = try head(Tensor.randn([8, 64]))     // [8, 10], each in [-1, 1]
+/// ```
 public final class NormedLinear: Module {
     public let weight: Tensor
 

@@ -1,12 +1,18 @@
 import Torch
 
-/// RECORDS' network (`ResNet_s(name='resnet18')`, REC §2): a CIFAR ResNet-18 encoder (3x3 stem, no
-/// max-pool, BasicBlocks [2, 2, 2, 2] at 64/128/256/512 channels with 1x1 conv + BN projection
-/// shortcuts) giving a 512-d post-ReLU feature, and a Linear head `fc`.
+/// The network of RECORDS (Hong et al., ICLR 2023; `ResNet_s(name='resnet18')` in RECORDS-LTPLL's
+/// `models/resnet.py`): a CIFAR ResNet-18 encoder (3x3 stem, no max-pool, BasicBlocks [2, 2, 2, 2] at
+/// 64/128/256/512 channels with 1x1 conv + BN projection shortcuts) giving a 512-d post-ReLU feature
+/// f(x), and a Linear head `fc`: logits = W f(x) + b.
 ///
 /// State-dict keys match the reference: `encoder.conv1`, `encoder.bn1`,
 /// `encoder.layer{1..4}.{0,1}.{conv1,bn1,conv2,bn2}`, `encoder.layer{2..4}.0.shortcut.{0,1}`, `fc`.
 /// The reference's unused `use_norm` cosine head and SupCon variant are not provided.
+///
+/// ```swift
+/// let net = try ResNet18CIFAR(numClasses: 10)
+/// let (logits, features) = try net.forwardWithFeatures(Tensor.randn([8, 3, 32, 32]))   // [8, 10], [8, 512]
+/// ```
 public final class ResNet18CIFAR: Module, ClassifierModel {
     public let featureDim = 512
     public let numClasses: Int

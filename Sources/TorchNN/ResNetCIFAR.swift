@@ -1,10 +1,16 @@
 import Torch
 
-/// The CIFAR ResNet of the reference (`resnet32`, class `ResNet_s`, ISS 2.1): 3x3 stem with 16
-/// channels, three stages of BasicBlocks (16, 32, 64 channels), option-A (parameter-free) shortcuts,
-/// global average pooling and a Linear or NormedLinear head. Parameter names match the reference's
+/// The CIFAR ResNet of imbalanced-semi-self (Yang & Xu, NeurIPS 2020; `resnet32`, class `ResNet_s`
+/// in `models/resnet_cifar.py`): 3x3 stem with 16 channels, three stages of BasicBlocks (16, 32, 64
+/// channels), option-A (parameter-free) shortcuts, global average pooling to a 64-d feature f(x) and a
+/// Linear (logits = W f(x) + b) or NormedLinear (cosine) head. Parameter names match the reference's
 /// state dict (`conv1`, `bn1`, `layer1.0.conv1`, ..., `fc`), so `torch.load` + a strict
 /// `load_state_dict` into the reference's `resnet32` reads a TailKit file and vice versa.
+///
+/// ```swift
+/// let net = try ResNetCIFAR.resnet32(numClasses: 10)
+/// let logits = try net(Tensor.randn([8, 3, 32, 32]))     // [8, 10]
+/// ```
 public final class ResNetCIFAR: Module, ClassifierModel {
     public let featureDim = 64
     public let numClasses: Int

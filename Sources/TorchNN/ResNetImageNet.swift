@@ -1,22 +1,30 @@
 import Torch
 
-/// ImageNet-style bottleneck ResNet (ResNet-50 by default) for ImageNet-LT / iNaturalist (ISS §2.3,
-/// §2.4, §2.6): 7x7 stride-2 stem, 3x3 stride-2 max-pool, bottleneck stages at 64/128/256/512 planes
-/// (x4 expansion, stride on the 3x3 conv, 1x1 conv + BN projection shortcuts), global average pool to a
-/// 2048-d feature, and a classifier.
+/// ImageNet-style bottleneck ResNet (ResNet-50 by default) for ImageNet-LT / iNaturalist, the networks
+/// of imbalanced-semi-self (Yang & Xu, NeurIPS 2020): `models/resnet.py` (rotation pre-training),
+/// `imagenet_inat/models/ResNetFeature.py` (the two-stage trainer) and torchvision's ResNet-50 inside
+/// `moco/builder.py` (MoCo pre-training). A 7x7 stride-2 stem, 3x3 stride-2 max-pool, bottleneck stages
+/// at 64/128/256/512 planes (x4 expansion, stride on the 3x3 conv, 1x1 conv + BN projection shortcuts),
+/// global average pool to a 2048-d feature, and a classifier: logits = W · f(x) + b.
 ///
 /// The references end with a fixed 7x7 average pool, which needs 224x224 inputs; global average pooling
 /// is the same there and also accepts smaller images.
+///
+/// ```swift
+/// let net = try ResNetImageNet.resnet50(numClasses: 1000)
+/// let logits = try net(Tensor.randn([2, 3, 64, 64]))     // [2, 1000]
+/// ```
 public final class ResNetImageNet: Module, ClassifierModel {
     /// Which reference's module names (and initialisation) the network follows.
     public enum KeyLayout: Sendable {
-        /// torchvision names: shortcuts `downsample.{0,1}`, classifier `fc`. The ISS ImageNet-LT/iNat
-        /// feature model (§2.4) has exactly these keys without `fc.*`, and its separate
-        /// `DotProduct_Classifier` holds exactly `fc.weight`/`fc.bias`; MoCo's encoder (§2.6) is this
-        /// layout too. Convs are initialised N(0, 2/(k·k·out)), as `ResNetFeature` does.
+        /// torchvision names: shortcuts `downsample.{0,1}`, classifier `fc`. The feature model of
+        /// `imagenet_inat/models/ResNetFeature.py` has exactly these keys without `fc.*`, and its separate
+        /// `DotProduct_Classifier` (`imagenet_inat/models/DotProductClassifier.py`) holds exactly
+        /// `fc.weight`/`fc.bias`; MoCo's encoder (`moco/builder.py`) is this layout too. Convs are
+        /// initialised N(0, 2/(k·k·out)), as `ResNetFeature` does.
         case torchvision
-        /// ISS `models/resnet.py` (§2.3, rotation pre-training): shortcuts `shortcut.{0,1}`, classifier
-        /// `linear`; PyTorch's default initialisation everywhere.
+        /// imbalanced-semi-self's `models/resnet.py` (`pretrain_rot.py`'s network): shortcuts
+        /// `shortcut.{0,1}`, classifier `linear`; PyTorch's default initialisation everywhere.
         case shortcutLinear
     }
 
@@ -72,15 +80,17 @@ public final class ResNetImageNet: Module, ClassifierModel {
         try ResNetImageNet(blocks: [3, 4, 6, 3], numClasses: numClasses, layout: layout)
     }
 
-    /// MoCo v2's query/key encoder (ISS §2.6): torchvision ResNet-50 whose `fc` is
-    /// Linear(2048, 2048) → ReLU → Linear(2048, dim) (keys `fc.0`, `fc.2`), or Linear(2048, dim) without `mlp`.
+    /// MoCo v2's query/key encoder (`moco/builder.py` with `pretrain_moco.py`'s `--mlp`): torchvision
+    /// ResNet-50 whose `fc` is Linear(2048, 2048) → ReLU → Linear(2048, dim) (keys `fc.0`, `fc.2`), or
+    /// Linear(2048, dim) without `mlp`.
     public static func mocoEncoder(dim: Int = 128, mlp: Bool = true) throws -> ResNetImageNet {
         let head: Module = mlp ? Sequential(try Linear(2048, 2048), ReLU(), try Linear(2048, dim)) : try Linear(2048, dim)
         return try ResNetImageNet(numClasses: dim, layout: .torchvision, classifier: head)
     }
 
-    /// The state dict split as ISS's two-network checkpoints store it: the feature model
-    /// (`feat_model`, every key outside the classifier) and the classifier (`fc.*` / `linear.*`).
+    /// The state dict split as the two-network checkpoints of `imagenet_inat/run_networks.py` store
+    /// it: the feature model (`feat_model`, every key outside the classifier) and the classifier
+    /// (`fc.*` / `linear.*`).
     public func splitStateDict() -> (features: [(String, Tensor)], classifier: [(String, Tensor)]) {
         let all = stateDict()
         let isClassifier = { (key: String) in key.hasPrefix(self.classifierName + ".") }

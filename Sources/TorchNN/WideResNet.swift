@@ -1,13 +1,20 @@
 import Torch
 
-/// DASO's WRN-28-w with its heads (`SemiModel`, DASO §2.1; `ABCModel`, §2.4): a pre-activation wide
-/// ResNet encoder with LeakyReLU(0.1) giving a (64·w)-d feature (128-d for WRN-28-2), a Linear
-/// classifier, and optionally ReMixMatch's rotation head and ABC's auxiliary balanced classifier.
+/// DASO's WRN-28-w (Oh et al., CVPR 2022; ytaek-oh/daso `lib/models/wrn.py`) with its heads
+/// (`SemiModel` in `lib/models/semi_model.py`, `ABCModel` in `lib/models/abc_model.py`): a
+/// pre-activation wide ResNet encoder with LeakyReLU(0.1) giving a (64·w)-d feature f(x) (128-d for
+/// WRN-28-2), a Linear classifier (logits = W f(x) + b), and optionally ReMixMatch's rotation head
+/// and ABC's auxiliary balanced classifier.
 ///
 /// State-dict keys match the reference: `encoder.init_conv`, `encoder.unit{1..3}.{0..3}.{pre_act.0,
 /// identity,layer.N}`, `encoder.unit4.0`, `classifier.classifier`, `projection.projections` (rotation
 /// head), `abc_classifier.classifier` (ABC). BN keeps PyTorch's defaults (momentum 0.1, eps 1e-5), as
 /// the reference does.
+///
+/// ```swift
+/// let net = try WideResNet(numClasses: 10, width: 2)          // WRN-28-2
+/// let logits = try net(Tensor.randn([4, 3, 32, 32]))         // [4, 10]
+/// ```
 public final class WideResNet: Module, ClassifierModel {
     public let featureDim: Int
     public let numClasses: Int
