@@ -2,6 +2,11 @@ import Foundation
 import TailData
 
 /// The data sets `--dataset` can name, read from their publishers' files under `--data-dir`.
+///
+/// ```swift
+/// let data = try LoadedDataset.load(try DatasetName(parsing: "cifar10"), dataDir: "/data/cifar")
+/// let lt = try data.longTailed(imbFactor: 0.01, imbType: "exp", seed: 0)    // rho = 100
+/// ```
 public enum DatasetName: String, NamedChoice, Codable, Sendable {
     case fmnist, mnist, cifar10, cifar100, svhn, stl10
     /// List-file data sets, long-tailed as published; images decoded and resized to --image-size.

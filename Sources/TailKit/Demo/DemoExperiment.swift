@@ -168,7 +168,8 @@ public struct DemoExperiment {
         _ = try train("CE", balanced: true, set: lt.set)
 
         // 2. Extra unlabeled data: pseudo-label the added pool images with the CE model, D_U@k×
-        //    images with rho_U = rho, train from scratch on the union (ISS 1.3, 4.2).
+        //    images with rho_U = rho, train from scratch on the union (Yang & Xu 2020, `train_semi.py`
+        //    with `dataset/imbalance_cifar.py`'s `SemiSupervisedImbalanceCIFAR10`).
         log("demo: pseudo-labeling \(selection.selected.count) held-out images with the CE model")
         let semi = try selfTrainingSet(data, targets: nil, model: ce, selected: selection.selected)
         log("demo: \(semi.selected.count) pseudo-labeled images join; their labels are \(String(format: "%.1f", semi.quality?.accuracy ?? 0))% right")
@@ -176,7 +177,8 @@ public struct DemoExperiment {
         _ = try train("CE + unlabeled", balanced: true, set: semi.train)
 
         // 3. Self-supervised pre-training: rotation on the labeled images without their labels,
-        //    then the same supervised runs starting from that backbone (ISS 4.4, 4.5).
+        //    then the same supervised runs starting from that backbone (Yang & Xu 2020,
+        //    `pretrain_rot.py`, then `train.py --pretrained_model`).
         let ssp = try pretrainRotation(lt.set, epochs: plan.pretrainEpochs, data: data, log: log)
         embeddings.append(("CE + SSP", try train("CE + SSP", balanced: false, set: lt.set, initial: ssp)))
         _ = try train("CE + SSP", balanced: true, set: lt.set, initial: ssp)

@@ -1,8 +1,14 @@
 import Foundation
 import Torch
 
-/// Label-distribution-aware margin loss (Cao et al., ISS 3.3): the true class's logit is lowered by
-/// m_y ∝ n_y^{−1/4} (largest margin `maxMargin`), then CE(s · z', y, w) with s = 30.
+/// Label-distribution-aware margin loss (Cao et al., NeurIPS 2019), as the `LDAMLoss` of
+/// imbalanced-semi-self's `losses.py` (Yang & Xu, NeurIPS 2020): the true class's logit is lowered by
+/// m_y ∝ n_y^{−1/4} (largest margin `maxMargin`), z'_y = z_y − m_y, then CE(s · z', y, w) with s = 30.
+///
+/// ```swift
+/// let ldam = try LDAMLoss(classCounts: [5000, 500, 50])     // margins 0.5·(n_min/n_c)^{1/4}
+/// let loss = try ldam(cosines, labels, classWeights: nil)
+/// ```
 public struct LDAMLoss: Loss {
     public let margins: [Double]
     public let scale: Double

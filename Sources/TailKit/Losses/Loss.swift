@@ -1,16 +1,25 @@
 import Torch
 
 /// The training objectives TailKit offers, by the names the CLI takes.
+///
+/// ```swift
+/// let kind = try LossKind(parsing: "ldam")
+/// let loss = try makeLoss(kind, classCounts: [5000, 500, 50])
+/// ```
 public enum LossKind: String, NamedChoice, Codable, Sendable {
+    /// Softmax cross entropy.
     case ce
+    /// Focal loss, γ = 1.
     case focal
+    /// LDAM: margins m_c ∝ n_c^{−1/4} on cosine logits, scale 30.
     case ldam
     /// Logit-adjusted cross entropy (Menon et al.): CE(z + τ log π).
     case logitAdjusted = "la"
     /// Balanced Softmax (Ren et al.): CE(z + log n_c), logit adjustment with τ = 1.
     case balancedSoftmax = "bs"
 
-    /// LDAM works on cosines, so its model gets the NormedLinear head (ISS 2.1).
+    /// LDAM works on cosines, so its model gets the NormedLinear head (`use_norm` in
+    /// imbalanced-semi-self's `models/resnet_cifar.py`, set by `train.py` for LDAM).
     public var wantsNormedClassifier: Bool { self == .ldam }
 
     public static let choiceKind = "loss"
@@ -33,7 +42,12 @@ public func makeLoss(_ kind: LossKind, classCounts: [Int], tau: Double = 1) thro
     }
 }
 
-/// Softmax cross entropy; with class weights, PyTorch's weighted mean Σ w_y ℓ / Σ w_y.
+/// Softmax cross entropy, ℓ_i = −log softmax(z_i)_{y_i}; with class weights, PyTorch's weighted
+/// mean Σ w_y ℓ / Σ w_y.
+///
+/// ```swift
+/// let loss = try CrossEntropyLoss()(logits, labels, classWeights: nil)
+/// ```
 public struct CrossEntropyLoss: Loss {
     public init() {}
     public func callAsFunction(_ logits: Tensor, _ labels: Tensor, classWeights: Tensor?) throws -> Tensor {

@@ -2,12 +2,19 @@ import Torch
 import TorchNN
 
 /// The networks `--arch` can name.
+///
+/// ```swift
+/// let arch = try Architecture(parsing: "resnet32")
+/// let model = try arch.make(numClasses: 10, inChannels: 3, normedClassifier: false)
+/// ```
 public enum Architecture: String, NamedChoice, Codable, Sendable {
-    /// The reference's CIFAR ResNets with option-A shortcuts (ISS 2.1).
+    /// The CIFAR ResNets with option-A shortcuts of imbalanced-semi-self's `models/resnet_cifar.py`
+    /// (Yang & Xu, NeurIPS 2020).
     case resnet20, resnet32, resnet56
-    /// RECORDS' CIFAR ResNet-18 (3x3 stem, no max-pool).
+    /// RECORDS' CIFAR ResNet-18 (3x3 stem, no max-pool; RECORDS-LTPLL's `models/resnet.py`, Hong et
+    /// al., ICLR 2023).
     case resnet18
-    /// DASO's WRN-28-2 (LeakyReLU 0.1).
+    /// DASO's WRN-28-2 (LeakyReLU 0.1; daso's `lib/models/wrn.py`, Oh et al., CVPR 2022).
     case wrn28_2 = "wrn28-2"
     /// ResNet-50 for ImageNet-LT / iNaturalist.
     case resnet50

@@ -1,6 +1,7 @@
 import Torch
 
-/// MoCo's queue of negative keys (ISS 2.6): a [dim, K] matrix of unit columns, started as
+/// MoCo's queue of negative keys (He et al., CVPR 2020; the `queue` of imbalanced-semi-self's
+/// `moco/builder.py`, Yang & Xu, NeurIPS 2020): a [dim, K] matrix of unit columns, started as
 /// normalised Gaussian noise, overwritten batch by batch at a pointer that wraps around. The
 /// reference requires K to be a multiple of the batch size; here a batch that crosses the end
 /// is written in two parts, so any K at least the batch size works (e.g. K capped to a small

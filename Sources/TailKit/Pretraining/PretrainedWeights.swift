@@ -1,12 +1,18 @@
 import Foundation
 import TorchNN
 
-/// Starting a supervised model from pre-trained weights (ISS 4.5): the file's classifier
-/// (`fc.*`, the model's own classifier name, e.g. the rotation task's 4-way head) is dropped and
-/// the model's stays freshly initialised;
-/// everything else must fit. The reference loads non-strictly and would silently keep random
-/// weights for whatever does not match (ISS 4.4 [bug]); here a file of another architecture,
-/// another input channel count, or missing any backbone tensor is refused with the reason.
+/// Starting a supervised model from pre-trained weights (`--pretrained_model` of imbalanced-semi-self's
+/// `train.py` and `train_semi.py`, Yang & Xu, NeurIPS 2020): the file's classifier (`fc.*`, the
+/// model's own classifier name, e.g. the rotation task's 4-way head) is dropped and the model's stays
+/// freshly initialised; everything else must fit. The reference loads non-strictly and would silently
+/// keep random weights for whatever does not match (with the `module.` keys of `pretrain_rot.py`'s
+/// DataParallel checkpoints, nothing at all); here a file of another architecture, another input
+/// channel count, or missing any backbone tensor is refused with the reason.
+///
+/// ```swift
+/// let loaded = try PretrainedWeights.load(from: "rotation/best.ckpt", into: model, arch: .resnet32)
+/// // loaded.loaded of loaded.total tensors copied
+/// ```
 public enum PretrainedWeights {
     public struct Loaded: Sendable, Equatable {
         /// Tensors copied into the model.

@@ -1,6 +1,15 @@
 import TorchNN
 
-/// How the class imbalance is countered during training (ISS 3.2), by the names the CLI takes.
+/// How the class imbalance is countered during training, by the names the CLI takes: the
+/// `--train_rule` of imbalanced-semi-self's `train.py` (Yang & Xu, NeurIPS 2020), with the Resample
+/// sampler of its `utils.py`. The weights are class-balanced (Cui et al., CVPR 2019):
+/// w_c ∝ (1 − β)/(1 − β^{n_c}), β = 0.9999, summing to the number of classes.
+///
+/// ```swift
+/// let rule = try TrainRule(parsing: "drw")
+/// rule.classWeights(epoch: 0, totalEpochs: 200, classCounts: [5000, 50])     // nil: plain loss
+/// rule.classWeights(epoch: 160, totalEpochs: 200, classCounts: [5000, 50])   // class-balanced
+/// ```
 public enum TrainRule: String, NamedChoice, Codable, Sendable {
     /// Unweighted loss, instance-balanced shuffling.
     case none

@@ -3,9 +3,15 @@ import TailData
 import Torch
 import TorchNN
 
-/// Labels an unlabeled pool with a trained base classifier (ISS 4.3, `gen_pseudolabels.py`): the
-/// model in eval mode, test-time normalisation only, argmax of the logits in pool order; also
-/// keeps each prediction's softmax confidence.
+/// Labels an unlabeled pool with a trained base classifier, as imbalanced-semi-self's
+/// `gen_pseudolabels.py` (Yang & Xu, NeurIPS 2020): the model in eval mode, test-time normalisation
+/// only, ŷ_i = argmax_c z_c(x_i) in pool order; also keeps each prediction's softmax confidence
+/// max_c softmax(z(x_i))_c.
+///
+/// ```swift
+/// let labeler = PseudoLabeler(model: model, normalization: data.normalization)
+/// let result = try labeler.label(pool)          // result.labels[i], result.confidences[i]
+/// ```
 public struct PseudoLabeler {
     public var model: any ClassifierModel
     public var normalization: ImageNormalization

@@ -22,10 +22,18 @@ public struct PseudoLabelQuality: Codable, Equatable, Sendable {
     }
 }
 
-/// The reference's self-training set (ISS 1.3): the long-tailed labeled block (true labels)
-/// followed by D_U@k× unlabeled images with imbalance ρ_U, selected per class by their selection
-/// labels with the numpy stream that selected the labeled set, and trained on with their
-/// pseudo-labels.
+/// The self-training set of imbalanced-semi-self's `train_semi.py` (Yang & Xu, NeurIPS 2020;
+/// `SemiSupervisedImbalanceCIFAR10` in `dataset/imbalance_cifar.py`, `SemiSupervisedImbalanceSVHN`
+/// in `dataset/imbalance_svhn.py`): the long-tailed labeled block (true labels) followed by D_U@k×
+/// unlabeled images with imbalance ρ_U, selected per class by their selection labels with the numpy
+/// stream that selected the labeled set, and trained on with their pseudo-labels. Per class, with
+/// U = k · Σ n_i: u'_i = int(⌊U / C⌋ · ρ_U^{−i/(C−1)}), u_i = int(u'_i · U / Σ_j u'_j).
+///
+/// ```swift
+/// let semi = try SelfTrainingSet.build(data: data, imbFactor: 0.01, imbType: "exp", seed: 0, holdOut: 0.55,
+///                                      source: .remainder, pseudoLabels: labels, pseudoLabelPath: "pl.pickle",
+///                                      unlabeledImbFactor: 0.01, sizeFactor: 5)
+/// ```
 public struct SelfTrainingSet {
     public var train: ImageSet
     public var labeledCounts: [Int]

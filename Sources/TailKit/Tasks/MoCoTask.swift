@@ -3,8 +3,9 @@ import TailData
 import Torch
 import TorchNN
 
-/// MoCo v2 self-supervised pre-training, as the reference's pretrain_moco.py (ISS 2.6, 4.6; He et
-/// al., CVPR 2020; Chen et al. 2020): two `moco` views of every long-tailed training image (labels
+/// MoCo v2 self-supervised pre-training, as imbalanced-semi-self's `pretrain_moco.py` with
+/// `moco/builder.py` (Yang & Xu, NeurIPS 2020; He et al., CVPR 2020; Chen et al. 2020): two `moco`
+/// views of every long-tailed training image (labels
 /// unused), a query encoder trained by SGD, a key encoder that follows it by momentum
 /// (θk ← m·θk + (1−m)·θq, before each key computation), a queue of K earlier keys as negatives,
 /// and InfoNCE as cross entropy with the positive at index 0 of [q·k, q·queue] / T. After each

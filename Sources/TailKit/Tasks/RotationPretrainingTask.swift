@@ -3,14 +3,16 @@ import TailData
 import Torch
 import TorchNN
 
-/// Rotation self-supervised pre-training, as the reference's pretrain_rot.py (ISS 4.4; Gidaris et
-/// al., ICLR 2018): the long-tailed training images (labels unused) with the supervised
+/// Rotation self-supervised pre-training, as imbalanced-semi-self's `pretrain_rot.py` with `rotation`
+/// of its `utils.py` (Yang & Xu, NeurIPS 2020; Gidaris et al., ICLR 2018): the long-tailed training
+/// images (labels unused) with the supervised
 /// augmentation, each image of a batch turned by k_i · 90° with near-balanced k (a shuffled
 /// {0,1,2,3} repeated), and the backbone with a 4-way classifier trained with CE(f(rot_k(x)), k).
 /// Evaluation: rotation loss and accuracy on the test set, its rotations fixed across epochs.
 ///
 /// The checkpoint is the whole 4-way model under the supervised model's key names; its `fc.*`
-/// classifier is dropped when it initialises a supervised run (ISS 2.5, 4.5).
+/// classifier is dropped when it initialises a supervised run (as `train.py` drops every key naming
+/// `linear` or `fc` from its `--pretrained_model`).
 ///
 /// ```swift
 /// let task = try RotationPretrainingTask(config: TrainConfig(task: .rotation), train: lt.set, test: data.test,

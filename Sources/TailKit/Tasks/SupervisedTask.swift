@@ -3,8 +3,10 @@ import TailData
 import Torch
 import TorchNN
 
-/// Supervised training as the reference's train.py does it, for any loss × rule (ISS 3, 4.1), and
-/// the second stages of decoupled training (Kang et al., ICLR 2020; `cls_crt.yaml`, ISS 4.7):
+/// Supervised training as imbalanced-semi-self's `train.py` does it (Yang & Xu, NeurIPS 2020; losses
+/// of its `losses.py`, schedule and Resample sampler of its `utils.py`), for any loss × rule, and the
+/// second stages of decoupled training (Kang et al., ICLR 2020; `imagenet_inat/main.py` with
+/// `imagenet_inat/config/ImageNet_LT/cls_crt.yaml`):
 ///
 /// - `joint`: the whole network, loss(f(x), y; w_e) with the rule's class weights w_e of epoch e;
 /// - `crt`: the backbone frozen (BN statistics included, run in eval mode), the classifier
@@ -149,7 +151,8 @@ public final class SupervisedTask: TrainingTask {
     }
 
     /// Images per class-aware epoch: `imagenet_inat/main.py` stops each epoch after
-    /// int(len(train) / batch) batches whatever the sampler's own length (ISS 3.5), e.g. 905 steps of
+    /// int(len(train) / batch) batches whatever the sampler's own length (`epoch_steps` in
+    /// `imagenet_inat/run_networks.py`), e.g. 905 steps of
     /// 128 on ImageNet-LT; at least one batch when the set is smaller than a batch.
     static func classAwareEpochLength(trainCount: Int, batchSize: Int) -> Int {
         max(1, trainCount / max(1, batchSize)) * batchSize

@@ -1,4 +1,8 @@
 /// The training tasks a run can be, by the names `config.yaml` and the CLI use.
+///
+/// ```swift
+/// let config = TrainConfig(task: try TaskKind(parsing: "moco"))    // pretrain_moco.py's defaults
+/// ```
 public enum TaskKind: String, NamedChoice, Codable, Sendable {
     /// Supervised classification, joint or a second stage (train.py, `imagenet_inat/main.py`).
     case supervised

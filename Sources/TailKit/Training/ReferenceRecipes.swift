@@ -3,8 +3,9 @@ import Yams
 /// Defaults that depend on what a run is, taken from the reference's own recipes. They fill every
 /// setting the user left unset (neither a flag nor a key of the `--config` file):
 ///
-/// - a second stage (`crt`, `lws`) follows `imagenet_inat/config/*/cls_crt.yaml` (ISS 4.7; Kang et
-///   al., "Decoupling Representation and Classifier", ICLR 2020): lr 0.2, batch 512, weight decay
+/// - a second stage (`crt`, `lws`) follows `imagenet_inat/config/*/cls_crt.yaml`, as imbalanced-semi-self's
+///   `imagenet_inat/main.py` runs it (Yang & Xu, NeurIPS 2020; Kang et al., "Decoupling Representation
+///   and Classifier", ICLR 2020): lr 0.2, batch 512, weight decay
 ///   5e-4 and 10 epochs (iNaturalist: 1e-4 and 30 epochs), cosine to zero, class-aware sampling
 ///   (`sampler: auto`) with int(len(train) / batch) steps per epoch;
 /// - self-training with pseudo-labeled data (`--unlabeled`) uses `train_semi.py`'s batch of 256.

@@ -5,8 +5,16 @@ import Yams
 
 /// Every value that decides a run, of any task (supervised training, rotation or MoCo
 /// pre-training); written to the run folder as `config.yaml`, and the `--config` file's keys.
-/// Names follow the reference scripts' flags in Swift style (train.py, pretrain_rot.py,
-/// pretrain_moco.py); `yaml()` writes the keys that apply to the run's task.
+/// Names follow the flags of imbalanced-semi-self's scripts in Swift style (Yang & Xu, NeurIPS 2020:
+/// `train.py`, `train_semi.py`, `pretrain_rot.py`, `pretrain_moco.py`); `yaml()` writes the keys that
+/// apply to the run's task.
+///
+/// ```swift
+/// var config = try TrainConfig(yamlFile: "ldam.yaml")      // keys it leaves out keep their defaults
+/// config.schedule = .cosine
+/// try config.validate()
+/// print(config.yaml())                                      // task: supervised\ndataset: fmnist\n...
+/// ```
 public struct TrainConfig: Codable, Equatable, Sendable {
     /// What the run trains: supervised (train.py), rotation (pretrain_rot.py) or moco (pretrain_moco.py).
     public var task = TaskKind.supervised
@@ -47,18 +55,18 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// auto (instance-balanced, or class-balanced with replacement for --rule resample, or
     /// class-aware for crt/lws), instance, resample, class-aware (4 per class, round robin), sqrt.
     public var sampler = SamplerKind.auto
-    /// Self-training with extra unlabeled data (ISS 1.3): the pool (`remainder`, `svhn-extra` or a
-    /// pool pickle), its pseudo-label file, its imbalance 1/rho_U and its size as a multiple of the
-    /// labeled set (D_U@k×).
+    /// Self-training with extra unlabeled data (imbalanced-semi-self's `train_semi.py`): the pool
+    /// (`remainder`, `svhn-extra` or a pool pickle), its pseudo-label file, its imbalance 1/rho_U and
+    /// its size as a multiple of the labeled set (D_U@k×).
     public var unlabeled: String?
     /// Fraction of every class kept out of the labeled set (the pool of `--unlabeled remainder`).
     public var holdOut = 0.0
     public var pseudoLabels: String?
     public var imbFactorUnlabel = 0.01
     public var unlabeledRatio = 5
-    /// MoCo (ISS 2.6): negatives kept in the queue (capped to the training set's size when run),
-    /// embedding dimension, softmax temperature, key-encoder momentum, and the batch-norm groups
-    /// standing for GPUs (the one-process stand-in for shuffle-BN; 1 = plain BN).
+    /// MoCo (`pretrain_moco.py`, `moco/builder.py`): negatives kept in the queue (capped to the
+    /// training set's size when run), embedding dimension, softmax temperature, key-encoder momentum,
+    /// and the batch-norm groups standing for GPUs (the one-process stand-in for shuffle-BN; 1 = plain BN).
     public var queueSize = 65536
     public var mocoDim = 128
     public var mocoT = 0.2

@@ -1,4 +1,10 @@
-/// Which parameters a run trains (Kang et al., "Decoupling representation and classifier", 2020).
+/// Which parameters a run trains (Kang et al., "Decoupling representation and classifier", ICLR
+/// 2020; the `cls_crt.yaml` stage of imbalanced-semi-self's `imagenet_inat/main.py`).
+///
+/// ```swift
+/// var config = TrainConfig()
+/// config.stage = try TrainingStage(parsing: "crt").rawValue
+/// ```
 public enum TrainingStage: String, NamedChoice, Codable, Sendable {
     /// Backbone and classifier together (stage 1, or the usual single stage).
     case joint
