@@ -62,7 +62,7 @@ public struct ImageNormalization: Sendable, Equatable {
         }
     }
 
-    // MARK: Constants of each codebase (see spec README: they differ on purpose)
+    // MARK: Constants of each codebase (they differ on purpose: each reproduces its own reference)
 
     /// Only x/255 (mean 0, std 1), for any channel count.
     public static func unit(channels: Int) -> ImageNormalization {

@@ -1,6 +1,7 @@
-/// RECORDS' `RandomAugment(3, 5)` (the magnitude is ignored by the original): pick `numOps`
-/// ops with replacement, apply each with a value uniform over its continuous range, then a
-/// random-size Cutout (up to half the width, fill (125, 123, 114)).
+/// RECORDS' `RandomAugment(3, 5)` (RECORDS-LTPLL `utils/randaugment.py`; the magnitude is ignored
+/// by the original): pick `numOps` ops with replacement, apply each with a value uniform over its
+/// continuous range, then a random-size Cutout (up to half the width, fill (125, 123, 114)).
+/// Not FixMatch's `RandAugment` (DASO's strong view), which draws integer levels.
 public struct RandomAugment: Sendable, Equatable {
     public var numOps: Int
     public var cutoutFraction: Double

@@ -1,5 +1,5 @@
-/// Class-aware sampling of the classifier-balancing code (ISS 3.5): classes are visited in a
-/// shuffled round robin and each visit emits `samplesPerClass` consecutive indices of that class.
+/// Class-aware sampling of the classifier-balancing code (imbalanced-semi-self
+/// `imagenet_inat/data/ClassAwareSampler.py`): classes are visited in a shuffled round robin and each visit emits `samplesPerClass` consecutive indices of that class.
 /// Both the class list and every class's index list are reshuffled each time they wrap around
 /// (and before their first use), so small classes repeat while large ones are subsampled.
 public struct ClassAwareSampler: Sampler {

@@ -1,4 +1,4 @@
-/// FixMatch/DASO loading (DASO 1.5): every training step takes `labeledBatch` labeled and
+/// FixMatch/DASO loading (DASO `lib/dataset/loader/build.py`, `RandomSampler`): every training step takes `labeledBatch` labeled and
 /// `mu * labeledBatch` unlabeled indices. Each side is an endless run of independent random
 /// permutations of its set laid end to end, so a batch may straddle two passes and each side
 /// reshuffles on its own schedule. Step s is a pure function of (seed, s).

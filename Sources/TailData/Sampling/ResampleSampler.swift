@@ -2,8 +2,8 @@ import Foundation
 
 /// How much each class is worth when drawing samples with replacement.
 public enum ClassSamplingWeight: Sendable, Equatable {
-    /// (1 - beta) / (1 - beta^n): the class-balanced weight of Cui et al. (ISS `Resample`
-    /// uses beta = 0.9999, DASO's class-aware sampler 0.999). Class mass ~ n * weight.
+    /// (1 - beta) / (1 - beta^n): the class-balanced weight of Cui et al. (imbalanced-semi-self's
+    /// `Resample` uses beta = 0.9999, DASO's class-aware sampler 0.999). Class mass ~ n * weight.
     case effectiveNumber(beta: Double)
     /// 1 / n: exactly class-balanced (DASO's sampler when beta >= 1).
     case inverseFrequency
@@ -24,7 +24,8 @@ public enum ClassSamplingWeight: Sendable, Equatable {
 }
 
 /// Draws `epochLength` indices with replacement, each with probability proportional to the
-/// weight of its class (ISS 3.2 `Resample`, DASO 1.5 labeled `ClassAwareSampler`, square-root sampling).
+/// weight of its class (imbalanced-semi-self `utils.py` `ImbalancedDatasetSampler` for `--train_rule Resample`,
+/// DASO `lib/dataset/loader/class_aware_sampler.py` for labeled data, square-root sampling).
 public struct ResampleSampler: Sampler {
     public let epochLength: Int
     public let seed: UInt64

@@ -1,4 +1,5 @@
-/// DASO's imbalanced semi-supervised split of one labelled training set (DASO spec 1.1-1.2).
+/// DASO's imbalanced semi-supervised split of one labelled training set (DASO `lib/dataset/cifar10.py`,
+/// `cifar100.py` and `stl10.py`, with `make_imbalance` and `split_trainval` of `lib/dataset/utils.py`).
 /// Every index points into the source set; each block is ordered class by class as DASO builds it.
 public struct DASOSplit: Sendable, Equatable {
     /// N_1 and M_1 (`NUM_LABELED_HEAD`, `NUM_UNLABELED_HEAD`), gamma_l and gamma_u (ratios >= 1;

@@ -27,7 +27,8 @@ public struct CandidateLabels: Sendable, Equatable {
     }
 }
 
-/// RECORDS' candidate-set generators (REC spec 1.2). One numpy uniform matrix R [N, C] is drawn
+/// RECORDS' candidate-set generators (RECORDS-LTPLL `utils/utils_algo.py`,
+/// `generate_*_cv_candidate_labels`). One numpy uniform matrix R [N, C] is drawn
 /// row by row (the true class's draw is consumed and ignored); false class j of a sample with true
 /// class a joins iff R[n, j] < T[a, j]. The true class is always a candidate.
 public enum PartialLabels {

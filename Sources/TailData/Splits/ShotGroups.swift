@@ -13,13 +13,14 @@ public struct ShotGroups: Sendable, Equatable {
         groupOfClass.indices.filter { groupOfClass[$0] == group }
     }
 
-    /// The classifier-balancing convention (ISS 4.8): many = more than 100 training images,
+    /// The classifier-balancing convention (imbalanced-semi-self `imagenet_inat/utils.py`,
+    /// `shot_acc`): many = more than 100 training images,
     /// few = fewer than 20, medium = 20...100.
     public static func byTrainingCount(_ counts: [Int], manyAbove: Int = 100, fewBelow: Int = 20) -> ShotGroups {
         ShotGroups(groupOfClass: counts.map { $0 > manyAbove ? .many : ($0 < fewBelow ? .few : .medium) })
     }
 
-    /// SoLar's `AccurracyShot` (REC 4.3): with counts sorted ascending, many = count above the
+    /// SoLar's `AccurracyShot` (RECORDS-LTPLL `utils_solar/general.py`): with counts sorted ascending, many = count above the
     /// (C - many - 1)-th, few = count below the `few`-th; ties shrink a group rather than grow it.
     /// CIFAR-10 uses (3, 3), CIFAR-100 (33, 33).
     public static func topBottom(_ counts: [Int], many: Int, few: Int) throws -> ShotGroups {

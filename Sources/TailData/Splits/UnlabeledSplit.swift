@@ -1,5 +1,6 @@
-/// The unlabeled pool of imbalanced-semi-self (ISS spec 1.3): "D_U@kx" holds k times as many
-/// images as the labeled set, spread over classes with its own imbalance f_U = 1/rho_U.
+/// The unlabeled pool of imbalanced-semi-self (`dataset/imbalance_cifar.py`, `dataset/imbalance_svhn.py`):
+/// "D_U@kx" holds k times as many images as the labeled set, spread over classes with its own
+/// imbalance f_U = 1/rho_U.
 public enum UnlabeledSplit {
     /// The reference's `unlabel_size_factor`: D_U@5x.
     public static let defaultSizeFactor = 5
