@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "Torch", targets: ["Torch"]),
         .library(name: "TorchNN", targets: ["TorchNN"]),
         .library(name: "TailData", targets: ["TailData"]),
+        .library(name: "TailReport", targets: ["TailReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -47,7 +48,9 @@ let package = Package(
         .target(name: "Torch", dependencies: ["CTorch", "TorchFile"]),
         .target(name: "TorchNN", dependencies: ["Torch"]),
         .target(name: "TailData", dependencies: ["Pickle", "CZlib", "CJPEG", "CPNG", "CImageCodecs"]),
-        .target(name: "TailKit", dependencies: ["Torch", "TorchNN", "TailData", "TorchFile", "CZlib", "Yams",
+        // Reports and t-SNE: Foundation only, no Torch, no TailData.
+        .target(name: "TailReport"),
+        .target(name: "TailKit", dependencies: ["Torch", "TorchNN", "TailData", "TailReport", "TorchFile", "CZlib", "Yams",
                                                .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "tailkit",
@@ -56,7 +59,8 @@ let package = Package(
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TorchNN", "TestSupport"]),
-        .testTarget(name: "TailKitTests", dependencies: ["TailKit", "Torch", "TorchNN", "TailData", "TestSupport"]),
+        .testTarget(name: "TailKitTests", dependencies: ["TailKit", "TailReport", "Torch", "TorchNN", "TailData", "TestSupport"]),
+        .testTarget(name: "TailReportTests", dependencies: ["TailReport"]),
         .testTarget(name: "TailDataTests", dependencies: ["TailData", "Pickle", "CZlib", "CImageCodecs", "TestSupport"]),
         .testTarget(name: "PickleTests", dependencies: ["Pickle", "TestSupport"]),
         .testTarget(name: "TorchFileTests", dependencies: ["TorchFile", "Pickle", "TestSupport"]),

@@ -1,5 +1,6 @@
 import Foundation
 import TailData
+import TailReport
 import Torch
 import TorchNN
 

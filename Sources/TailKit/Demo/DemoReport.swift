@@ -1,4 +1,5 @@
 import Foundation
+import TailReport
 
 /// The demo's report.html: the comparison table, every run's test accuracy per epoch, what the
 /// unlabeled data brought, t-SNE pictures of the learned features (the paper's figures) and

@@ -1,5 +1,6 @@
 import Foundation
 import TailData
+import TailReport
 
 /// The `report.html` of one run, made from its periods (`log.jsonl`) as they come, whatever the
 /// task: the configuration, the last evaluation, a curve for every training and evaluation

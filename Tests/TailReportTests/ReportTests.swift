@@ -1,7 +1,6 @@
 import Foundation
 import Testing
-import TestSupport
-import TailKit
+import TailReport
 
 /// Checks that every opened element is closed in order. Report output escapes all user text, so a
 /// `<` always starts a tag; void HTML elements and self-closing SVG elements need no end tag.
@@ -111,19 +110,6 @@ private func reportSampleDocument() -> ReportDocument {
         #expect(!html.contains("num best"))
         #expect(reportTagsBalanced(html))
         #expect(reportCount("<td", in: html) == 8)
-    }
-
-    @Test func writesAtomicallyAndReportsBadPaths() throws {
-        let temp = try TemporaryFolder("report-test")
-        defer { temp.remove() }
-        let folder = temp.path
-        let document = reportSampleDocument()
-        let path = folder + "/report.html"
-        try document.write(to: path)
-        try document.write(to: path)
-        #expect(try String(contentsOfFile: path, encoding: .utf8) == document.render())
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["report.html"])
-        #expect(throws: TailKitError.self) { try document.write(to: folder + "/missing/report.html") }
     }
 }
 

@@ -1,6 +1,7 @@
 /// A report as a value: title, subtitle and ordered sections, rendered to one self-contained
 /// HTML5 file (inline CSS and SVG, no scripts, no external resources) that opens anywhere, also
 /// long after the run and on machines without network access.
+/// `render()` gives the HTML; TailKit's `write(to:)` saves it atomically.
 public struct ReportDocument: Sendable {
     public indirect enum Section: Sendable {
         /// A section heading.
@@ -59,11 +60,5 @@ public struct ReportDocument: Sendable {
         for section in sections { html += ReportSectionHTML.render(section) }
         html += "</main>\n</body>\n</html>\n"
         return html
-    }
-
-    /// Writes the rendered file atomically (temporary file, then rename), so a reader never sees
-    /// half a report. Throws `TailKitError.unwritableOutput` naming the path.
-    public func write(to path: String) throws {
-        try AtomicFile.write(render(), to: path)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TailKit
+import TailReport
 
 /// `classes` Gaussian clusters of `perClass` points, centres `separation` apart along separate axes.
 private func tsneClusters(classes: Int, perClass: Int, dimensions: Int, separation: Double, seed: UInt64) -> (points: [[Float]], labels: [Int]) {

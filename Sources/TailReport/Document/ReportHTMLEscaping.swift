@@ -1,7 +1,7 @@
 /// Escaping for everything user-provided that goes into report.html, in HTML text, attributes and
 /// inline SVG alike: names and labels come from datasets and configs, so they may hold `<` or `&`.
-enum ReportHTMLEscaping {
-    static func escape(_ text: String) -> String {
+public enum ReportHTMLEscaping {
+    public static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for ch in text.unicodeScalars {

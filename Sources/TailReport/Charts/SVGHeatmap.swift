@@ -22,7 +22,7 @@ public struct Heatmap: Sendable {
         self.yLabel = yLabel
     }
 
-    /// A confusion matrix of counts, as `ClassificationReport.confusion` holds it.
+    /// A confusion matrix of counts, as TailKit's `ClassificationReport.confusion` holds it.
     public init(title: String, counts: [[Int]], classNames: [String], normalizeRows: Bool = true) {
         self.init(title: title, matrix: counts.map { $0.map(Double.init) }, classNames: classNames, normalizeRows: normalizeRows)
     }
