@@ -52,9 +52,11 @@ let package = Package(
         .target(name: "TailReport"),
         .target(name: "TailKit", dependencies: ["Torch", "TorchNN", "TailData", "TailReport", "TorchFile", "CZlib", "Yams",
                                                .product(name: "Logging", package: "swift-log")]),
+        // The benchmarks behind `tailkit bench` and the Python PyTorch runner they compare against.
+        .target(name: "TailBench", dependencies: ["TailKit", "Torch", "TorchNN", "TailData"]),
         .executableTarget(
             name: "tailkit",
-            dependencies: ["TailKit", "Torch", "TorchNN", "TailData", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["TailKit", "TailBench", "Torch", "TorchNN", "TailData", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),

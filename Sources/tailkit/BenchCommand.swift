@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TailBench
 import TailData
 import TailKit
 import Torch

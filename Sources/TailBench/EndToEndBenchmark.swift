@@ -1,5 +1,6 @@
 import Foundation
 import TailData
+import TailKit
 import Torch
 import TorchNN
 

@@ -1,4 +1,5 @@
 import Foundation
+import TailData
 
 /// Throughput of the data pipeline on synthetic CIFAR-sized images (what `make bench` prints).
 public enum LoaderBenchmark {
