@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 // TailKit: long-tailed deep learning in Swift over libtorch.
 // libtorch comes from the pinned torch 2.13.0 wheel, unpacked by `make setup` into .deps/ (see
-// scripts/setup.sh and ../shared/design/backend.md). Paths are absolute so the binary's rpath
-// finds exactly this libtorch, never a system one.
+// scripts/setup.sh): the same files are the Python torch the tests compare against. Paths are
+// absolute so the binary's rpath finds exactly this libtorch, never a system one.
 import PackageDescription
 import Foundation
 

@@ -1,6 +1,7 @@
-"""Reference PyTorch definitions of the networks TailKit reimplements, written from the specs in
-shared/spec (ISS §2.1/§2.2, REC §2, DASO §2.1/§2.4, ISS §2.3/§2.4/§2.6). Module names follow the reference
-repositories so that `state_dict()` keys are the ones their checkpoints carry. Used by the Swift tests
+"""Reference PyTorch definitions of the networks TailKit reimplements, written (not copied) from the
+reference repositories' models: imbalanced-semi-self `models/resnet_cifar.py`, `models/resnet.py` and
+`imagenet_inat/models/ResNetFeature.py`; RECORDS-LTPLL `models/resnet.py`; DASO `lib/models/wrn.py`.
+Module names follow those repositories so that `state_dict()` keys are the ones their checkpoints carry. Used by the Swift tests
 (Tests/TorchTests/ArchitectureTests.swift) to compare keys, shapes, parameter counts and logits."""
 import json
 
@@ -23,7 +24,7 @@ def _projection(in_planes, out_planes, stride):
     return nn.Sequential(nn.Conv2d(in_planes, out_planes, 1, stride, bias=False), nn.BatchNorm2d(out_planes))
 
 
-# --- imbalanced-semi-self (ISS §2.1, §2.2): CIFAR ResNet `ResNet_s` with classifier `fc` ----------
+# --- imbalanced-semi-self models/resnet_cifar.py: CIFAR ResNet `ResNet_s` with classifier `fc` ----------
 
 class IssBasicBlockA(nn.Module):
     """conv3x3 -> BN -> ReLU -> conv3x3 -> BN, + the parameter-free option-A shortcut, ReLU."""
@@ -56,7 +57,7 @@ class IssNormedLinear(nn.Module):
 
 
 class IssResNetCIFAR(nn.Module):
-    """`ResNet_s` of models/resnet_cifar.py as ISS §2.1 states it: resnet32 = 5 blocks per stage,
+    """`ResNet_s` of models/resnet_cifar.py: resnet32 = 5 blocks per stage,
     head `fc` = Linear(64, C) or NormedLinear(64, C) (LDAM, `use_norm=True`)."""
 
     def __init__(self, num_classes=10, blocks=5, use_norm=False, in_channels=3):
@@ -84,7 +85,7 @@ class IssResNetCIFAR(nn.Module):
         return self.fc(self.features(x))
 
 
-# --- RECORDS (REC §2): CIFAR ResNet-18 encoder + `fc` ------------------------------------------------
+# --- RECORDS-LTPLL models/resnet.py: CIFAR ResNet-18 encoder + `fc` ------------------------------------------------
 
 class RecordsBasicBlock(nn.Module):
     def __init__(self, in_planes, planes, stride):
@@ -131,7 +132,7 @@ class RecordsResNet18(nn.Module):
         return self.fc(self.encoder(x))
 
 
-# --- DASO (DASO §2.1, §2.4): WRN-28-w encoder + Classifier wrappers ---------------------------------
+# --- DASO lib/models: WRN-28-w encoder + Classifier wrappers ---------------------------------
 
 def _lrelu():
     return nn.LeakyReLU(0.1)
