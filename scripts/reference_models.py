@@ -204,7 +204,7 @@ class DasoSemiModel(nn.Module):
         return self.classifier(self.encoder(x))
 
 
-# --- ImageNet-style ResNet-50 (ISS §2.3 `shortcut`/`linear`, ISS §2.4 + §2.6 `downsample`/`fc`) ------
+# --- ImageNet-style ResNet-50 (models/resnet.py: `shortcut`/`linear`; ResNetFeature.py + MoCo: `downsample`/`fc`) --
 
 class Bottleneck(nn.Module):
     def __init__(self, cin, planes, stride, shortcut_name):
@@ -253,7 +253,7 @@ class ImageNetResNetFeature(nn.Module):
 
 
 class DotProductClassifier(nn.Module):
-    """ISS §2.4's separate classifier network: a Linear named `fc`."""
+    """imagenet_inat's separate classifier network (DotProductClassifier.py): a Linear named `fc`."""
 
     def __init__(self, num_classes, feat_dim=2048):
         super().__init__()
@@ -264,8 +264,8 @@ class DotProductClassifier(nn.Module):
 
 
 class TorchvisionResNet50(ImageNetResNetFeature):
-    """torchvision layout (`downsample`, `fc`): the ISS §2.4 feature model with its classifier folded
-    in, and MoCo's encoder (§2.6) when `moco_mlp` replaces fc by Linear-ReLU-Linear."""
+    """torchvision layout (`downsample`, `fc`): imagenet_inat's ResNetFeature.py with its classifier folded
+    in, and MoCo's encoder (moco/builder.py) when `moco_mlp` replaces fc by Linear-ReLU-Linear."""
 
     def __init__(self, num_classes, moco_mlp=False):
         super().__init__()
@@ -277,7 +277,7 @@ class TorchvisionResNet50(ImageNetResNetFeature):
 
 
 class IssResNet50(ImageNetResNetFeature):
-    """ISS `models/resnet.py` layout (`shortcut`, `linear`), PyTorch default init (§2.3)."""
+    """imbalanced-semi-self `models/resnet.py` layout (`shortcut`, `linear`), PyTorch default init."""
 
     def __init__(self, num_classes):
         super().__init__(shortcut_name="shortcut", fan_out_init=False)
