@@ -130,6 +130,7 @@ public struct DemoExperiment {
         let averaged = Self.averagedEpochs(of: plan.epochs, budget: budget)
         log("Fashion-MNIST-LT: \(lt.set.count) labeled images (\(lt.counts.first ?? 0) ... \(lt.counts.last ?? 0) per class), rho = \(Int(1 / imbFactor))")
         log("demo: " + plan.summary(batchSize: TrainConfig().batchSize))
+        if let limit = plan.limitSeconds, plan.estimatedSeconds > limit, let busy = Self.busyMachineNote() { log("demo: " + busy) }
         if plan.limitSeconds != nil { log("demo: `tailkit demo --epochs \(plan.epochs)` repeats this schedule") }
         var rows: [Row] = [], embeddings: [(String, any ClassifierModel)] = []
         let runCount = 6
@@ -239,6 +240,15 @@ public struct DemoExperiment {
             plan.estimatedSeconds = before + DemoPlan.estimate(epochs: plan.epochs, pretrainEpochs: p, workload: workload, speed: speed)
         }
         return plan
+    }
+
+    /// "load average 5.9 on 2 cores ..." when more programs want the cores than there are, the
+    /// demo's own (up to about one, averaged over the last minute) aside.
+    static func busyMachineNote() -> String? {
+        var load = [Double](repeating: 0, count: 3)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        guard getloadavg(&load, 3) == 3, load[0] > Double(cores + 1) else { return nil }
+        return String(format: "load average %.1f on %d cores (this demo included): other programs are using them", load[0], cores)
     }
 
     /// Seconds per training step and per evaluated image on this machine: a throw-away run of
