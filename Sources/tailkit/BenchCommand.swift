@@ -56,6 +56,9 @@ struct BenchCommand: ParsableCommand {
         var tunedRun: PyTorchBaseline.Rate
         /// Each round's images/s, to show the noise behind the medians.
         var rounds: (tailkit: [Double], reference: [Double], tuned: [Double])
+        /// CPU cores that other programs kept busy, on average, during each round: well above 0, they
+        /// competed with the benchmark and that round's figures are low.
+        var otherLoads: [Double]
 
         /// The JSON fields every training case shares.
         var fields: [String: Any] {
@@ -71,6 +74,8 @@ struct BenchCommand: ParsableCommand {
                 "rounds_tailkit_images_per_s": rounds.tailkit.map(round1),
                 "rounds_pytorch_reference_images_per_s": rounds.reference.map(round1),
                 "rounds_pytorch_tuned_images_per_s": rounds.tuned.map(round1),
+                "rounds_other_programs_cpu_cores": otherLoads.map { ($0 * 100).rounded() / 100 },
+                "cores": ProcessInfo.processInfo.activeProcessorCount,
             ]
         }
     }
@@ -93,8 +98,17 @@ struct BenchCommand: ParsableCommand {
         let python = { (variant: PyTorchBaseline.Variant) in
             try PyTorchBaseline.run(case: name, variant: variant, threads: n, arguments: arguments)
         }
+        var loads: [Double] = []
         for round in 0..<rounds {
             FileHandle.standardError.write(Data("bench: \(label), round \(round + 1)/\(rounds)\n".utf8))
+            let meter = OtherLoadMeter()
+            defer {
+                let other = meter.otherCores()
+                loads.append(other)
+                if other > 0.25 {
+                    FileHandle.standardError.write(Data(String(format: "bench: other programs kept %.2f cores busy in that round\n", other).utf8))
+                }
+            }
             for slot in 0..<3 {
                 switch (slot + round) % 3 {
                 case 0: ours.append(try measure())
@@ -105,7 +119,7 @@ struct BenchCommand: ParsableCommand {
         }
         let (r, t) = (reference.map(\.images_per_s), tuned.map(\.images_per_s))
         return Comparison(tailkit: median(ours), reference: median(r), tuned: median(t), referenceRun: reference[0],
-                          tunedRun: tuned[0], rounds: (ours, r, t))
+                          tunedRun: tuned[0], rounds: (ours, r, t), otherLoads: loads)
     }
 
     /// The data pipeline alone: weak (pad-crop + flip) and FixMatch-strong augmentation + normalise + batch.
@@ -155,6 +169,41 @@ struct BenchCommand: ParsableCommand {
 func median(_ xs: [Double]) -> Double {
     let s = xs.sorted()
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+/// How much CPU other programs used over an interval: the machine's busy time (/proc/stat) less this
+/// process's and its waited-for children's (the Python runs, their DataLoader workers), per second.
+struct OtherLoadMeter {
+    private let start = OtherLoadMeter.sample()
+
+    /// Average cores busy with other programs since `init`; -1 where /proc/stat cannot be read.
+    func otherCores() -> Double {
+        let end = OtherLoadMeter.sample()
+        guard start.machineBusy >= 0, end.machineBusy >= 0, end.wall > start.wall else { return -1 }
+        let others = (end.machineBusy - start.machineBusy) - (end.own - start.own)
+        return max(0, others) / (end.wall - start.wall)
+    }
+
+    private static func sample() -> (wall: Double, machineBusy: Double, own: Double) {
+        let wall = Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+        var busy = -1.0
+        if let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+           let line = text.split(separator: "\n").first, line.hasPrefix("cpu ") {
+            // user nice system idle iowait irq softirq steal ...: all but idle and iowait are busy.
+            let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+            if ticks.count >= 8 {
+                busy = (ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6] + ticks[7]) / Double(sysconf(Int32(_SC_CLK_TCK)))
+            }
+        }
+        return (wall, busy, cpuSeconds(RUSAGE_SELF.rawValue) + cpuSeconds(RUSAGE_CHILDREN.rawValue))
+    }
+
+    private static func cpuSeconds(_ who: Int32) -> Double {
+        var u = rusage()
+        getrusage(who, &u)
+        return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6
+            + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
+    }
 }
 
 func round1(_ x: Double) -> Double { (x * 10).rounded() / 10 }
