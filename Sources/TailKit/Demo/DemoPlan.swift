@@ -7,8 +7,8 @@ import Foundation
 /// pseudo-labeling the added images; the features and t-SNE of each picture. The two speeds it
 /// needs, seconds per training step and per evaluated image, are measured on this machine just
 /// before the runs (see `DemoExperiment`), so a slower or busier machine gets fewer epochs instead
-/// of a longer demo. The plan takes the most epochs whose estimate stays within `share` of the
-/// limit, the rest being the margin for a machine that slows down during the demo.
+/// of a longer demo. The plan takes the most epochs of a few choices whose estimate stays within
+/// `share` of the limit, the rest being the margin for a machine that slows down during the demo.
 public struct DemoPlan: Codable, Sendable, Equatable {
     /// The speed of this machine, measured on the demo's model and data.
     public struct Speed: Codable, Sendable, Equatable {
@@ -56,11 +56,14 @@ public struct DemoPlan: Codable, Sendable, Equatable {
     /// What the estimate was made for (nil with fixed epochs).
     public var workload: Workload?
 
-    /// ResNet-32 step (batch 128, 28x28, channels-last) on the idle 2-core development machine.
-    static let referenceSecondsPerStep = 0.16
-    /// At that speed: one t-SNE of 1000 points x 1000 iterations, and each epoch's checkpoints,
-    /// log and report.
-    static let referenceTSNESeconds = 6.0
+    /// ResNet-32 step (batch 128, 28x28, channels-last) on the idle 2-core development machine
+    /// (the demo measured 898 img/s there).
+    static let referenceSecondsPerStep = 0.14
+    /// At that speed: one t-SNE of 1000 points x 1000 iterations (the three pictures, features
+    /// included, took about 4 s there), and each epoch's checkpoints, log and report. Both are
+    /// scaled by the measured slowness, which over-counts t-SNE when libtorch has fewer threads
+    /// than cores (t-SNE uses them all): the estimate errs long.
+    static let referenceTSNESeconds = 1.5
     static let referenceEpochOverheadSeconds = 0.4
     /// A run's first steps build the kernels of every layer: about this many steps' time once per run.
     static let warmupStepsPerRun = 4.0
@@ -85,17 +88,18 @@ public struct DemoPlan: Codable, Sendable, Equatable {
         Double(w.tsnePictures) * (Double(points) * s.secondsPerEvalImage + referenceTSNESeconds * s.slowness * pow(Double(points) / 1000, 2))
     }
 
-    /// The most epochs in `range` (pre-training as many) whose estimate, after the `spent` seconds
-    /// already gone, stays within `share` of `limit`; the smallest of the range when none does.
+    /// The most epochs of `choices` (pre-training as many) whose estimate, after the `spent`
+    /// seconds already gone, stays within `share` of `limit`; the fewest when none does.
     public static func choose(workload: Workload, speed: Speed, limitSeconds: Double, share: Double, spent: Double,
-                              range: ClosedRange<Int>) -> DemoPlan {
+                              choices: [Int]) -> DemoPlan {
+        let sorted = Set(choices.filter { $0 > 0 }).sorted()
         func plan(_ e: Int) -> DemoPlan {
             DemoPlan(epochs: e, pretrainEpochs: e,
                      estimatedSeconds: spent + estimate(epochs: e, pretrainEpochs: e, workload: workload, speed: speed),
                      limitSeconds: limitSeconds, speed: speed, workload: workload)
         }
-        var best = plan(range.lowerBound)
-        for e in range where e > range.lowerBound {
+        var best = plan(sorted.first ?? 1)
+        for e in sorted.dropFirst() {
             let candidate = plan(e)
             guard candidate.estimatedSeconds <= share * limitSeconds else { break }
             best = candidate
