@@ -7,6 +7,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     case labelOutOfRange(path: String, index: Int, label: Int, validRange: String)
     case countMismatch(path: String, images: Int, labels: Int)
     case undecodable(path: String, detail: String)
+    /// A user's data set (class folders, a CSV of paths and labels) that cannot be used as it is.
+    case badDataset(path: String, detail: String)
     case invalidArgument(String)
 
     public var description: String {
@@ -23,6 +25,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
             return "\(path): \(images) images but \(labels) labels"
         case .undecodable(let path, let detail):
             return "\(path): cannot decode (\(detail))"
+        case .badDataset(let path, let detail):
+            return "\(path): \(detail)"
         case .invalidArgument(let detail):
             return detail
         }

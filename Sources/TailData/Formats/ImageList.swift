@@ -40,9 +40,9 @@ public struct ImageList: Sendable, Equatable {
 
     public var count: Int { labels.count }
 
-    /// The full path of image `i`.
+    /// The full path of image `i` (an absolute entry stands as it is).
     public func path(_ i: Int) -> String {
-        DatasetFileIO.join(root, paths[i])
+        paths[i].hasPrefix("/") ? paths[i] : DatasetFileIO.join(root, paths[i])
     }
 
     /// Image `i` decoded to RGB at its own size.
@@ -55,13 +55,29 @@ public struct ImageList: Sendable, Equatable {
 
     /// Every image decoded and resized to `size`, in list order.
     public func loadAll(resizeTo size: (height: Int, width: Int)) throws -> ImageSet {
+        try loadAll(resizeTo: size, skipUndecodable: false).set
+    }
+
+    /// Every image decoded and resized to `size`, in list order. With `skipUndecodable` an image
+    /// that cannot be read or decoded (missing, truncated, not JPEG/PNG) is left out and reported
+    /// in `skipped` (its index and the error); without it the first such image throws.
+    public func loadAll(resizeTo size: (height: Int, width: Int), skipUndecodable: Bool) throws
+        -> (set: ImageSet, kept: [Int], skipped: [(index: Int, error: DataError)])
+    {
         var pixels: [UInt8] = []
         pixels.reserveCapacity(count * size.height * size.width * 3)
+        var kept: [Int] = [], skipped: [(index: Int, error: DataError)] = []
         for i in 0..<count {
-            pixels += try decode(i).resized(width: size.width, height: size.height).pixels
+            do {
+                pixels += try decode(i).resized(width: size.width, height: size.height).pixels
+                kept.append(i)
+            } catch let error as DataError where skipUndecodable {
+                skipped.append((i, error))
+            }
         }
-        return ImageSet(images: pixels, labels: labels, height: size.height, width: size.width, channels: 3,
-                        classNames: classNames)
+        let set = ImageSet(images: pixels, labels: kept.map { labels[$0] }, height: size.height, width: size.width,
+                           channels: 3, classNames: classNames)
+        return (set, kept, skipped)
     }
 
     /// Images per class, indexed by label.

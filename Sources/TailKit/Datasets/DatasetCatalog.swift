@@ -11,9 +11,19 @@ public enum DatasetName: String, NamedChoice, Codable, Sendable {
     case fmnist, mnist, cifar10, cifar100, svhn, stl10
     /// List-file data sets, long-tailed as published; images decoded and resized to --image-size.
     case imagenetLT = "imagenet-lt", inat2018 = "inat2018"
+    /// A user's own images: one folder per class (`folder`) or a CSV of paths and labels (`csv`);
+    /// natural class counts, images resized to --image-size (see `OwnDataset`).
+    case folder, csv
 
     /// Whether the published training list is already long-tailed (no count rule applies).
     public var isPublishedLongTailed: Bool { self == .imagenetLT || self == .inat2018 }
+
+    /// Whether this is a user's own data set (folder or csv).
+    public var isOwnData: Bool { self == .folder || self == .csv }
+
+    /// Whether images of any size are resized to --image-size (list and own data sets), rather
+    /// than read at the data set's one fixed size.
+    public var resizesImages: Bool { isPublishedLongTailed || isOwnData }
 
     public static let choiceKind = "dataset"
 }
@@ -26,6 +36,9 @@ public struct LoadedDataset {
     public var train: ImageSet
     public var test: ImageSet
     public var normalization: ImageNormalization
+    /// For a user's data set split here (no test part of its own): the split, which a run saves
+    /// in its folder as `split.json`.
+    public var ownSplit: OwnDataSplit? = nil
 }
 
 /// The long-tailed training set built from a full one, with what a run folder records about it.
@@ -39,7 +52,14 @@ public struct LongTailedTrainingSet {
 extension LoadedDataset {
     /// Loads `name` from `dataDir` (Fashion-MNIST needs none: it is installed with the system).
     /// - Parameter padTo32: Fashion-MNIST / MNIST zero-padded from 28x28 to 32x32 (CIFAR-shaped inputs).
-    public static func load(_ name: DatasetName, dataDir: String?, imageSize: Int = 64, padTo32: Bool = false) throws -> LoadedDataset {
+    /// - Parameter own: how a user's data set (folder, csv) is split and decoded (its `imageSize`
+    ///   wins over `imageSize`).
+    public static func load(_ name: DatasetName, dataDir: String?, imageSize: Int = 64, padTo32: Bool = false,
+                            own: OwnDataOptions? = nil) throws -> LoadedDataset {
+        if name.isOwnData {
+            guard !padTo32 else { throw TailKitError.invalidOption("--pad32 applies to fmnist and mnist (28x28 images), not \(name.rawValue)") }
+            return try OwnDataset.load(name, dataDir: try requireDir(dataDir, name), options: own ?? OwnDataOptions(imageSize: imageSize))
+        }
         if padTo32 && name != .fmnist && name != .mnist {
             throw TailKitError.invalidOption("--pad32 applies to fmnist and mnist (28x28 images), not \(name.rawValue)")
         }
@@ -54,6 +74,10 @@ extension LoadedDataset {
 
     private static func requireDir(_ dataDir: String?, _ name: DatasetName) throws -> String {
         guard let dataDir else {
+            if name.isOwnData {
+                throw TailKitError.invalidOption(name == .folder ? "--dataset folder needs --data-dir DIR (one sub-folder of images per class)"
+                                                                 : "--dataset csv needs --data-dir FILE (a CSV of path,label rows)")
+            }
             throw TailKitError.invalidOption("--data-dir is needed for \(name.rawValue) (only fmnist is built in)")
         }
         return dataDir
@@ -97,6 +121,8 @@ extension LoadedDataset {
                                  test: try STL10.load(split: .test, root: root), normalization: .dasoSTL10)
         case .imagenetLT, .inat2018:
             return try loadList(name, root: try dir(), imageSize: imageSize)
+        case .folder, .csv:
+            return try OwnDataset.load(name, dataDir: try dir(), options: OwnDataOptions(imageSize: imageSize))
         }
     }
 
@@ -125,8 +151,9 @@ extension LoadedDataset {
         guard holdOut >= 0, holdOut < 1 else {
             throw TailKitError.invalidOption("--hold-out \(holdOut) must be in [0, 1)")
         }
-        if name.isPublishedLongTailed {
+        if name.isPublishedLongTailed || name.isOwnData {
             guard holdOut == 0 else { throw TailKitError.invalidOption("--hold-out applies to data sets built by the count rule, not to \(name.rawValue)") }
+            if name.isOwnData && imbFactor < 1 { return try naturalLongTailed(imbFactor: imbFactor, profile: profile, rng: &rng) }
             return LongTailedTrainingSet(set: train, indices: Array(0..<train.count), counts: train.classCounts())
         }
         let kept = holdOut > 0 ? try keptIndices(holdOut: holdOut, rng: &rng) : Array(0..<train.count)
@@ -135,6 +162,18 @@ extension LoadedDataset {
             ? try LongTail.svhn(candidates, imbFactor: imbFactor, profile: profile, rng: &rng)
             : try LongTail.cifar(candidates, imbFactor: imbFactor, profile: profile, rng: &rng)
         return LongTailedTrainingSet(set: subset.set, indices: subset.indices.map { kept[$0] }, counts: subset.countsByLabel)
+    }
+
+    /// A user's data set made more long-tailed on request (--imb-factor below 1): classes ranked
+    /// by their natural counts, the count rule from the largest class's size, each class capped
+    /// at the images it has.
+    private func naturalLongTailed(imbFactor: Double, profile: ImbalanceProfile, rng: inout NumpyRandomState) throws -> LongTailedTrainingSet {
+        let natural = train.classCounts()
+        let order = classOrder
+        let rule = try LongTail.counts(head: Double(natural.max() ?? 1), classes: natural.count, imbFactor: imbFactor, profile: profile)
+        let counts = zip(rule, order).map { min($0, natural[$1]) }
+        let subset = try LongTail.select(from: train, countsByRank: counts, classOrder: order, rng: &rng)
+        return LongTailedTrainingSet(set: subset.set, indices: subset.indices, counts: subset.countsByLabel)
     }
 
     /// Per class, a seeded shuffle, then all but the first ⌊holdOut·n_c⌋ images are kept.
@@ -153,9 +192,14 @@ extension LoadedDataset {
         return try SVHN.load(split: .extra, root: root)
     }
 
-    /// The class order of the long-tailed rule (SVHN ranks digits 1..9,0).
+    /// The class order of the long-tailed rule (SVHN ranks digits 1..9,0; a user's data set ranks
+    /// its classes by their natural counts, largest first).
     public var classOrder: [Int] {
-        name == .svhn ? LongTail.svhnClassOrder : Array(0..<train.numClasses)
+        if name.isOwnData {
+            let counts = train.classCounts()
+            return counts.indices.sorted { (counts[$0], -$0) > (counts[$1], -$1) }
+        }
+        return name == .svhn ? LongTail.svhnClassOrder : Array(0..<train.numClasses)
     }
 }
 

@@ -35,6 +35,8 @@ public final class Trainer<Task: TrainingTask> {
     /// What the checkpoint's `arch` and `config` say.
     public let arch: String
     public let configJSON: String
+    /// What the checkpoint records about the model's input (class names, normalisation, size).
+    public var modelInput: ModelInput?
     /// Steps done so far.
     public private(set) var step = 0
     /// Best value of `task.selectionMetric` so far.
@@ -151,7 +153,7 @@ public final class Trainer<Task: TrainingTask> {
     public func checkpoint() throws -> Checkpoint {
         Checkpoint(epoch: epochsDone, step: step, arch: arch, bestTop1: best ?? 0, stateDict: try task.savedStateDict(),
                    optimizerState: optimizer.stateTensors(), taskState: try task.stateTensors(), configJSON: configJSON,
-                   classCounts: task.classCounts)
+                   classCounts: task.classCounts, modelInput: modelInput)
     }
 
     /// Continues from a checkpoint of the same configuration (weights, optimizer state, task state,

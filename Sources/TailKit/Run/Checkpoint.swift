@@ -22,9 +22,12 @@ public struct Checkpoint {
     /// The run's resolved configuration as JSON.
     public var configJSON: String
     public var classCounts: [Int]
+    /// Class names, normalisation and input size of a classifier (nil in older and reference files).
+    public var modelInput: ModelInput?
 
     public init(epoch: Int, step: Int? = nil, arch: String, bestTop1: Double, stateDict: [(String, Tensor)],
-                optimizerState: [(String, Tensor)], taskState: [(String, Tensor)] = [], configJSON: String, classCounts: [Int]) {
+                optimizerState: [(String, Tensor)], taskState: [(String, Tensor)] = [], configJSON: String, classCounts: [Int],
+                modelInput: ModelInput? = nil) {
         self.epoch = epoch
         self.step = step
         self.arch = arch
@@ -34,6 +37,7 @@ public struct Checkpoint {
         self.taskState = taskState
         self.configJSON = configJSON
         self.classCounts = classCounts
+        self.modelInput = modelInput
     }
 
     /// Writes atomically: a crash mid-write leaves the previous checkpoint intact.
@@ -49,6 +53,7 @@ public struct Checkpoint {
             .init(.string("task_state"), .stateDict(try taskState.map { ($0.0, try $0.1.stored()) })),
         ]
         if let step { entries.append(.init(.string("step"), .int(step))) }
+        if let modelInput { entries += modelInput.entries }
         let value = TorchValue.dict(entries, ordered: false)
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         try AtomicFile.write(try TorchFile.encode(value, archiveName: name, path: path), to: path)
@@ -71,7 +76,8 @@ public struct Checkpoint {
             optimizerState: try tensorEntries(root["optimizer"]),
             taskState: try tensorEntries(root["task_state"]),
             configJSON: root["config"].flatMap(stringValue) ?? "",
-            classCounts: root["class_counts"].flatMap(intList) ?? [])
+            classCounts: root["class_counts"].flatMap(intList) ?? [],
+            modelInput: try ModelInput.read(root, path: path))
     }
 
     /// The model weights of any checkpoint, zip or legacy format: a bare state dict, or a dict

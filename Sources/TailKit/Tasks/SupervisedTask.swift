@@ -74,9 +74,13 @@ public final class SupervisedTask: TrainingTask {
     }
 
     /// The trainer of this task as the config says: its optimizer, schedule and epochs.
+    /// Its checkpoints record the class names, normalisation and input size (for `tailkit predict`).
     public func makeTrainer() throws -> Trainer<SupervisedTask> {
-        try Trainer(task: self, optimizer: config.makeOptimizer(parameters()), schedule: config.lrSchedule(),
-                    length: .epochs(config.epochs), arch: config.arch.rawValue, configJSON: config.json())
+        let trainer = try Trainer(task: self, optimizer: config.makeOptimizer(parameters()), schedule: config.lrSchedule(),
+                                  length: .epochs(config.epochs), arch: config.arch.rawValue, configJSON: config.json())
+        let resizes = (try? DatasetName(parsing: config.dataset))?.resizesImages ?? false
+        trainer.modelInput = ModelInput(set: train, normalization: normalization, resizes: resizes)
+        return trainer
     }
 
     /// The joint stage and cRT take the file's backbone (cRT re-initialises the classifier anyway, as

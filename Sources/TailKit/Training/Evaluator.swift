@@ -26,13 +26,15 @@ public struct Evaluator {
         public var features: [[Float]]
         /// Softmax probability of the top-ranked class, per sample.
         public var confidences: [Double]
+        /// Every class's softmax probability of the ranked logits, per sample, when asked for (predict).
+        public var probabilities: [[Double]] = []
     }
 
     /// Predictions for every image of `set`, in order. `logitScales` multiply the logits (LWS's
     /// per-class scales while they train); `logitOffsets` are added before ranking (post-hoc logit
     /// adjustment: −τ log π).
     public func run(_ model: ClassifierModel, on set: ImageSet, logitOffsets: [Double]? = nil, logitScales: Tensor? = nil,
-                    keepFeatures: Bool = false) throws -> Output {
+                    keepFeatures: Bool = false, keepProbabilities: Bool = false) throws -> Output {
         model.eval()
         defer { model.train() }
         let loader = try DataLoader(images: set, order: { _ in Array(0..<set.count) }, batchSize: batchSize, dropLast: false,
@@ -55,7 +57,12 @@ public struct Evaluator {
                 }
                 let ranked = try offsets.map { try logits + $0 } ?? logits
                 let top = try ranked.topk(k, dim: 1).indices.toArray(Int.self)
-                out.confidences += try Functional.softmax(ranked, dim: 1).max(dims: [1]).toArray(Double.self)
+                let probabilities = try Functional.softmax(ranked, dim: 1)
+                out.confidences += try probabilities.max(dims: [1]).toArray(Double.self)
+                if keepProbabilities {
+                    let p = try probabilities.toArray(Double.self), c = model.numClasses
+                    for i in 0..<batch.count { out.probabilities.append(Array(p[(i * c)..<((i + 1) * c)])) }
+                }
                 for i in 0..<batch.count { out.topK.append(Array(top[(i * k)..<((i + 1) * k)])) }
                 out.labels += batch.labels
                 if keepFeatures {

@@ -48,6 +48,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var imageSize = 64
     /// Fashion-MNIST / MNIST padded from 28x28 to 32x32.
     public var pad32 = false
+    /// A user's data set (folder, csv) without a test part: each class's share in the test split.
+    public var testFraction = 0.2
+    /// A user's data set: leave out images that cannot be decoded (with a note) instead of stopping.
+    public var skipBadImages = false
     /// "joint" (train everything), or a second stage on a first-stage checkpoint (`--pretrained`):
     /// "crt" (freeze the backbone, re-initialise and re-train the classifier) or "lws" (freeze
     /// everything, learn one scale per class on the logits), Kang et al. 2020.
@@ -95,6 +99,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case evalBatchSize = "eval-batch-size"
         case stage, sampler, unlabeled
         case imageSize = "image-size", pad32
+        case testFraction = "test-fraction", skipBadImages = "skip-bad-images"
         case holdOut = "hold-out"
         case pseudoLabels = "pseudo-labels", imbFactorUnlabel = "imb-factor-unlabel", unlabeledRatio = "unlabeled-ratio"
         case queueSize = "queue-size", mocoDim = "moco-dim", mocoT = "moco-t", mocoM = "moco-m", bnSplits = "bn-splits"
@@ -139,6 +144,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try choose(.sampler, &sampler)
         try take(.imageSize, &imageSize)
         try take(.pad32, &pad32)
+        try take(.testFraction, &testFraction)
+        try take(.skipBadImages, &skipBadImages)
         unlabeled = try c.decodeIfPresent(String.self, forKey: .unlabeled)
         try take(.holdOut, &holdOut)
         pseudoLabels = try c.decodeIfPresent(String.self, forKey: .pseudoLabels)
@@ -175,6 +182,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if task == .supervised { order += [.loss, .rule] }
         order += [.arch, .epochs, .lr, .batchSize, .wd, .momentum, .optimizer, .randNumber, .seed, .schedule, .augment,
                   .workers, .device, .evalBatchSize, .imageSize, .pad32, .holdOut]
+        if isOwnData { order += [.testFraction, .skipBadImages] }
         switch task {
         case .supervised: order += [.stage, .sampler, .unlabeled, .pseudoLabels, .imbFactorUnlabel, .unlabeledRatio]
         case .rotation: break
@@ -215,6 +223,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case .sampler: return sampler.rawValue
         case .imageSize: return "\(imageSize)"
         case .pad32: return "\(pad32)"
+        case .testFraction: return "\(testFraction)"
+        case .skipBadImages: return "\(skipBadImages)"
         case .holdOut: return "\(holdOut)"
         case .unlabeled: return unlabeled.map(YAMLScalar.string)
         case .pseudoLabels: return pseudoLabels.map(YAMLScalar.string)
@@ -222,6 +232,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case .unlabeledRatio: return unlabeled == nil ? nil : "\(unlabeledRatio)"
         }
     }
+
+    /// Whether the config names a user's own data set (folder, csv).
+    public var isOwnData: Bool { (try? DatasetName(parsing: dataset))?.isOwnData ?? false }
 
     public func json() throws -> String {
         let encoder = JSONEncoder()
@@ -247,6 +260,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try check(batchSize > 0, "--batch-size \(batchSize) must be positive")
         try check(wd >= 0, "weight decay \(wd) must not be negative")
         try check(workers >= 0, "--workers \(workers) must not be negative")
+        try check(testFraction > 0 && testFraction < 1, "--test-fraction \(testFraction) must be in (0, 1)")
+        try check(imageSize > 0, "--image-size \(imageSize) must be positive")
         guard task == .moco else { return }
         try check(queueSize >= batchSize, "--queue-size \(queueSize) must be at least the batch size \(batchSize)")
         try check(mocoDim > 0, "--moco-dim \(mocoDim) must be positive")

@@ -10,8 +10,9 @@ public struct TrainingData {
     public var labeledCounts: [Int]
     public var selfTraining: SelfTrainingSet?
 
-    public static func prepare(_ config: TrainConfig) throws -> TrainingData {
-        let data = try LoadedDataset.load(for: config)
+    /// - Parameter splitFile: a user's data set: the saved split to use when it exists.
+    public static func prepare(_ config: TrainConfig, splitFile: String? = nil) throws -> TrainingData {
+        let data = try LoadedDataset.load(for: config, splitFile: splitFile)
         guard let unlabeled = config.unlabeled else {
             let lt = try data.longTailed(imbFactor: config.imbFactor, imbType: config.imbType, seed: config.randNumber, holdOut: config.holdOut)
             return TrainingData(dataset: data, train: lt.set, labeledCounts: lt.counts, selfTraining: nil)
