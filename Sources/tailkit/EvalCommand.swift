@@ -35,7 +35,7 @@ struct EvalCommand: ParsableCommand {
             if let imbFactor { config.imbFactor = imbFactor }
             if let arch { config.arch = try Architecture(parsing: arch) }
             if let loss { config.loss = try LossKind(parsing: loss) }
-            let data = try LoadedDataset.load(for: config)
+            let data = try LoadedDataset.load(for: config, splitFile: Checkpoint.splitFile(besides: checkpoint))
             let counts = ckpt.classCounts.isEmpty
                 ? try data.longTailed(imbFactor: config.imbFactor, imbType: config.imbType, seed: config.randNumber, holdOut: config.holdOut).counts
                 : ckpt.classCounts

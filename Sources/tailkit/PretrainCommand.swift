@@ -28,7 +28,10 @@ struct PretrainCommand: ParsableCommand {
     @Argument(help: "Method: rotation or moco.") var method: String?
     @Option(help: "Data set: \(DatasetName.validNames).") var dataset = "fmnist"
     @Option(help: "Folder with the data set's published files (not needed for fmnist).") var dataDir: String?
-    @Option(help: "Imbalance factor 1/rho of the training split, e.g. 0.01 for rho = 100.") var imbFactor = 0.01
+    @Option(help: "Imbalance factor 1/rho of the training split, e.g. 0.01 for rho = 100 (default 0.01; folder/csv: natural counts).") var imbFactor: Double?
+    @Option(help: "Image side for imagenet-lt, inat2018, folder and csv (default 64).") var imageSize: Int?
+    @Option(help: "folder/csv without a test part: each class's share of the stratified test split (default 0.2).") var testFraction: Double?
+    @Flag(help: "folder/csv: leave out images that cannot be decoded (with a note) instead of stopping.") var skipBadImages = false
     @Option(help: "Imbalance profile: exp or step.") var imbType = "exp"
     @Option(help: "Network: \(Architecture.validNames).") var arch = "resnet32"
     @Option(help: "Epochs (default 200, the reference).") var epochs: Int?
@@ -56,9 +59,11 @@ struct PretrainCommand: ParsableCommand {
         try runReportingErrors {
             Torch.initialize(threads: threads)
             let (config, checkpoint, folder) = try resolve()
-            let data = try LoadedDataset.load(try DatasetName(parsing: config.dataset), dataDir: config.dataDir)
+            let splitFile = "\(folder)/\(OwnDataSplit.fileName)"
+            let data = try LoadedDataset.load(for: config, splitFile: splitFile)
             let lt = try data.longTailed(imbFactor: config.imbFactor, imbType: config.imbType, seed: config.randNumber)
             let runFolder = try RunFolder(path: folder, configYAML: config.yaml())
+            if let split = data.ownSplit { try split.write(to: splitFile) }
             let hooks = runFolder.standardHooks(config: config, classNames: data.train.classNames) + [ConsoleProgress()]
             FileHandle.standardError.write(Data("\(config.task.rawValue) pre-training on \(lt.set.count) images (labels unused), run folder \(folder)\n".utf8))
             switch config.task {
@@ -93,10 +98,14 @@ struct PretrainCommand: ParsableCommand {
         let task = try TaskKind(parsing: method ?? "")
         guard task != .supervised else { throw ValidationError("pre-training methods: rotation, moco") }
         var c = TrainConfig(task: task)
-        _ = try DatasetName(parsing: dataset)
+        let datasetName = try DatasetName(parsing: dataset)
         c.dataset = dataset.lowercased()
         c.dataDir = dataDir
-        c.imbFactor = imbFactor
+        // A user's data set keeps its natural counts unless an imbalance factor is asked for.
+        c.imbFactor = imbFactor ?? (datasetName.isOwnData ? 1 : 0.01)
+        if let imageSize { c.imageSize = imageSize }
+        if let testFraction { c.testFraction = testFraction }
+        if skipBadImages { c.skipBadImages = true }
         c.imbType = imbType
         c.arch = try Architecture(parsing: arch)
         c.randNumber = randNumber
@@ -117,7 +126,8 @@ struct PretrainCommand: ParsableCommand {
             throw TailKitError.invalidOption("--queue-size, --moco-t, --moco-m, --moco-dim and --bn-splits apply to moco only")
         }
         try c.validate()
-        let folder = out ?? "runs/pretrain_\(c.task.rawValue)_\(c.dataset)_\(c.arch.rawValue)_\(c.imbType)_\(c.imbFactor)_\(c.seed)"
+        let dataPart = datasetName.isOwnData ? OwnDataset.runName(dataDir: c.dataDir ?? c.dataset) : c.dataset
+        let folder = out ?? "runs/pretrain_\(c.task.rawValue)_\(dataPart)_\(c.arch.rawValue)_\(c.imbType)_\(c.imbFactor)_\(c.seed)"
         return (c, nil, folder)
     }
 }

@@ -12,7 +12,9 @@ struct PseudoLabelCommand: ParsableCommand {
         discussion: """
         Writes the reference's pseudo-label pickle (extrapolated_targets, prediction_model, and ground_truth when the pool's true labels are known), which `tailkit train --unlabeled POOL --pseudo-labels FILE` and the reference's train_semi.py read, plus FILE.jsonl with one {"index", "label", "confidence"} line per image.
 
-        Pools: remainder (the data set's training images; the labeled long-tailed set is excluded at training time), svhn-extra (with --dataset svhn --data-dir), or a pool pickle in the reference's ti_80M_selected format.
+        Pools: remainder (the data set's training images; the labeled long-tailed set is excluded at training time), svhn-extra (with --dataset svhn --data-dir), a pool pickle in the reference's ti_80M_selected format, or a folder of unlabeled JPEG/PNG images (any depth, sorted by path, resized as the model's training images; the JSON lines then name each image's path).
+
+        Example with your own data: tailkit pseudo-label --checkpoint runs/RUN/best.ckpt --pool unlabeled/ --out pl.pickle, then tailkit train --dataset folder --data-dir photos --unlabeled unlabeled/ --pseudo-labels pl.pickle
 
         With --stdin it reads records "ID<TAB>BASE64" (the image's H*W*C uint8 bytes, HWC order, the data set's size) from standard input and writes "ID<TAB>LABEL<TAB>CONFIDENCE" lines, so a distributed engine can pipe partitions through it.
 
@@ -21,7 +23,7 @@ struct PseudoLabelCommand: ParsableCommand {
     )
 
     @Option(help: "Base classifier checkpoint (its config names the data set).") var checkpoint: String
-    @Option(help: "remainder, svhn-extra, or a pool pickle file.") var pool: String?
+    @Option(help: "remainder, svhn-extra, a pool pickle file, or a folder of unlabeled images.") var pool: String?
     @Option(help: "Pseudo-label pickle to write (refuses to overwrite, as the reference does).") var out: String?
     @Flag(help: "Stream records from standard input instead of reading a pool.") var stdin = false
     @Option(help: "Data set, when the checkpoint does not say.") var dataset: String?
@@ -41,7 +43,7 @@ struct PseudoLabelCommand: ParsableCommand {
             var config = try ckpt.trainConfig()
             if let dataset { config.dataset = dataset }
             if let dataDir { config.dataDir = dataDir }
-            let data = try LoadedDataset.load(for: config)
+            let data = try LoadedDataset.load(for: config, splitFile: Checkpoint.splitFile(besides: checkpoint))
             var labeler = PseudoLabeler(model: try ckpt.restoredModel(config: config, data: data, source: checkpoint),
                                         normalization: data.normalization)
             labeler.batchSize = batchSize
@@ -58,13 +60,16 @@ struct PseudoLabelCommand: ParsableCommand {
             throw TailKitError.unwritableOutput(path: out, problem: "the file exists; remove it or choose another --out")
         }
         let (images, truthKnown) = try source.load(data)
+        let paths = try source.folderImagePaths()
         FileHandle.standardError.write(Data("pseudo-labeling \(images.count) images of \(source.description)\n".utf8))
         let result = try labeler.label(images)
         let labels = PseudoLabels(targets: result.labels, predictionModel: checkpoint, groundTruth: truthKnown ? images.labels : nil)
         try PseudoLabelFile.write(labels, to: out)
         var jsonl = ""
         for i in result.labels.indices {
-            jsonl += String(format: "{\"index\":%d,\"label\":%d,\"confidence\":%.6f}\n", i, result.labels[i], result.confidences[i])
+            // A folder pool's lines also name the image and its class.
+            let named = paths.map { ",\"path\":\(jsonString($0[i])),\"class\":\(jsonString(data.train.classNames[result.labels[i]]))" } ?? ""
+            jsonl += String(format: "{\"index\":%d,\"label\":%d,\"confidence\":%.6f", i, result.labels[i], result.confidences[i]) + named + "}\n"
         }
         try AtomicFile.write(jsonl, to: out + ".jsonl")
         if truthKnown {

@@ -29,8 +29,8 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "YAML file with any of the keys below (e.g. 'imb-factor: 0.01'); flags win.") var config: String?
     @Option(help: "Data set: \(DatasetName.validNames).") var dataset: String?
-    @Option(help: "Folder with the data set's published files (not needed for fmnist).") var dataDir: String?
-    @Option(help: "Imbalance factor 1/rho, e.g. 0.01 for rho = 100.") var imbFactor: Double?
+    @Option(help: "Folder with the data set's published files (not needed for fmnist); for folder: the class folders' parent; for csv: the CSV file.") var dataDir: String?
+    @Option(help: "Imbalance factor 1/rho, e.g. 0.01 for rho = 100 (folder/csv: natural counts unless given).") var imbFactor: Double?
     @Option(help: "Imbalance profile: exp or step.") var imbType: String?
     @Option(help: "Loss: \(LossKind.validNames).") var loss: String?
     @Option(help: "Re-balancing rule: \(TrainRule.validNames).") var rule: String?
@@ -51,7 +51,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Epoch order: auto, instance, resample, class-aware (4 per class), sqrt.") var sampler: String?
     @Option(help: "Self-training pool: remainder (training images outside the long-tailed set), svhn-extra, or a pool pickle.") var unlabeled: String?
     @Flag(help: "Pad Fashion-MNIST / MNIST from 28x28 to 32x32.") var pad32 = false
-    @Option(help: "Image side for imagenet-lt / inat2018 (decoded and resized in memory; default 64).") var imageSize: Int?
+    @Option(help: "Image side for imagenet-lt, inat2018, folder and csv (decoded and resized in memory; default 64).") var imageSize: Int?
+    @Option(help: "folder/csv without a test part: each class's share of the stratified test split (default 0.2).") var testFraction: Double?
+    @Flag(help: "folder/csv: leave out images that cannot be decoded (with a note) instead of stopping.") var skipBadImages = false
     @Option(help: "Fraction of every class kept out of the labeled set, as the pool of --unlabeled remainder (e.g. 0.5 for Fashion-MNIST).") var holdOut: Double?
     @Option(help: "Pseudo-labels of the pool, from `tailkit pseudo-label` or the reference's pickle.") var pseudoLabels: String?
     @Option(help: "Imbalance factor 1/rho_U of the unlabeled images (default 0.01).") var imbFactorUnlabel: Double?
@@ -63,7 +65,7 @@ struct TrainCommand: ParsableCommand {
         try runReportingErrors {
             Torch.initialize(threads: threads)
             let (config, checkpoint, folder) = try resolve()
-            let prepared = try TrainingData.prepare(config)
+            let prepared = try TrainingData.prepare(config, splitFile: savedSplit(folder: folder))
             let data = prepared.dataset
             let initial = try (checkpoint == nil ? pretrained : nil).map { try InitialWeights.read(from: $0) }
             if initial == nil && config.stage != "joint" && checkpoint == nil {
@@ -76,6 +78,7 @@ struct TrainCommand: ParsableCommand {
             let runFolder = try RunFolder(path: folder, configYAML: config.yaml(),
                                           counts: ClassCountsFile(classNames: data.train.classNames, trainCounts: prepared.train.classCounts(),
                                                                   testCounts: data.test.classCounts()))
+            if let split = data.ownSplit { try split.write(to: "\(folder)/\(OwnDataSplit.fileName)") }
             trainer.hooks = runFolder.standardHooks(config: config, classNames: data.train.classNames) + [ConsoleProgress()]
             let counts = prepared.labeledCounts
             FileHandle.standardError.write(Data("training on \(prepared.train.count) images (labeled \(counts.first ?? 0) ... \(counts.last ?? 0) per class), run folder \(folder)\n".utf8))
@@ -101,6 +104,14 @@ struct TrainCommand: ParsableCommand {
             try AtomicFile.write([UInt8](try JSONEncoder().encode(q)), to: "\(folder)/pseudo_label_quality.json")
         }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+
+    /// A user's data set: the split saved in the run folder (resumed or repeated run), else the one
+    /// beside the --pretrained checkpoint (a second stage keeps its first stage's split).
+    private func savedSplit(folder: String) -> String? {
+        let own = "\(folder)/\(OwnDataSplit.fileName)"
+        if FileManager.default.fileExists(atPath: own) { return own }
+        return pretrained.flatMap { Checkpoint.splitFile(besides: $0) }
     }
 
     /// The settings the user chose: keys of the --config file and the flags given.
@@ -145,15 +156,22 @@ struct TrainCommand: ParsableCommand {
         if let unlabeled { c.unlabeled = unlabeled }
         if let holdOut { c.holdOut = holdOut }
         if let imageSize { c.imageSize = imageSize }
+        if let testFraction { c.testFraction = testFraction }
+        if skipBadImages { c.skipBadImages = true }
         if pad32 { c.pad32 = true }
         if let pseudoLabels { c.pseudoLabels = pseudoLabels }
         if let imbFactorUnlabel { c.imbFactorUnlabel = imbFactorUnlabel }
         if let unlabeledRatio { c.unlabeledRatio = unlabeledRatio }
-        c.applyReferenceRecipe(explicitKeys: try explicitKeys())
-        _ = try DatasetName(parsing: c.dataset)
+        let keys = try explicitKeys()
+        c.applyReferenceRecipe(explicitKeys: keys)
+        let datasetName = try DatasetName(parsing: c.dataset)
+        // A user's data set keeps its natural counts unless an imbalance factor is asked for.
+        if datasetName.isOwnData && imbFactor == nil && !keys.contains("imb-factor") { c.imbFactor = 1 }
+        try c.validate()
         let stagePart = c.stage == "joint" ? "" : "_\(c.stage)"
         let semiPart = c.unlabeled == nil ? "" : "_semi\(c.imbFactorUnlabel)"
-        let name = "\(c.dataset)_\(c.arch.rawValue)_\(c.loss.rawValue)_\(c.rule.rawValue)_\(c.imbType)_\(c.imbFactor)\(semiPart)_\(c.seed)\(stagePart)"
+        let dataPart = datasetName.isOwnData ? OwnDataset.runName(dataDir: c.dataDir ?? c.dataset) : c.dataset
+        let name = "\(dataPart)_\(c.arch.rawValue)_\(c.loss.rawValue)_\(c.rule.rawValue)_\(c.imbType)_\(c.imbFactor)\(semiPart)_\(c.seed)\(stagePart)"
         return (c, nil, out ?? "runs/\(name)")
     }
 }

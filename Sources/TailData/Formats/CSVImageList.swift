@@ -14,10 +14,10 @@
 /// ```
 public enum CSVImageList {
     public static func read(_ csvPath: String, classNames given: [String]? = nil) throws -> ImageList {
-        let rows = try parse(csvPath)
-        guard let first = rows.first else { throw DataError.badDataset(path: csvPath, detail: "the CSV holds no rows") }
+        let table = try Self.rows(csvPath)
+        guard let first = table.first else { throw DataError.badDataset(path: csvPath, detail: "the CSV holds no rows") }
         let header = first.map { $0.lowercased().trimmingBlanks() }
-        var pathColumn = 0, labelColumn = 1, body = rows.enumerated().map { ($0.offset + 1, $0.element) }
+        var pathColumn = 0, labelColumn = 1, body = table.enumerated().map { ($0.offset + 1, $0.element) }
         if let p = header.firstIndex(of: "path"), let l = header.firstIndex(of: "label") {
             (pathColumn, labelColumn) = (p, l)
             body.removeFirst()
@@ -72,12 +72,12 @@ public enum CSVImageList {
     }
 
     /// The CSV's records as fields; blank lines skipped.
-    static func parse(_ path: String) throws -> [[String]] {
+    public static func rows(_ path: String) throws -> [[String]] {
         let text = try utf8Text(path)
-        var rows: [[String]] = [], row: [String] = [], field = "", quoted = false, fieldStarted = false
+        var records: [[String]] = [], row: [String] = [], field = "", quoted = false, fieldStarted = false
         var chars = text.makeIterator(), pending: Character? = nil
         func endRow() {
-            if fieldStarted || !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
+            if fieldStarted || !field.isEmpty || !row.isEmpty { row.append(field); records.append(row) }
             row = []; field = ""; fieldStarted = false
         }
         while let c = pending ?? chars.next() {
@@ -102,7 +102,7 @@ public enum CSVImageList {
         }
         if quoted { throw DataError.badDataset(path: path, detail: "a quoted field is not closed") }
         endRow()
-        return rows
+        return records
     }
 
     private static func utf8Text(_ path: String) throws -> String {

@@ -72,6 +72,15 @@ public enum OwnDataset {
         return data
     }
 
+    /// A run folder's name for the data set at `dataDir`: its folder or file name, without a
+    /// `.csv` extension or a trailing `train` (photos/train.csv -> photos).
+    public static func runName(dataDir: String) -> String {
+        var url = URL(fileURLWithPath: dataDir)
+        if url.pathExtension.lowercased() == "csv" { url.deletePathExtension() }
+        if url.lastPathComponent.lowercased() == "train" { url = url.deletingLastPathComponent() }
+        return url.lastPathComponent
+    }
+
     /// All images (train, or train + test when splitting), the given test list if any, ignored files.
     private static func lists(_ name: DatasetName, dataDir: String) throws -> (ImageList, ImageList?, [String]) {
         switch name {

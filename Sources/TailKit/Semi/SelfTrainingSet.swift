@@ -48,10 +48,12 @@ public struct SelfTrainingSet {
                              unlabeledImbFactor: Double, sizeFactor: Int) throws -> SelfTrainingSet {
         var rng = NumpyRandomState(seed: UInt32(truncatingIfNeeded: seed))
         let lt = try data.longTailed(imbFactor: imbFactor, imbType: imbType, holdOut: holdOut, rng: &rng)
-        let (pool, trueLabelsKnown) = try source.load(data)
+        var (pool, trueLabelsKnown) = try source.load(data)
         guard pseudoLabels.targets.count == pool.count else {
             throw TailKitError.badFile(path: pseudoLabelPath, problem: "holds \(pseudoLabels.targets.count) pseudo-labels but the pool \(source.description) has \(pool.count) images: it was made for another pool")
         }
+        // A folder of unlabeled images has no selection labels of its own: its pseudo-labels select.
+        if case .folder = source { pool.labels = pseudoLabels.targets }
         let order = data.classOrder
         let byRank = try UnlabeledSplit.counts(labeledCountsByRank: order.map { lt.counts[$0] },
                                                unlabeledImbFactor: unlabeledImbFactor, sizeFactor: sizeFactor)

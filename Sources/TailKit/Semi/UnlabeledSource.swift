@@ -10,18 +10,21 @@ public enum UnlabeledSource: Equatable, Sendable {
     case svhnExtra
     /// The training images the long-tailed labeled set left out (their true labels select them).
     case remainder
+    /// A folder of unlabeled JPEG/PNG images (any depth, sorted by path), resized as the data set's
+    /// images; their pseudo-labels select them.
+    case folder(String)
 
     public init(parsing text: String) {
         switch text.lowercased() {
         case "remainder": self = .remainder
         case "svhn-extra", "extra": self = .svhnExtra
-        default: self = .poolFile(text)
+        default: self = DatasetFileIO.isDirectory(text) ? .folder(text) : .poolFile(text)
         }
     }
 
     public var description: String {
         switch self {
-        case .poolFile(let path): return path
+        case .poolFile(let path), .folder(let path): return path
         case .svhnExtra: return "svhn-extra"
         case .remainder: return "remainder"
         }
@@ -42,7 +45,21 @@ public enum UnlabeledSource: Equatable, Sendable {
             return (try data.svhnExtra(), true)
         case .remainder:
             return (data.train, true)
+        case .folder(let root):
+            guard data.name.resizesImages else {
+                throw TailKitError.invalidOption("a folder pool (\(root)) goes with a data set read from image files (folder, csv, imagenet-lt, inat2018), not \(data.name.rawValue)")
+            }
+            let paths = try folderImagePaths() ?? []
+            guard !paths.isEmpty else { throw DataError.badDataset(path: root, detail: "holds no JPEG or PNG images") }
+            let list = ImageList(root: root, paths: paths, labels: [Int](repeating: -1, count: paths.count), classNames: data.train.classNames)
+            return (try list.loadAll(resizeTo: (data.train.height, data.train.width)), false)
         }
+    }
+
+    /// A folder pool's images, relative to the folder and sorted (nil for other pools).
+    public func folderImagePaths() throws -> [String]? {
+        guard case .folder(let root) = self else { return nil }
+        return try ImageFolder.imageFiles(under: root).images
     }
 
     static func checkGeometry(_ pool: ImageSet, against train: ImageSet, source: String) throws {
