@@ -87,13 +87,13 @@ struct PredictCommand: ParsableCommand {
     }
 
     private func csvLine(_ p: Predictor.Prediction, _ names: [String]) -> String {
-        ([csvField(p.path)] + zip(p.classes, p.probabilities).flatMap { [csvField(names[$0]), String(format: "%.6f", $1)] })
+        ([csvField(p.path)] + zip(p.classes, p.probabilities).flatMap { [csvField(names[$0]), String(format: "%.6g", $1)] })
             .joined(separator: ",") + "\n"
     }
 
     private func jsonLine(_ p: Predictor.Prediction, _ names: [String]) -> String {
         let top = zip(p.classes, p.probabilities).map { c, prob in
-            "{\"class\":\(jsonString(names[c])),\"index\":\(c),\"probability\":\(String(format: "%.6f", prob))}"
+            "{\"class\":\(jsonString(names[c])),\"index\":\(c),\"probability\":\(String(format: "%.6g", prob))}"
         }
         return "{\"path\":\(jsonString(p.path)),\"top\":[\(top.joined(separator: ","))]}\n"
     }
