@@ -17,11 +17,13 @@ struct TrainCommand: ParsableCommand {
         Second stage (--stage crt|lws --pretrained FIRST): the backbone is frozen and the classifier re-trained (crt) or rescaled per class (lws) with class-aware sampling, by the reference's cls_crt.yaml: lr 0.2, batch 512, weight decay 5e-4 (inat2018: 1e-4), 10 epochs (inat2018: 30), cosine, int(len(train)/batch) steps per epoch. Flags and --config keys override each of these. Reference checkpoints load as they are (zip or legacy torch format, module. prefixes, MoCo's encoder_q, classifiers named linear or fc).
 
         --seed changes the initial weights, batches and augmentations; --rand-number changes which images form the long-tailed subset (the reference keeps the two apart too).
+        Your own data: --dataset folder --data-dir DIR (one sub-folder of JPEG/PNG images per class, class names from the folder names) or --dataset csv --data-dir FILE (path,label rows). The natural class counts are kept (unless --imb-factor is given), images are resized to --image-size, normalised by the training images' own mean and std. The test split is DIR/test (or test.csv beside FILE), else a stratified --test-fraction of every class (seed --rand-number), saved as split.json in the run folder and reused by --resume, eval, predict and a second stage. Checkpoints record the class names, normalisation and image size for `tailkit predict`.
 
         Examples:
           tailkit train --imb-factor 0.01 --loss ldam --rule drw --epochs 30
           tailkit train --config run.yaml --seed 1     (flags win over the file)
           tailkit train --resume runs/RUN    (continue after a crash or Ctrl-C)
+          tailkit train --dataset folder --data-dir photos --image-size 64 --rule drw --epochs 30
           tailkit train --stage crt --pretrained runs/RUN/best.ckpt    (cRT)
           tailkit train --unlabeled remainder --pseudo-labels pl.pickle --imb-factor-unlabel 0.01
         """
