@@ -87,6 +87,10 @@ extension OwnDataOptions {
         try OwnDataFixture.writeTree(folder, base: "flat/test", names: ["bee"], counts: [2])
         let flat = try OwnDataset.load(.folder, dataDir: folder.file("flat"), options: OwnDataOptions(imageSize: 8))
         #expect(flat.train.classNames == names && flat.train.classCounts() == [4, 2, 1] && flat.test.classCounts() == [0, 2, 0])
+        // train/ without test/: the classes are train/'s, split as usual.
+        try OwnDataFixture.writeTree(folder, base: "only/train", names: names, counts: [5, 3, 2])
+        let only = try OwnDataset.load(.folder, dataDir: folder.file("only"), options: OwnDataOptions(imageSize: 8))
+        #expect(only.train.classNames == names && only.ownSplit?.test.count == 3 && only.ownSplit?.source == folder.file("only"))
         // A test class that training does not have is an error naming its folder.
         try OwnDataFixture.writeTree(folder, base: "flat/test", names: ["dog"], counts: [1])
         #expect(throws: DataError.badDataset(path: folder.file("flat/test/dog"), detail: "class 'dog' is not one of the training classes (ant, bee, cat)")) {

@@ -27,9 +27,9 @@ public struct OwnDataOptions: Sendable {
 /// A user's own long-tailed images, as a class-per-folder tree (torchvision's `ImageFolder`) or a
 /// CSV of paths and labels, with the natural class counts kept as they are.
 ///
-/// - `folder DIR`: classes are DIR's sub-folders, sorted; the test split is `DIR/test/<class>/...`
-///   (then the classes are DIR's other sub-folders, or `DIR/train/<class>/...` when DIR has a
-///   `train` folder), else the stratified split of `OwnDataSplit`.
+/// - `folder DIR`: classes are DIR's sub-folders, sorted, or `DIR/train`'s when DIR has a `train`
+///   folder; the test split is `DIR/test/<class>/...` (then the classes are DIR's other
+///   sub-folders, or `DIR/train`'s), else the stratified split of `OwnDataSplit`.
 /// - `csv FILE`: see `CSVImageList`; the test split is `test.csv` beside FILE, else the same
 ///   stratified split.
 ///
@@ -87,7 +87,7 @@ public enum OwnDataset {
         case .folder:
             let test = DatasetFileIO.join(dataDir, "test"), train = DatasetFileIO.join(dataDir, "train")
             guard DatasetFileIO.isDirectory(test) else {
-                let scan = try ImageFolder.scan(dataDir)
+                let scan = try ImageFolder.scan(DatasetFileIO.isDirectory(train) ? train : dataDir)
                 return (scan.list, nil, scan.ignored)
             }
             let trainScan = DatasetFileIO.isDirectory(train) ? try ImageFolder.scan(train) : try ImageFolder.scan(dataDir, excluding: ["test"])
