@@ -14,7 +14,7 @@ import TestSupport
         #expect(throws: TailKitError.invalidOption("unknown task 'simclr'; valid tasks: supervised, rotation, moco")) {
             try TaskKind(parsing: "simclr")
         }
-        #expect(throws: TailKitError.invalidOption("unknown dataset 'voc'; valid datasets: fmnist, mnist, cifar10, cifar100, svhn, stl10, imagenet-lt, inat2018")) {
+        #expect(throws: TailKitError.invalidOption("unknown dataset 'voc'; valid datasets: fmnist, mnist, cifar10, cifar100, svhn, stl10, imagenet-lt, inat2018, folder, csv")) {
             try DatasetName(parsing: "voc")
         }
         #expect(throws: TailKitError.invalidOption("unknown schedule 'poly'; valid schedules: step, cosine, cosine-to-zero")) {
