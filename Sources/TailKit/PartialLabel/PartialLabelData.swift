@@ -36,7 +36,24 @@ public struct PartialLabelData {
         } else {
             candidates = try PartialLabels.uniform(labels: train.labels, classes: train.numClasses, q: pll.partialRate, rng: &rng)
         }
-        return PartialLabelData(train: train, test: data.test, normalization: data.normalization, candidates: candidates)
+        return PartialLabelData(train: train, test: data.test, normalization: normalization(of: data), candidates: candidates)
+    }
+
+    public init(train: ImageSet, test: ImageSet, normalization: ImageNormalization, candidates: CandidateLabels) {
+        self.train = train
+        self.test = test
+        self.normalization = normalization
+        self.candidates = candidates
+    }
+
+    /// RECORDS' constants for CIFAR, for training and test alike: the reference normalises the
+    /// CIFAR-10 test set with CIFAR-100's statistics (a bug, not reproduced); other sets keep theirs.
+    static func normalization(of data: LoadedDataset) -> ImageNormalization {
+        switch data.name {
+        case .cifar10: return .recordsCIFAR10
+        case .cifar100: return .recordsCIFAR100
+        default: return data.normalization
+        }
     }
 
     private static func longTailed(_ data: LoadedDataset, config: TrainConfig, hierarchical: Bool,
