@@ -60,6 +60,7 @@ struct PLLCommand: ParsableCommand {
     @Flag(help: "Pad Fashion-MNIST / MNIST from 28x28 to 32x32.") var pad32 = false
     @Option(help: "Data loader threads (default 2).") var workers: Int?
     @Option(help: "Device: cpu, cuda or cuda:N.") var device: String?
+    @Option(help: "Precision of the forward passes: fp32 (default), bf16 (autocast on the CPU's bf16 units or a GPU), fp16 (autocast + loss scaling, CUDA only). Checkpoints stay fp32.") var precision: String?
     @Option(help: "libtorch threads (default: all cores).") var threads: Int?
     @Option(help: "Run folder to continue after a crash or Ctrl-C; its own config and candidate sets are used.") var resume: String?
     @Option(help: "Run folder (default runs/pll_<method>_<dataset>_<arch>_<imb-factor>_q<rate>_<seed>).") var out: String?
@@ -158,6 +159,7 @@ struct PLLCommand: ParsableCommand {
         if let schedule { base.schedule = try ScheduleKind(parsing: schedule) }
         if let workers { base.workers = workers }
         if let device { base.device = device }
+        if let precision { base.precision = try Precision(parsing: precision) }
         var pll = PartialLabelConfig(method: try PartialLabelMethod(parsing: method ?? ""))
         if pll.method == .solar { pll.applySoLarRecipe(classes: base.dataset == "cifar100" ? 100 : 10) }
         if let partialRate { pll.partialRate = partialRate }

@@ -44,6 +44,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var augment = "weak"
     public var workers = 2
     public var device = "cpu"
+    /// fp32, bf16 (autocast, CPU or GPU) or fp16 (autocast + loss scaling, GPU): see `Precision`.
+    public var precision = Precision.fp32
     public var evalBatchSize = 256
     /// Side of the images of list-file data sets (ImageNet-LT, iNaturalist), decoded into memory.
     public var imageSize = 64
@@ -101,7 +103,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// YAML and JSON keys are the CLI's flag names, so a config file reads like a command line.
     enum CodingKeys: String, CodingKey {
         case dataset, loss, rule, arch, epochs, lr, wd, momentum, seed, schedule, augment, workers, device
-        case randNumber = "rand-number", task, optimizer
+        case randNumber = "rand-number", task, optimizer, precision
         case dataDir = "data-dir", imbFactor = "imb-factor", imbType = "imb-type", batchSize = "batch-size"
         case evalBatchSize = "eval-batch-size"
         case stage, sampler, unlabeled
@@ -145,6 +147,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try take(.augment, &augment)
         try take(.workers, &workers)
         try take(.device, &device)
+        try choose(.precision, &precision)
         try take(.evalBatchSize, &evalBatchSize)
         try take(.stage, &stage)
         try choose(.sampler, &sampler)
@@ -185,7 +188,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         var order: [CodingKeys] = [.task, .dataset, .dataDir, .imbFactor, .imbType]
         if task == .supervised { order += [.loss, .rule] }
         order += [.arch, .epochs, .lr, .batchSize, .wd, .momentum, .optimizer, .randNumber, .seed, .schedule, .augment,
-                  .workers, .device, .evalBatchSize, .imageSize, .pad32, .holdOut]
+                  .workers, .device, .precision, .evalBatchSize, .imageSize, .pad32, .holdOut]
         switch task {
         case .supervised: order += [.stage, .sampler, .unlabeled, .pseudoLabels, .imbFactorUnlabel, .unlabeledRatio]
         case .rotation, .pll: break
@@ -221,6 +224,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case .augment: return augment
         case .workers: return "\(workers)"
         case .device: return device
+        case .precision: return precision.rawValue
         case .evalBatchSize: return "\(evalBatchSize)"
         case .stage: return stage
         case .sampler: return sampler.rawValue
@@ -258,6 +262,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try check(batchSize > 0, "--batch-size \(batchSize) must be positive")
         try check(wd >= 0, "weight decay \(wd) must not be negative")
         try check(workers >= 0, "--workers \(workers) must not be negative")
+        try precision.check(device: try Device(parsing: device))
         guard task == .moco else { return }
         try check(queueSize >= batchSize, "--queue-size \(queueSize) must be at least the batch size \(batchSize)")
         try check(mocoDim > 0, "--moco-dim \(mocoDim) must be positive")
