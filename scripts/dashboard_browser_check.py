@@ -14,6 +14,7 @@ a training process would) and wait until the --metric chart's line for --run has
 reload; optionally save a full-page screenshot.
 """
 import argparse
+import base64
 import json
 import os
 import subprocess
@@ -24,6 +25,7 @@ import time
 # What the page shows, read in the page: chart counts and the points of every curve.
 PROBE = """(() => {
   const q = s => document.querySelectorAll(s).length;
+  const data = document.body ? document.body.dataset : {};  // null while the page is being replaced
   const points = {};
   for (const p of document.querySelectorAll('svg.chart path.series')) {
     const m = p.closest('svg').getAttribute('data-metric');
@@ -31,8 +33,8 @@ PROBE = """(() => {
   }
   return JSON.stringify({
     status: (document.getElementById('status') || {}).textContent || '',
-    first_render_ms: +(document.body.dataset.firstRenderMs || -1),
-    periods: +(document.body.dataset.periods || 0),
+    first_render_ms: +(data.firstRenderMs || -1),
+    periods: +(data.periods || 0),
     charts: q('svg.chart'), series: q('svg.chart path.series'), runs: q('#runs .run'),
     class_points: q('svg#longtail circle.class-point'), moves: q('svg#longtail line.move'),
     confusion_cells: q('svg#confusion rect.cell'), bars: q('svg.bars rect.bar'),
@@ -141,6 +143,7 @@ def main():
     parser.add_argument("--line")
     parser.add_argument("--metric", default="eval/top1")
     parser.add_argument("--run", default="r0")
+    parser.add_argument("--wait-confusion", action="store_true", help="also wait until the confusion matrix is drawn")
     parser.add_argument("--screenshot")
     parser.add_argument("--width", type=int, default=1400)
     parser.add_argument("--height", type=int, default=1000)
@@ -153,7 +156,8 @@ def main():
         tools.open_page()
         started = time.monotonic()
         tools.send("Page.navigate", {"url": args.url})
-        probe, ok = wait_for(tools, lambda p: p.get("first_render_ms", -1) >= 0 and p.get("charts", 0) > 0, args.timeout)
+        probe, ok = wait_for(tools, lambda p: p.get("first_render_ms", -1) >= 0 and p.get("charts", 0) > 0
+                             and (p.get("confusion_cells", 0) > 0 or not args.wait_confusion), args.timeout)
         out["load_wall_ms"] = round((time.monotonic() - started) * 1000)
         out["loaded"] = ok
         out["before"] = probe
@@ -174,7 +178,6 @@ def main():
                                                               "deviceScaleFactor": 1, "mobile": False})
             time.sleep(0.5)
             shot = tools.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
-            import base64
             with open(args.screenshot, "wb") as f:
                 f.write(base64.b64decode(shot["data"]))
             out["screenshot"] = args.screenshot

@@ -66,6 +66,7 @@ svg .prev-point { fill: #bbb; }
 svg .move { stroke-width: 1; opacity: .7; }
 svg .class-point { stroke: #fff; stroke-width: .5; }
 .empty { color: #777; font-style: italic; }
+.scroll { overflow-x: auto; max-width: 100%; }
 table.config { border-collapse: collapse; background: #fff; font-size: 12px; }
 table.config th, table.config td { border: 1px solid #dde; padding: 2px 8px; text-align: left; }
 table.config tr.diff td { background: #fff4d6; }

@@ -11,6 +11,7 @@
 ///
 /// Test hooks: `svg.chart[data-metric=NAME] path.series[data-run=ID][data-points=N]`,
 /// `svg#longtail circle.class-point`, `svg#confusion rect.cell`, `#status` ("live"), and
+/// `#focus=ID` in the address picks the per-class run;
 /// `document.body.dataset.firstRenderMs` (time from navigation to the first drawn state).
 enum DashboardScript {
     static let text = #"""
@@ -227,15 +228,15 @@ function confusion(run, k) {
   }
   const m = state.matrix;
   if (!m) return el("p", { class: "empty" }, "Loading the confusion matrix…");
-  const n = m.length, S = 230, L = 30, cell = (S - L - 4) / n;
-  const svg = el("svg", { class: "chart", id: "confusion", viewBox: `0 0 ${S + 20} ${S + 10}`, "data-classes": n });
-  svg.append(el("text", { x: 8, y: 15, class: "title" }, `confusion matrix (epoch ${p.epoch + 1}, rows: true class, share of row)`));
+  const n = m.length, W = 380, H = 230, side = H - 34, L = (W - side) / 2, cell = side / n;
+  const svg = el("svg", { class: "chart", id: "confusion", viewBox: `0 0 ${W} ${H}`, "data-metric": p.m[0], "data-classes": n });
+  svg.append(el("text", { x: 8, y: 15, class: "title" }, `confusion matrix (epoch ${p.epoch + 1}; rows: true class, share of row)`));
   const names = run.meta.classes || [];
   m.forEach((row, i) => {
     const total = row.reduce((a, b) => a + b, 0) || 1;
     row.forEach((v, j) => {
       const share = v / total;
-      const r = el("rect", { class: "cell", x: L + j * cell, y: 24 + i * cell, width: cell, height: cell,
+      const r = el("rect", { class: "cell", x: L + j * cell, y: 26 + i * cell, width: cell, height: cell,
         fill: i === j ? `rgba(44,160,44,${0.1 + 0.9 * share})` : `rgba(214,39,40,${share === 0 ? 0.03 : 0.15 + 0.85 * share})` });
       r.append(el("title", {}, `${names[i] || "class " + i} → ${names[j] || "class " + j}: ${v} (${(share * 100).toFixed(1)}%)`));
       svg.append(r);
@@ -271,7 +272,7 @@ function drawConfigs(runs) {
     if (only && !differs && runs.length > 1) continue;
     rows.push(el("tr", { class: differs ? "diff" : null }, el("td", {}, k), vals.map(v => el("td", {}, v === undefined ? "–" : v))));
   }
-  box.replaceChildren(el("table", { class: "config" }, el("thead", {}, head), el("tbody", {}, rows)));
+  box.replaceChildren(el("div", { class: "scroll" }, el("table", { class: "config" }, el("thead", {}, head), el("tbody", {}, rows))));
   if (!rows.length) box.append(el("p", { class: "empty" }, runs.length > 1 ? "The shown runs have the same settings." : "No settings."));
 }
 function drawRuns() {
@@ -316,7 +317,12 @@ function connect() {
   source.onerror = () => setStatus("reconnecting…", "down");
 }
 document.addEventListener("DOMContentLoaded", () => {
-  document.getElementById("focus").addEventListener("change", e => { state.focus = e.target.value; state.epoch = null; queueRender(); });
+  // `#focus=ID` in the address picks the run of the per-class views (a link to one run's view).
+  const hash = new URLSearchParams(location.hash.slice(1));
+  if (hash.get("focus")) state.focus = hash.get("focus");
+  document.getElementById("focus").addEventListener("change", e => {
+    state.focus = e.target.value; state.epoch = null; history.replaceState(null, "", "#focus=" + encodeURIComponent(state.focus)); queueRender();
+  });
   document.getElementById("epoch").addEventListener("input", e => { state.epoch = +e.target.value; document.getElementById("follow").checked = false; queueRender(); });
   for (const id of ["follow", "onlyDiff"]) document.getElementById(id).addEventListener("change", queueRender);
   connect();

@@ -93,8 +93,11 @@ struct RunFolderState {
         lastEval = nil
         guard !data.isEmpty else { return }
         guard let v = try? JSONValue.parse(data) else { throw NoteText("is not valid JSON") }
-        guard case let .object(scalars)? = v["scalars"] else { throw NoteText("has no scalars") }
-        lastEval = JSONObject(scalars.keys.sorted().map { ($0, scalars[$0]!.number) })
+        // `Metrics` keeps its numbers under "scalars"; older runs wrote them at the top level.
+        guard case let .object(scalars) = v["scalars"] ?? v else { throw NoteText("is not a JSON object") }
+        let numbers: [(String, Any?)] = scalars.keys.sorted().compactMap { key in scalars[key]!.number.map { (key, $0) } }
+        guard !numbers.isEmpty else { throw NoteText("has no numbers") }
+        lastEval = JSONObject(numbers)
     }
 
     /// What the page should tell about the folder, most important first.

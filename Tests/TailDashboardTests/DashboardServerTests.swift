@@ -172,8 +172,7 @@ struct Flood: Sendable {
     static let targets = ["/api/state", "/", "/app.js", "/files/r0/config.yaml", "/files/r0/../../etc/passwd", "/api/runs/r0/periods/0", "/nothing"]
 
     func run(while keepGoing: @escaping @Sendable () -> Bool) -> (ok: Int, failed: Int) {
-        let lock = NSLock()
-        var ok = 0, failed = 0
+        let tally = Tally()
         let group = DispatchGroup()
         let end = Date() + seconds
         for t in 0..<threads {
@@ -181,12 +180,30 @@ struct Flood: Sendable {
             Thread {
                 for i in 0..<perThread where keepGoing() && Date() < end {
                     let answered = (try? RawHTTP.get(port: port, Self.targets[(t + i) % Self.targets.count])) != nil
-                    lock.lock(); if answered { ok += 1 } else { failed += 1 }; lock.unlock()
+                    tally.add(answered)
                 }
                 group.leave()
             }.start()
         }
         group.wait()
+        return tally.counts
+    }
+}
+
+/// Answered and failed requests, counted from several threads.
+final class Tally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ok = 0, failed = 0
+
+    func add(_ answered: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        if answered { ok += 1 } else { failed += 1 }
+    }
+
+    var counts: (ok: Int, failed: Int) {
+        lock.lock()
+        defer { lock.unlock() }
         return (ok, failed)
     }
 }

@@ -6,7 +6,8 @@ import Glibc
 /// A plain TCP client for the dashboard tests: sends the request bytes exactly as given (no URL
 /// normalisation, so `..` and `%2F` reach the server as written) and reads the answer, or an
 /// event stream until what the test waits for has arrived.
-final class RawHTTP {
+/// Used by one thread at a time (the tests hand it to a plain thread and wait), hence unchecked.
+final class RawHTTP: @unchecked Sendable {
     private let fd: Int32
     private(set) var received = Data()
 

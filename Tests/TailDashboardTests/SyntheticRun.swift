@@ -48,9 +48,16 @@ struct SyntheticRun {
         let third = classes / 3
         func mean(_ r: Range<Int>) -> Double { r.isEmpty ? 0 : r.map { perClass[$0] }.reduce(0, +) / Double(r.count) }
         let top1 = perClass.reduce(0, +) / Double(classes)
-        let confusion = (0..<classes).map { i in
-            "[" + (0..<classes).map { j in String(i == j ? Int(perClass[i]) : (j == 0 ? 100 - Int(perClass[i]) : 0)) }.joined(separator: ",") + "]"
-        }.joined(separator: ",")
+        // Each class's images: right ones on the diagonal, the rest taken for class 0.
+        var rows: [String] = []
+        for i in 0..<classes {
+            let right = Int(perClass[i])
+            var row = [Int](repeating: 0, count: classes)
+            row[i] += right
+            row[0] += 100 - right
+            rows.append("[" + row.map(String.init).joined(separator: ",") + "]")
+        }
+        let confusion = rows.joined(separator: ",")
         let list = { (v: [Double]) in v.map { String($0) }.joined(separator: ",") }
         return #"{"event":"period","best":\#(top1),"epoch":\#(epoch),"eval":{"matrices":{"confusion":[\#(confusion)]},"#
             + #""scalars":{"balanced":\#(top1),"few":\#(mean(2 * third..<classes)),"loss":\#(2.3 * (1 - progress) + 0.3),"#
