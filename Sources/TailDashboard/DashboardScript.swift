@@ -30,7 +30,7 @@ function el(tag, attrs, ...children) {
   for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
   return e;
 }
-const fmt = v => v === null || v === undefined ? "–" : Math.abs(v) >= 1000 || v === Math.round(v) ? String(Math.round(v * 100) / 100) : v.toPrecision(4);
+const fmt = v => v === null || v === undefined ? "–" : Math.abs(v) >= 1000 || v === Math.round(v) ? String(Math.round(v * 100) / 100) : String(+v.toPrecision(4));
 const colorOf = id => COLORS[state.order.indexOf(id) % COLORS.length];
 
 // ---- data ----

@@ -71,10 +71,10 @@ struct RunPoller: Service {
     let interval: Duration
 
     func run() async throws {
-        await store.poll()
+        var more = await store.poll()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: interval)
-            await store.poll()
+            if more { await Task.yield() } else { try? await Task.sleep(for: interval) }
+            more = await store.poll()
         }
         await store.finishAll()
     }

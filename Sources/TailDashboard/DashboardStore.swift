@@ -28,15 +28,22 @@ actor DashboardStore {
         self.maxSubscribers = maxSubscribers
     }
 
-    /// Finds new run folders, reads every run's changes and sends them to the subscribers.
-    func poll() {
+    /// Finds new run folders, reads every run's changes (up to `RunLogTail.chunk` bytes of log each)
+    /// and sends them to the subscribers. Returns true when a log holds more to read: the poller
+    /// calls again at once, and requests get their turn in between.
+    @discardableResult
+    func poll() -> Bool {
         polls += 1
         discover()
+        var more = false
         for i in runs.indices {
-            guard let from = runs[i].refresh() else { continue }
-            cachedSnapshot = nil
-            broadcast(Self.event("update", runs[i].updateJSON(from: from)))
+            if let from = runs[i].refresh() {
+                cachedSnapshot = nil
+                broadcast(Self.event("update", runs[i].updateJSON(from: from)))
+            }
+            more = more || runs[i].log.hasMore
         }
+        return more
     }
 
     private func discover() {

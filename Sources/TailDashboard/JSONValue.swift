@@ -63,8 +63,10 @@ indirect enum JSONValue: Decodable, Equatable {
         return out
     }
 
-    /// Every element a list of numbers: a matrix such as the confusion matrix.
+    /// A matrix such as the confusion matrix: every element a list of numbers, or what
+    /// `MatrixStripper` left in a matrix's place.
     var isMatrix: Bool {
+        if case .string(MatrixStripper.marker) = self { return true }
         guard case let .array(a) = self, !a.isEmpty else { return false }
         return a.allSatisfy { $0.numbers != nil }
     }

@@ -30,8 +30,10 @@ struct RunLogTail {
     private var lineNumber = 0
     private var pending = Data()
     private var identity: (device: UInt64, inode: UInt64)?
-    /// Bytes read per call at most, so one huge log cannot hold the poller for long.
-    static let chunk = 8 << 20
+    /// Bytes read per call at most, so that one huge log cannot hold the poller (and the requests
+    /// waiting on it) for long; `hasMore` tells that the file holds more.
+    static let chunk = 1 << 20
+    private(set) var hasMore = false
 
     init(path: String) { self.path = path }
 
@@ -55,6 +57,7 @@ struct RunLogTail {
         if !exists { reset = true }
         exists = true
         identity = id
+        hasMore = false
         guard UInt64(info.st_size) > offset else { return reset ? 0 : nil }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             readError = "cannot be opened for reading"
@@ -68,6 +71,7 @@ struct RunLogTail {
             let data = try handle.read(upToCount: Self.chunk) ?? Data()
             let base = offset - UInt64(pending.count)
             offset += UInt64(data.count)
+            hasMore = UInt64(info.st_size) > offset
             pending.append(data)
             from = min(from, consumeLines(startingAt: base))
         } catch {
@@ -96,7 +100,7 @@ struct RunLogTail {
     /// Applies one line; returns the period count left after a resume dropped periods.
     private mutating func apply(_ line: Data, offset: UInt64) -> Int? {
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { return nil }
-        guard let object = try? JSONValue.parse(line), case .object = object else {
+        guard let object = try? JSONValue.parse(MatrixStripper.strip(line)), case .object = object else {
             if badLines.count < 20 { badLines.append(lineNumber) }
             return nil
         }

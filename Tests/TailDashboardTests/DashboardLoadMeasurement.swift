@@ -20,8 +20,9 @@ import TestSupport
         try? FileManager.default.removeItem(atPath: root)
         let rules = ["none", "drw", "resample", "reweight"]
         for r in 0..<20 {
-            let run = try SyntheticRun(path: "\(root)/run\(String(format: "%02d", r))", classes: classes,
+            var run = try SyntheticRun(path: "\(root)/run\(String(format: "%02d", r))", classes: classes,
                                        config: ["loss": r % 2 == 0 ? "ce" : "ldam", "rule": rules[r % 4], "seed": String(r)])
+            run.pace = 10 + 3 * Double(r)
             let lines = (0..<200).map { run.periodLine(epoch: $0) }.joined(separator: "\n") + "\n"
             try run.append(lines, newline: false)
         }

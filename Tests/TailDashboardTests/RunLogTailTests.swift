@@ -97,3 +97,14 @@ import TestSupport
         #expect(settings.map(\.1) == ["ce", "drw", "2", "1, 2"])
     }
 }
+
+@Suite struct MatrixStripperTests {
+    @Test func matricesAreCutAndEverythingElseKept() throws {
+        let line = #"{"a":"[[not a matrix]]","eval":{"matrices":{"confusion":[ [1,2],[3,"x]"]]},"vectors":{"v":[1,2]}},"b":[]}"#
+        let stripped = String(decoding: MatrixStripper.strip(Data(line.utf8)), as: UTF8.self)
+        #expect(stripped == #"{"a":"[[not a matrix]]","eval":{"matrices":{"confusion":"\u0001matrix"},"vectors":{"v":[1,2]}},"b":[]}"#)
+        let value = try JSONValue.parse(Data(stripped.utf8))
+        #expect(value["eval"]?["matrices"]?["confusion"]?.isMatrix == true)
+        #expect(value["eval"]?["vectors"]?["v"]?.numbers == [1, 2])
+    }
+}

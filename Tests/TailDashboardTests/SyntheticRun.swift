@@ -9,6 +9,8 @@ struct SyntheticRun {
     let path: String
     let classes: Int
     let stepsPerEpoch = 10
+    /// Epochs to reach 63% of the final accuracy (varied so that runs side by side differ).
+    var pace = 30.0
     var counts: [Int] { (0..<classes).map { Int(500.0 * pow(0.01, Double($0) / Double(max(1, classes - 1)))) } }
 
     init(path: String, classes: Int = 10, config: [String: String] = ["loss": "ce", "rule": "none"], writeCounts: Bool = true) throws {
@@ -43,7 +45,7 @@ struct SyntheticRun {
 
     /// A `period` line of epoch `epoch` in `RunLog`'s format; `extra` adds scalars to `eval.scalars`.
     func periodLine(epoch: Int, extra: String = "") -> String {
-        let progress = 1 - exp(-Double(epoch + 1) / 30)
+        let progress = 1 - exp(-Double(epoch + 1) / pace)
         let perClass = counts.map { c in (100 * progress * (0.3 + 0.7 * log(Double(c)) / log(500.0))).rounded() / 1 }
         let third = classes / 3
         func mean(_ r: Range<Int>) -> Double { r.isEmpty ? 0 : r.map { perClass[$0] }.reduce(0, +) / Double(r.count) }
