@@ -230,7 +230,7 @@ function confusion(run, k) {
   if (!m) return el("p", { class: "empty" }, "Loading the confusion matrix…");
   const n = m.length, W = 380, H = 230, side = H - 34, L = (W - side) / 2, cell = side / n;
   const svg = el("svg", { class: "chart", id: "confusion", viewBox: `0 0 ${W} ${H}`, "data-metric": p.m[0], "data-classes": n });
-  svg.append(el("text", { x: 8, y: 15, class: "title" }, `confusion matrix (epoch ${p.epoch + 1}; rows: true class, share of row)`));
+  svg.append(el("text", { x: 8, y: 15, class: "title" }, `confusion (epoch ${p.epoch + 1}; row: true class, in % of row)`));
   const names = run.meta.classes || [];
   m.forEach((row, i) => {
     const total = row.reduce((a, b) => a + b, 0) || 1;

@@ -30,6 +30,10 @@ import TestSupport
         let state = try await offPool { try RawHTTP.get(port: port, "/api/state") }
         #expect(state.status == 200)
         #expect(state.text.contains(#""period_count":1"#))
+        // An open event stream must not keep the server from stopping.
+        let stream = try RawHTTP(port: port)
+        try stream.get("/api/events", close: false)
+        #expect(try await offPool { stream.read(until: Date() + 10) { $0.contains("event: snapshot") } })
         process.interrupt()
         let exited = try await offPool { () -> Bool in
             let end = Date() + 15
