@@ -25,8 +25,9 @@ public struct DashboardServer: Sendable {
     let store: DashboardStore
 
     /// Fails when a root is not a folder. Port 0 picks a free port (see `run`'s `onListening`).
+    /// `maxStreams` live event streams at most (more are answered 503); `keepAlive` between comment lines on them.
     public init(roots: [String], host: String = "127.0.0.1", port: Int = 8787, pollInterval: Duration = .milliseconds(500),
-                maxStreams: Int = 32) throws {
+                maxStreams: Int = 32, keepAlive: Duration = .seconds(5)) throws {
         for root in roots {
             guard FileManager.default.fileExists(atPath: root) else { throw DashboardError.notAFolder(path: root, problem: "does not exist") }
             guard RunFolderState.isDirectory(root) else { throw DashboardError.notAFolder(path: root, problem: "is not a folder") }
@@ -36,7 +37,7 @@ public struct DashboardServer: Sendable {
         self.host = host
         self.port = port
         self.pollInterval = pollInterval
-        store = DashboardStore(roots: roots, maxSubscribers: maxStreams)
+        store = DashboardStore(roots: roots, maxSubscribers: maxStreams, keepAlive: keepAlive)
     }
 
     /// Serves until the task is cancelled or the process gets SIGINT/SIGTERM (`signals`).

@@ -6,6 +6,8 @@ import Foundation
 ///
 /// A subscriber that falls 256 events behind is dropped (its stream ends); the page's EventSource
 /// then reconnects and starts again from a fresh snapshot, so a slow client never holds memory.
+/// Every `keepAlive` each stream gets a comment line, so that a closed connection is noticed (its
+/// write fails) and frees its place even when no run changes.
 ///
 /// ```swift
 /// let store = DashboardStore(roots: ["runs"])
@@ -15,6 +17,8 @@ import Foundation
 actor DashboardStore {
     let roots: [String]
     let maxSubscribers: Int
+    let keepAlive: Duration
+    private var lastKeepAlive = ContinuousClock.now
     private var runs: [RunFolderState] = []
     private var subscribers: [Int: AsyncStream<String>.Continuation] = [:]
     private var nextSubscriber = 0
@@ -23,9 +27,10 @@ actor DashboardStore {
 
     static let backlog = 256
 
-    init(roots: [String], maxSubscribers: Int = 32) {
+    init(roots: [String], maxSubscribers: Int = 32, keepAlive: Duration = .seconds(5)) {
         self.roots = roots
         self.maxSubscribers = maxSubscribers
+        self.keepAlive = keepAlive
     }
 
     /// Finds new run folders, reads every run's changes (up to `RunLogTail.chunk` bytes of log each)
@@ -42,6 +47,10 @@ actor DashboardStore {
                 broadcast(Self.event("update", runs[i].updateJSON(from: from)))
             }
             more = more || runs[i].log.hasMore
+        }
+        if ContinuousClock.now - lastKeepAlive >= keepAlive {
+            lastKeepAlive = .now
+            broadcast(": keep-alive\n\n")
         }
         return more
     }

@@ -36,9 +36,8 @@ struct RunFolderState {
         let gone = !Self.isDirectory(path)
         if gone != folderGone { folderGone = gone; changed = true }
         for name in Self.smallFiles { changed = readSmallFile(name) || changed }
-        let pendingBefore = log.pendingBytes
         let from = log.read()
-        if from == nil && !changed && pendingBefore == log.pendingBytes { return nil }
+        if from == nil && !changed { return nil }
         return from ?? log.periods.count
     }
 

@@ -14,7 +14,8 @@ final class RunningDashboard: @unchecked Sendable {
     }
 
     static func start(roots: [String], maxStreams: Int = 32) async throws -> RunningDashboard {
-        let server = try DashboardServer(roots: roots, port: 0, pollInterval: .milliseconds(100), maxStreams: maxStreams)
+        let server = try DashboardServer(roots: roots, port: 0, pollInterval: .milliseconds(100), maxStreams: maxStreams,
+                                         keepAlive: .milliseconds(300))
         let (urls, continuation) = AsyncStream<URL>.makeStream()
         let task = Task {
             try? await server.run { url in continuation.yield(url) }
