@@ -71,6 +71,8 @@ struct PretrainCommand: ParsableCommand {
                 try train(task.makeTrainer(), hooks: hooks, from: checkpoint)
             case .supervised:
                 throw ValidationError("\(folder) is a supervised run: continue it with `tailkit train --resume`")
+            case .pll:
+                throw ValidationError("\(folder) is a partial-label run: continue it with `tailkit pll --resume`")
             }
             print("pre-trained backbone: \(runFolder.lastCheckpointPath)")
         }
@@ -91,7 +93,7 @@ struct PretrainCommand: ParsableCommand {
             return (config, checkpoint, out ?? folder)
         }
         let task = try TaskKind(parsing: method ?? "")
-        guard task != .supervised else { throw ValidationError("pre-training methods: rotation, moco") }
+        guard task == .rotation || task == .moco else { throw ValidationError("pre-training methods: rotation, moco") }
         var c = TrainConfig(task: task)
         _ = try DatasetName(parsing: dataset)
         c.dataset = dataset.lowercased()

@@ -50,9 +50,14 @@ public final class RunFolder: TrainerHook {
 
     /// The hooks that fill the folder: this one (checkpoints), the run log, TensorBoard and the report.
     public func standardHooks(config: TrainConfig, classNames: [String]) -> [TrainerHook] {
+        standardHooks(settings: config.yamlSettings(), classNames: classNames)
+    }
+
+    /// The same for a run whose settings are more than a `TrainConfig` (partial-label runs).
+    public func standardHooks(settings: [(String, String)], classNames: [String]) -> [TrainerHook] {
         [self, RunLog(path: logPath), TensorBoardHook(directory: tensorBoardPath),
          ReportHook(path: reportPath, logPath: logPath, title: "TailKit run \(URL(fileURLWithPath: path).lastPathComponent)",
-                    settings: config.yamlSettings(), classNames: classNames)]
+                    settings: settings, classNames: classNames)]
     }
 
     /// The checkpoint and folder a `--resume RUN` names: a run folder (its `last.ckpt`) or a checkpoint file.

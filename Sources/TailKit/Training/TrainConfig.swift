@@ -16,7 +16,8 @@ import Yams
 /// print(config.yaml())                                      // task: supervised\ndataset: fmnist\n...
 /// ```
 public struct TrainConfig: Codable, Equatable, Sendable {
-    /// What the run trains: supervised (train.py), rotation (pretrain_rot.py) or moco (pretrain_moco.py).
+    /// What the run trains: supervised (train.py), rotation (pretrain_rot.py), moco (pretrain_moco.py) or
+    /// pll (partial-label learning; its own settings are `PartialLabelConfig`'s).
     public var task = TaskKind.supervised
     public var dataset = "fmnist"
     public var dataDir: String?
@@ -84,6 +85,16 @@ public struct TrainConfig: Codable, Equatable, Sendable {
             wd = 1e-4
             schedule = .cosineToZero
             augment = "moco"
+        }
+        if task == .pll {
+            // RECORDS-LTPLL's README command: ResNet-18, SGD 0.01, wd 1e-3, cosine, 800 epochs of 256.
+            arch = .resnet18
+            lr = 0.01
+            wd = 1e-3
+            schedule = .cosine
+            epochs = 800
+            batchSize = 256
+            augment = "records"
         }
     }
 
@@ -177,7 +188,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
                   .workers, .device, .evalBatchSize, .imageSize, .pad32, .holdOut]
         switch task {
         case .supervised: order += [.stage, .sampler, .unlabeled, .pseudoLabels, .imbFactorUnlabel, .unlabeledRatio]
-        case .rotation: break
+        case .rotation, .pll: break
         case .moco: order += [.queueSize, .mocoDim, .mocoT, .mocoM, .bnSplits]
         }
         return order.compactMap { key in yamlValue(key).map { (key.rawValue, $0) } }
