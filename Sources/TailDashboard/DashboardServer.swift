@@ -57,6 +57,8 @@ public struct DashboardServer: Sendable {
             },
             logger: logger
         )
+        // A first read before the socket opens, so that the first request already sees the runs.
+        await store.poll()
         if signals { try await app.runService() } else { try await app.run() }
     }
 
@@ -72,7 +74,7 @@ struct RunPoller: Service {
     let interval: Duration
 
     func run() async throws {
-        var more = await store.poll()
+        var more = true
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             if more { await Task.yield() } else { try? await Task.sleep(for: interval) }
             more = await store.poll()

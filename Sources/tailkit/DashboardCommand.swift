@@ -32,16 +32,22 @@ struct DashboardCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface).") var host = "127.0.0.1"
     @Option(help: "Port to listen on; 0 picks a free one.") var port = 8787
     @Option(help: "Seconds between reads of the run folders.") var poll = 0.5
+    @Option(help: "Live pages (event streams) served at once; more are answered 503.") var maxStreams = 32
+    @Option(help: "Seconds between keep-alive lines on the event streams (a closed page frees its place at the next one).")
+    var keepAlive = 5.0
 
     func validate() throws {
         guard !runDirs.isEmpty else { throw ValidationError("give at least one run folder") }
         guard poll > 0, poll <= 60 else { throw ValidationError("--poll must be in (0, 60] seconds") }
+        guard maxStreams >= 1 else { throw ValidationError("--max-streams must be at least 1") }
+        guard keepAlive > 0, keepAlive <= 300 else { throw ValidationError("--keep-alive must be in (0, 300] seconds") }
     }
 
     func run() async throws {
         let server: DashboardServer
         do {
-            server = try DashboardServer(roots: runDirs, host: host, port: port, pollInterval: .milliseconds(Int(poll * 1000)))
+            server = try DashboardServer(roots: runDirs, host: host, port: port, pollInterval: .milliseconds(Int(poll * 1000)),
+                                         maxStreams: maxStreams, keepAlive: .milliseconds(Int(keepAlive * 1000)))
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure

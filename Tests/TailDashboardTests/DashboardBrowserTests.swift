@@ -1,7 +1,6 @@
 import Foundation
 import Testing
 import TestSupport
-@testable import TailDashboard
 
 /// The page in a real browser: headless Chromium from Debian loads it, draws the SVG charts, and
 /// shows a period appended to a run's log after the page loaded, without a reload.

@@ -1,7 +1,6 @@
 import Foundation
 import Testing
 import TestSupport
-@testable import TailDashboard
 
 /// The server over real loopback sockets. Serialized: the tests time what a writer does under load.
 @Suite(.serialized) struct DashboardServerTests {
