@@ -41,6 +41,9 @@ public final class Trainer<Task: TrainingTask> {
     public private(set) var best: Double?
     /// The last period's summary.
     public private(set) var lastSummary: PeriodSummary?
+    /// When set, a SIGINT/SIGTERM it received stops the run after the current step: hooks write a
+    /// checkpoint (`TrainerHook.interrupted`), then `run()` throws `TailKitError.interrupted`.
+    public var stopSignal: StopSignal?
     private let stream: any BatchStream<Task.Input>
 
     public init(task: Task, optimizer: any Optimizer, schedule: any LRSchedule, length: TrainingLength,
@@ -111,9 +114,19 @@ public final class Trainer<Task: TrainingTask> {
                 try endPeriod(epoch: position.epoch, lr: lr, meter: meter, hooks: ordered)
                 meter.reset()
             }
+            if let number = stopSignal?.signal, step < totalSteps { try stop(signal: number, hooks: ordered) }
         }
         for h in ordered { try h.runEnded() }
         return lastSummary
+    }
+
+    /// Checkpoints the state after the finished step through the hooks, then ends the run.
+    private func stop(signal: Int32, hooks ordered: [TrainerHook]) throws {
+        var written: String?
+        for h in ordered {
+            if let path = try h.interrupted(step: step, checkpoint: checkpoint) { written = path }
+        }
+        throw TailKitError.interrupted(signal: signal, step: step, totalSteps: totalSteps, checkpoint: written)
     }
 
     private func trainStep(_ input: Task.Input, at position: SchedulePosition, meter: inout MetricMeter) throws {
