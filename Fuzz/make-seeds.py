@@ -92,12 +92,12 @@ def main():
     images = rng.integers(0, 256, size=(3, 4, 4))
     write("idx", "images", idx(images, False))
     write("idx", "labels", idx(np.array([1, 2, 3]), True))
-    write("idx", "images-gz", gzip.compress(idx(images, False)))
+    write("idx", "images-gz", gzip.compress(idx(images, False), mtime=0))
 
     # gzip: members, multi-member, and a raw zlib stream.
     text = b"TailKit " * 64
-    write("gzip", "member", gzip.compress(text))
-    write("gzip", "two-members", gzip.compress(text[:100]) + gzip.compress(text[100:]))
+    write("gzip", "member", gzip.compress(text, mtime=0))
+    write("gzip", "two-members", gzip.compress(text[:100], mtime=0) + gzip.compress(text[100:], mtime=0))
     write("gzip", "zlib", zlib.compress(text))
 
     # tar: ustar, GNU long names, pax, gzipped.
@@ -105,7 +105,7 @@ def main():
     write("tar", "ustar", tar_bytes(files))
     write("tar", "gnu-long", tar_bytes([("d/" + "n" * 120, b"long")], tarfile.GNU_FORMAT))
     write("tar", "pax", tar_bytes([("p/" + "x" * 120, b"pax")], tarfile.PAX_FORMAT))
-    write("tar", "gz", gzip.compress(tar_bytes(files)))
+    write("tar", "gz", gzip.compress(tar_bytes(files), mtime=0))
 
     # mat: numeric classes, complex, plain and compressed.
     variables = {"d": np.arange(6.0).reshape(2, 3), "u": np.arange(4, dtype=np.uint8), "i": np.array([[-1, 2]], dtype=np.int32),
@@ -161,6 +161,70 @@ def main():
     write("yaml", "ldam", b"dataset: cifar10\nloss: ldam\nrule: drw\nimb-factor: 0.01\nepochs: 200\nlr: 0.1\n")
     write("yaml", "moco", b"task: moco\ndataset: cifar100\nqueue-size: 4096\nmoco-t: 0.2\nbn-splits: 4\naugment: moco\n")
     write("yaml", "semi", b"unlabeled: remainder\npseudo-labels: \"/tmp/p l.pkl\"\nhold-out: 0.5\nseed: 3\nschedule: cosine\n")
+
+    regressions()
+
+
+def regressions():
+    """Inputs that crashed a reader before it was fixed, kept as crash-* in the corpus so every fuzz
+    run (and `make test`'s smoke run) replays them."""
+    # torchfile: a tensor of size [2^40, 2^40] over 8 bytes of storage overflowed the element count.
+    class Storage:
+        pass
+
+    storage = Storage()
+
+    class Rebuild:
+        def __reduce__(self):
+            from collections import OrderedDict
+            return (torch._utils._rebuild_tensor_v2, (storage, 0, (2 ** 40, 2 ** 40), (1, 1), False, OrderedDict()))
+
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            return ("storage", torch.FloatStorage, "0", "cpu", 2) if obj is storage else None
+
+    data = io.BytesIO()
+    Pickler(data, protocol=2).dump({"w": Rebuild()})
+    archive = io.BytesIO()
+    import zipfile
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("archive/data.pkl", data.getvalue())
+        z.writestr("archive/data/0", bytes(8))
+    write_crash("torchfile", "shape-overflow", archive.getvalue())
+
+    # tar: a pax record "2 " (length reaching just past its space) sliced a range backwards.
+    write_crash("tar", "pax-short-record", tar_raw("PaxHeaders/x", b"x", b"2 ") + tar_raw("a", b"0", b"1") + bytes(1024))
+
+    # imagelist: the label Int.max overflowed `max + 1` when inferring the class count.
+    write_crash("imagelist", "label-int-max", b"a.jpg 1\nb.jpg 9223372036854775807\n")
+
+    # unlabeledpool: no images but sides of 2^40 overflowed height x width x channels.
+    # numpy refuses to build such an array, so the sides 7 and 9 of an empty one are patched to 2^40.
+    pool = pickle.dumps({"data": np.zeros((0, 7, 9, 3), dtype=np.uint8),
+                         "extrapolated_targets": np.zeros(0, dtype=np.int64)}, protocol=2)
+    side = b"\x8a\x06" + (2 ** 40).to_bytes(6, "little")
+    assert pool.count(b"K\x07K\tK\x03") == 1
+    write_crash("unlabeledpool", "huge-empty-dims", pool.replace(b"K\x07K\tK\x03", side + side + b"K\x03"))
+
+
+def write_crash(reader, name, data):
+    folder = os.path.join(ROOT, reader)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "crash-" + name), "wb") as f:
+        f.write(data)
+
+
+def tar_raw(name, kind, data):
+    """One tar header block (with a correct checksum) and its padded data."""
+    header = bytearray(512)
+    header[0:len(name)] = name.encode()
+    header[100:108] = b"0000644\0"
+    header[124:136] = b"%011o\0" % len(data)
+    header[156:157] = kind
+    header[257:265] = b"ustar\x0000"
+    header[148:156] = b" " * 8
+    header[148:156] = b"%06o\0 " % sum(header)
+    return bytes(header) + data + bytes((512 - len(data) % 512) % 512)
 
 
 if __name__ == "__main__":

@@ -99,6 +99,16 @@ import Torch
         #expect(again.path == runs.file(".lock"))
     }
 
+    @Test func reopeningARunFolderRemovesTheTemporaryFilesOfAKilledWrite() throws {
+        let runs = try TemporaryFolder("tk-leftovers")
+        defer { runs.remove() }
+        try runs.write(".last.ckpt.tmp-4242", [UInt8](repeating: 1, count: 1000))
+        try runs.write("last.ckpt", [1, 2, 3])
+        let folder = try RunFolder(path: runs.path, configYAML: "task: toy\n")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(names == [".lock", "config.yaml", "last.ckpt"])
+    }
+
     @Test func aFullDiskDuringTheCheckpointWriteKeepsThePreviousCheckpoint() throws {
         let data = try TinyDataset.writeMNISTStyle(trainPerClass: 12, testPerClass: 2)
         defer { TemporaryFolder.remove(data) }

@@ -28,8 +28,19 @@ public final class RunFolder: TrainerHook {
         self.path = path
         try Self.preflight(path, minimumFreeBytes: minimumFreeBytes)
         lock = try RunFolderLock(folder: path)
+        Self.removeTemporaryFiles(in: path)
         try AtomicFile.write(configYAML, to: "\(path)/config.yaml")
         if let counts { try AtomicFile.write(try counts.json(), to: "\(path)/counts.json") }
+    }
+
+    /// Removes the `.<name>.tmp-<pid>` files of `AtomicFile` writes that a killed process left
+    /// behind (a half-written checkpoint is as large as a whole one). Safe under the lock: no other
+    /// live process writes here.
+    static func removeTemporaryFiles(in path: String) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        for name in names where name.hasPrefix(".") && name.contains(".tmp-") {
+            try? FileManager.default.removeItem(atPath: "\(path)/\(name)")
+        }
     }
 
     /// The folder must exist or be creatable, take a file, and have room for checkpoints.
