@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 
 READERS="pickle torchfile idx gzip tar mat svhn cifar-binary cifar-pickle stl10 imagelist jpeg png pseudolabel unlabeledpool yaml"
 SCRATCH=.build-fuzz
+# debug (default) or release: release runs several times more inputs a second; debug builds faster.
+CONFIG=${FUZZ_CONFIG:-debug}
 # Inputs up to this size; STL-10's images are 27,648 bytes each, so one seed image needs more.
 max_len() { case "$1" in stl10) echo 32768 ;; *) echo 8192 ;; esac; }
 dict_flag() {
@@ -24,9 +26,9 @@ build() {
     [ ${#readers[@]} -gt 0 ] || readers=($READERS)
     for r in "${readers[@]}"; do
         # --manifest-cache none: the fuzz variant of Package.swift must never be cached for plain builds.
-        TAILKIT_FUZZ=1 swift build ${SWIFT_FLAGS:-} --manifest-cache none --scratch-path "$SCRATCH" \
+        TAILKIT_FUZZ=1 swift build ${SWIFT_FLAGS:-} -c "$CONFIG" --manifest-cache none --scratch-path "$SCRATCH" \
             --sanitize fuzzer --sanitize address --product "fuzz-$r" 2>&1 | grep -v "ld.gold: warning: Cannot export local symbol" || true
-        [ -x "$SCRATCH/debug/fuzz-$r" ] || { echo "fuzz: building fuzz-$r failed" >&2; exit 1; }
+        [ -x "$SCRATCH/$CONFIG/fuzz-$r" ] || { echo "fuzz: building fuzz-$r failed" >&2; exit 1; }
     done
 }
 
@@ -38,7 +40,7 @@ fuzz() {
     mkdir -p "$work" "$findings"
     # No Swift backtracer: libFuzzer and ASan report the crash, and the backtracer is slow.
     SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \
-        nice -n 19 "$SCRATCH/debug/fuzz-$r" -max_total_time="$seconds" -max_len="$(max_len "$r")" \
+        nice -n 19 "$SCRATCH/$CONFIG/fuzz-$r" -max_total_time="$seconds" -max_len="$(max_len "$r")" \
         -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 $(dict_flag "$r") \
         -artifact_prefix="$findings/" "$@" "$work" "Fuzz/corpus/$r"
 }

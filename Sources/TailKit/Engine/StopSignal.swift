@@ -59,7 +59,8 @@ public final class StopSignal: Sendable {
         let (exchanged, _) = received.compareExchange(expected: 0, desired: number, ordering: .acquiringAndReleasing)
         guard exchanged else {
             FileHandle.standardError.write(Data("\n\(Self.name(number)) again: quitting without a checkpoint\n".utf8))
-            exit(128 + number)
+            // _exit: no atexit handlers or static destructors while the training thread still runs.
+            _exit(128 + number)
         }
         FileHandle.standardError.write(Data("\n\(Self.name(number)): finishing the current step, then writing a checkpoint (send it again to quit at once)\n".utf8))
     }
