@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 
 READERS="pickle torchfile idx gzip tar mat svhn cifar-binary cifar-pickle stl10 imagelist jpeg png pseudolabel unlabeledpool yaml"
 SCRATCH=.build-fuzz
-# debug (default) or release: release runs several times more inputs a second; debug builds faster.
-CONFIG=${FUZZ_CONFIG:-debug}
+# Debug only: a release build (-c release) instruments just the target file for coverage (118 counters
+# for fuzz-pickle against 2,699 in debug), so libFuzzer runs it fast but blind.
+CONFIG=debug
 # Inputs up to this size; STL-10's images are 27,648 bytes each, so one seed image needs more.
 max_len() { case "$1" in stl10) echo 32768 ;; *) echo 8192 ;; esac; }
 dict_flag() {
