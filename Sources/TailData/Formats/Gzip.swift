@@ -96,7 +96,8 @@ private enum ZlibInflater {
                         path: path, detail: "compressed data expands past \(bound) bytes (more than \(Gzip.maxRatio):1 "
                             + "from \(input.count) bytes): refused as a decompression bomb")
                 }
-                output.append(contentsOf: repeatElement(0, count: min(output.count, cap - output.count)))
+                // A zeroed array appended as a block: fast even unoptimised (fuzzing runs debug builds).
+                output += [UInt8](repeating: 0, count: min(output.count, cap - output.count))
             }
             let inChunk = min(input.count - consumed, Int(UInt32.max))
             let outRoom = min(output.count - produced, Int(UInt32.max))
