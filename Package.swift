@@ -79,3 +79,21 @@ let package = Package(
     ],
     cxxLanguageStandard: .cxx20
 )
+
+// libFuzzer targets, one per file reader (Fuzz/README.md): declared only when TAILKIT_FUZZ is set,
+// because they have no `main` and link only with `--sanitize fuzzer`. `make fuzz` builds them into
+// .build-fuzz with `--manifest-cache none`, so this variant of the manifest is never cached for
+// the plain `swift build`.
+if ProcessInfo.processInfo.environment["TAILKIT_FUZZ"] != nil {
+    let readers: [(name: String, module: String)] = [
+        ("pickle", "Pickle"), ("torchfile", "TorchFile"), ("idx", "TailData"), ("gzip", "TailData"), ("tar", "TailData"),
+        ("mat", "TailData"), ("svhn", "TailData"), ("cifar-binary", "TailData"), ("cifar-pickle", "TailData"),
+        ("stl10", "TailData"), ("imagelist", "TailData"), ("jpeg", "TailData"), ("png", "TailData"),
+        ("pseudolabel", "TailData"), ("unlabeledpool", "TailData"), ("yaml", "TailKit"),
+    ]
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Sources/FuzzSupport"))
+    for reader in readers {
+        package.targets.append(.executableTarget(name: "fuzz-\(reader.name)", dependencies: ["FuzzSupport", .target(name: reader.module)],
+                                                 path: "Fuzz/Sources/fuzz-\(reader.name)"))
+    }
+}

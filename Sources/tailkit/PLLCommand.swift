@@ -87,7 +87,7 @@ struct PLLCommand: ParsableCommand {
                                                        data.candidates.averageSetSize(), folder).utf8))
             let summary: PeriodSummary?
             if run.pll.method == .solar {
-                summary = try trainSoLar(run, data: data, folder: folder, classNames: loaded.train.classNames)
+                summary = try trainSoLar(run, data: data, final: runFolder, classNames: loaded.train.classNames)
             } else {
                 let task = try PartialLabelTask(config: run, data: data)
                 summary = try train(task.makeTrainer(), folder: runFolder, settings: run.base.yamlSettings() + run.pll.yamlSettings(),
@@ -107,14 +107,15 @@ struct PLLCommand: ParsableCommand {
                                         from checkpoint: Checkpoint?) throws -> PeriodSummary? {
         if let checkpoint { try trainer.restore(from: checkpoint) }
         trainer.hooks = folder.standardHooks(settings: settings, classNames: classNames) + [ConsoleProgress()]
+        trainer.stopSignal = StopSignal.install()
         return try trainer.run()
     }
 
     /// SoLar's two stages: the prior estimation in RUN/estimate, then the final model in RUN; either
     /// resumes from its own last.ckpt.
-    private func trainSoLar(_ run: PartialLabelRunConfig, data: PartialLabelData, folder: String, classNames: [String]) throws -> PeriodSummary? {
+    private func trainSoLar(_ run: PartialLabelRunConfig, data: PartialLabelData, final: RunFolder, classNames: [String]) throws -> PeriodSummary? {
         let settings = run.base.yamlSettings() + run.pll.yamlSettings()
-        let final = try RunFolder(path: folder, configYAML: run.yaml())
+        let folder = final.path
         let finalCheckpoint = try? Checkpoint.read(from: final.lastCheckpointPath)
         var prior: [Double]?
         if finalCheckpoint == nil {

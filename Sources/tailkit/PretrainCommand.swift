@@ -82,6 +82,7 @@ struct PretrainCommand: ParsableCommand {
     private func train<T: TrainingTask>(_ trainer: Trainer<T>, hooks: [TrainerHook], from checkpoint: Checkpoint?) throws {
         if let checkpoint { try trainer.restore(from: checkpoint) }
         trainer.hooks = hooks
+        trainer.stopSignal = StopSignal.install()
         if try trainer.run() == nil { print("nothing to do: the checkpoint already finished \(trainer.totalSteps) steps") }
     }
 

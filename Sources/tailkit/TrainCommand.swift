@@ -78,6 +78,7 @@ struct TrainCommand: ParsableCommand {
                                           counts: ClassCountsFile(classNames: data.train.classNames, trainCounts: prepared.train.classCounts(),
                                                                   testCounts: data.test.classCounts()))
             trainer.hooks = runFolder.standardHooks(config: config, classNames: data.train.classNames) + [ConsoleProgress()]
+            trainer.stopSignal = StopSignal.install()
             let counts = prepared.labeledCounts
             FileHandle.standardError.write(Data("training on \(prepared.train.count) images (labeled \(counts.first ?? 0) ... \(counts.last ?? 0) per class), run folder \(folder)\n".utf8))
             if let semi = prepared.selfTraining { try reportSelfTraining(semi, classNames: data.train.classNames, folder: folder) }

@@ -48,6 +48,9 @@ public final class Trainer<Task: TrainingTask> {
     public let device: Device
     /// fp16's dynamic loss scale (nil otherwise).
     public let scaler: GradScaler?
+    /// When set, a SIGINT/SIGTERM it received stops the run after the current step: hooks write a
+    /// checkpoint (`TrainerHook.interrupted`), then `run()` throws `TailKitError.interrupted`.
+    public var stopSignal: StopSignal?
     private let stream: any BatchStream<Task.Input>
 
     public init(task: Task, optimizer: any Optimizer, schedule: any LRSchedule, length: TrainingLength,
@@ -122,9 +125,19 @@ public final class Trainer<Task: TrainingTask> {
                 try endPeriod(epoch: position.epoch, lr: lr, meter: meter, hooks: ordered)
                 meter.reset()
             }
+            if let number = stopSignal?.signal, step < totalSteps { try stop(signal: number, hooks: ordered) }
         }
         for h in ordered { try h.runEnded() }
         return lastSummary
+    }
+
+    /// Checkpoints the state after the finished step through the hooks, then ends the run.
+    private func stop(signal: Int32, hooks ordered: [TrainerHook]) throws {
+        var written: String?
+        for h in ordered {
+            if let path = try h.interrupted(step: step, checkpoint: checkpoint) { written = path }
+        }
+        throw TailKitError.interrupted(signal: signal, step: step, totalSteps: totalSteps, checkpoint: written)
     }
 
     /// One step: the task's forward pass and loss under autocast when the precision asks for it,

@@ -170,10 +170,31 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw TailKitError.badFile(path: path, problem: "cannot read the config file")
         }
+        try self.init(yaml: text, path: path)
+    }
+
+    /// Parses the text of a config file; `path` names it in errors.
+    public init(yaml text: String, path: String) throws {
         do {
+            try Self.rejectDuplicateKeys(text, path: path)
             self = try YAMLDecoder().decode(TrainConfig.self, from: text)
+        } catch let error as TailKitError {
+            throw error
         } catch {
             throw TailKitError.badFile(path: path, problem: "invalid config: \(error)")
+        }
+    }
+
+    /// YAML parsers keep one of two values given for a key without a word; a config that sets
+    /// `lr` twice is a mistake the user should see.
+    private static func rejectDuplicateKeys(_ text: String, path: String) throws {
+        guard let mapping = try Yams.compose(yaml: text)?.mapping else { return }
+        var seen: Set<String> = []
+        for key in mapping.keys {
+            guard let name = key.string else { continue }
+            guard seen.insert(name).inserted else {
+                throw TailKitError.badFile(path: path, problem: "invalid config: key '\(name)' is given more than once")
+            }
         }
     }
 
@@ -206,10 +227,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case .mocoT: return "\(mocoT)"
         case .mocoM: return "\(mocoM)"
         case .bnSplits: return "\(bnSplits)"
-        case .dataset: return dataset
+        case .dataset: return YAMLScalar.string(dataset)
         case .dataDir: return dataDir.map(YAMLScalar.string)
         case .imbFactor: return "\(imbFactor)"
-        case .imbType: return imbType
+        case .imbType: return YAMLScalar.string(imbType)
         case .loss: return loss.rawValue
         case .rule: return rule.rawValue
         case .arch: return arch.rawValue
@@ -221,12 +242,12 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case .randNumber: return "\(randNumber)"
         case .seed: return "\(seed)"
         case .schedule: return schedule.rawValue
-        case .augment: return augment
+        case .augment: return YAMLScalar.string(augment)
         case .workers: return "\(workers)"
-        case .device: return device
+        case .device: return YAMLScalar.string(device)
         case .precision: return precision.rawValue
         case .evalBatchSize: return "\(evalBatchSize)"
-        case .stage: return stage
+        case .stage: return YAMLScalar.string(stage)
         case .sampler: return sampler.rawValue
         case .imageSize: return "\(imageSize)"
         case .pad32: return "\(pad32)"
@@ -257,6 +278,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Rejects values that cannot run, naming the flag.
     public func validate() throws {
         func check(_ ok: Bool, _ message: String) throws { if !ok { throw TailKitError.invalidOption(message) } }
+        // A NaN or infinity would be written to config.yaml as `nan`/`inf`, which YAML does not read back.
+        for (flag, value) in [("imb-factor", imbFactor), ("lr", lr), ("wd", wd), ("momentum", momentum), ("hold-out", holdOut),
+                              ("imb-factor-unlabel", imbFactorUnlabel), ("moco-t", mocoT), ("moco-m", mocoM)] {
+            try check(value.isFinite, "--\(flag) \(value) must be a finite number")
+        }
         try check(epochs >= 0, "--epochs \(epochs) must not be negative")
         try check(lr > 0 && lr.isFinite, "--lr \(lr) must be positive")
         try check(batchSize > 0, "--batch-size \(batchSize) must be positive")
