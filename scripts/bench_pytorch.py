@@ -14,7 +14,11 @@ TailKit's case, measured the same way, in one of two set-ups. Prints one JSON ob
 torchvision cannot be imported here (its PyPI wheel links CUDA libraries this CPU torch lacks), so the
 reference transforms are written below with Pillow + numpy + torch exactly as torchvision defines them.
 
-usage: bench_pytorch.py {train_step,epoch_with_loader} {reference,tuned} --batch B --threads T
+  pll_step   one CORR + RECORDS step of RECORDS-LTPLL's train.py loop: ResNet-18 (its ResNet_s: CIFAR stem,
+             BasicBlocks [2,2,2,2], 512-d features, Linear fc) on the weak and strong views concatenated, the
+             loss of utils_loss.CORR_loss_RECORDS with its feature-mean and confidence updates, backward, SGD.
+
+usage: bench_pytorch.py {train_step,epoch_with_loader,pll_step} {reference,tuned} --batch B --threads T
                         [--steps S --warmup W] [--images N --workers K]
 """
 import argparse
@@ -83,7 +87,7 @@ def make_model(tuned):
     return model, opt
 
 
-def train_step_rate(tuned, batch, steps, warmup):
+def train_step_rate(tuned, batch, steps, warmup, precision="fp32"):
     model, opt = make_model(tuned)
     x = torch.randn(batch, 3, 32, 32)
     if tuned:
@@ -92,7 +96,10 @@ def train_step_rate(tuned, batch, steps, warmup):
 
     def step():
         opt.zero_grad()
-        F.cross_entropy(model(x), y).backward()
+        # bf16: the forward pass and loss under autocast, as torch's CPU mixed-precision recipe.
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            loss = F.cross_entropy(model(x), y)
+        loss.backward()
         opt.step()
 
     for _ in range(warmup):
@@ -100,6 +107,100 @@ def train_step_rate(tuned, batch, steps, warmup):
     start = time.perf_counter()
     for _ in range(steps):
         step()
+    return batch * steps / (time.perf_counter() - start)
+
+
+# --- partial-label step: RECORDS-LTPLL's train.py loop with CORR + RECORDS ------------------------------
+
+class BasicBlock(nn.Module):
+    def __init__(self, in_planes, planes, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or in_planes != planes:
+            self.shortcut = nn.Sequential(nn.Conv2d(in_planes, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        return F.relu(self.bn2(self.conv2(out)) + self.shortcut(x))
+
+
+class ResNet18Features(nn.Module):
+    """The CIFAR ResNet-18 of RECORDS' models/resnet.py: forward gives (logits, 512-d feature)."""
+
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        layers, in_planes = [], 64
+        for planes, stride in [(64, 1), (128, 2), (256, 2), (512, 2)]:
+            layers += [BasicBlock(in_planes, planes, stride), BasicBlock(planes, planes, 1)]
+            in_planes = planes
+        self.layers = nn.Sequential(*layers)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+        self.fc = nn.Linear(512, num_classes)
+
+    def forward(self, x):
+        feat = F.adaptive_avg_pool2d(self.layers(F.relu(self.bn1(self.conv1(x)))), 1).flatten(1)
+        return self.fc(feat), feat
+
+
+def pll_step_rate(tuned, batch, steps, warmup, classes=10, m=0.9):
+    torch.manual_seed(0)
+    model = ResNet18Features(classes)
+    if tuned:
+        model = model.to(memory_format=torch.channels_last)
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-3)
+    n = 4 * batch
+    given = (torch.rand(n, classes) < 0.3).float()
+    given[torch.arange(n), torch.arange(n) % classes] = 1
+    init_confidence = given / given.sum(1, keepdim=True)
+    confidence = init_confidence.clone()
+    torch.manual_seed(1)
+    x_w, x_s = torch.randn(batch, 3, 32, 32), torch.randn(batch, 3, 32, 32)
+    state = {"feat_mean": None}
+
+    def step(i):
+        index = (torch.arange(batch) + i * batch) % n
+        x = torch.cat((x_w, x_s), 0)
+        if tuned:
+            x = x.contiguous(memory_format=torch.channels_last)
+        logits, feat = model(x)
+        out_w, out_s = torch.split(logits, batch, 0)
+        feat_w, feat_s = torch.split(feat, batch, 0)
+        pred_w, pred_s = F.softmax(out_w, 1), F.softmax(out_s, 1)
+        target = confidence[index, :]
+        neg = (target == 0).float()
+        sup = (neg * (-torch.log(abs(1 - pred_w) + 1e-9) - torch.log(abs(1 - pred_s) + 1e-9))).sum() / batch
+        con = (F.kl_div(torch.log_softmax(out_w, 1), target, reduction="batchmean")
+               + F.kl_div(torch.log_softmax(out_s, 1), target, reduction="batchmean"))
+        loss = sup + con
+        g = ((feat_w + feat_s) / 2).detach().mean(0)
+        state["feat_mean"] = (1 - m) * g if state["feat_mean"] is None else m * state["feat_mean"] + (1 - m) * g
+        with torch.no_grad():
+            bias = F.softmax(model.fc(state["feat_mean"].unsqueeze(0)), 1)
+            q_w = F.softmax(out_w - torch.log(bias + 1e-9), 1)
+            q_s = F.softmax(out_s - torch.log(bias + 1e-9), 1)
+            mask = (init_confidence[index, :] > 0).float()
+            r = (mask * q_s) * (mask * q_w)
+            r = r / (r.sum(1, keepdim=True) + 1e-9)
+            r = torch.sqrt(r)
+            confidence[index, :] = r / (r.sum(1, keepdim=True) + 1e-9)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    for i in range(warmup):
+        step(i)
+    start = time.perf_counter()
+    for i in range(steps):
+        step(warmup + i)
     return batch * steps / (time.perf_counter() - start)
 
 
@@ -233,7 +334,7 @@ def train_epoch_with_loader_rate(tuned, batch, images, workers):
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
-    p.add_argument("case", choices=["train_step", "epoch_with_loader"])
+    p.add_argument("case", choices=["train_step", "epoch_with_loader", "pll_step"])
     p.add_argument("variant", choices=["reference", "tuned"])
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--threads", type=int, required=True)
@@ -241,11 +342,14 @@ if __name__ == "__main__":
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--images", type=int, default=2560)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     a = p.parse_args()
     tuned = a.variant == "tuned"
     torch.set_num_threads(a.threads)
     if a.case == "train_step":
-        rate = train_step_rate(tuned, a.batch, a.steps, a.warmup)
+        rate = train_step_rate(tuned, a.batch, a.steps, a.warmup, a.precision)
+    elif a.case == "pll_step":
+        rate = pll_step_rate(tuned, a.batch, a.steps, a.warmup)
     else:
         rate = train_epoch_with_loader_rate(tuned, a.batch, a.images, a.workers)
     malloc = {k: os.environ[k] for k in MALLOC_ENV if k in os.environ}

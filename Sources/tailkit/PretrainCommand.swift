@@ -47,6 +47,7 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "MoCo: batch-norm groups standing for GPUs, keys shuffled between them (default 4; 1 = plain BN, which leaks).") var bnSplits: Int?
     @Option(help: "Data loader threads (default 2).") var workers: Int?
     @Option(help: "Device: cpu, cuda or cuda:N.") var device: String?
+    @Option(help: "Precision of the forward passes: fp32 (default), bf16 (autocast on the CPU's bf16 units or a GPU), fp16 (autocast + loss scaling, CUDA only). Checkpoints stay fp32.") var precision: String?
     @Option(help: "libtorch threads (default: all cores).") var threads: Int?
     @Option(help: "Run folder or its last.ckpt to continue after a crash or Ctrl-C; its own config is used.") var resume: String?
     @Option(help: "Run folder (default: runs/pretrain_ + method, data set, arch, imbalance, seed).") var out: String?
@@ -76,6 +77,8 @@ struct PretrainCommand: ParsableCommand {
                 try train(task.makeTrainer(), hooks: hooks, from: checkpoint)
             case .supervised:
                 throw ValidationError("\(folder) is a supervised run: continue it with `tailkit train --resume`")
+            case .pll:
+                throw ValidationError("\(folder) is a partial-label run: continue it with `tailkit pll --resume`")
             }
             print("pre-trained backbone: \(runFolder.lastCheckpointPath)")
         }
@@ -84,6 +87,7 @@ struct PretrainCommand: ParsableCommand {
     private func train<T: TrainingTask>(_ trainer: Trainer<T>, hooks: [TrainerHook], from checkpoint: Checkpoint?) throws {
         if let checkpoint { try trainer.restore(from: checkpoint) }
         trainer.hooks = hooks
+        trainer.stopSignal = StopSignal.install()
         if try trainer.run() == nil { print("nothing to do: the checkpoint already finished \(trainer.totalSteps) steps") }
     }
 
@@ -96,7 +100,7 @@ struct PretrainCommand: ParsableCommand {
             return (config, checkpoint, out ?? folder)
         }
         let task = try TaskKind(parsing: method ?? "")
-        guard task != .supervised else { throw ValidationError("pre-training methods: rotation, moco") }
+        guard task == .rotation || task == .moco else { throw ValidationError("pre-training methods: rotation, moco") }
         var c = TrainConfig(task: task)
         let datasetName = try DatasetName(parsing: dataset)
         c.dataset = dataset.lowercased()
@@ -121,6 +125,7 @@ struct PretrainCommand: ParsableCommand {
         if let bnSplits { c.bnSplits = bnSplits }
         if let workers { c.workers = workers }
         if let device { c.device = device }
+        if let precision { c.precision = try Precision(parsing: precision) }
         let mocoFlagsGiven = queueSize != nil || mocoT != nil || mocoM != nil || mocoDim != nil || bnSplits != nil
         if c.task == .rotation, mocoFlagsGiven {
             throw TailKitError.invalidOption("--queue-size, --moco-t, --moco-m, --moco-dim and --bn-splits apply to moco only")

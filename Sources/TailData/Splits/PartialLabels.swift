@@ -6,6 +6,11 @@ public struct CandidateLabels: Sendable, Equatable {
 
     public var count: Int { classes == 0 ? 0 : mask.count / classes }
 
+    public init(classes: Int, mask: [UInt8]) {
+        self.classes = classes
+        self.mask = mask
+    }
+
     /// The candidate classes of sample `n`.
     public func candidates(of n: Int) -> [Int] {
         (0..<classes).filter { mask[n * classes + $0] != 0 }

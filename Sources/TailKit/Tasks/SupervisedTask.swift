@@ -77,7 +77,8 @@ public final class SupervisedTask: TrainingTask {
     /// Its checkpoints record the class names, normalisation and input size (for `tailkit predict`).
     public func makeTrainer() throws -> Trainer<SupervisedTask> {
         let trainer = try Trainer(task: self, optimizer: config.makeOptimizer(parameters()), schedule: config.lrSchedule(),
-                                  length: .epochs(config.epochs), arch: config.arch.rawValue, configJSON: config.json())
+                                  length: .epochs(config.epochs), arch: config.arch.rawValue, configJSON: config.json(),
+                                  precision: config.precision, device: device)
         let resizes = (try? DatasetName(parsing: config.dataset))?.resizesImages ?? false
         trainer.modelInput = ModelInput(set: train, normalization: normalization, resizes: resizes)
         return trainer

@@ -10,6 +10,8 @@ public enum TaskKind: String, NamedChoice, Codable, Sendable {
     case rotation
     /// MoCo v2 instance discrimination with a momentum key encoder and a queue (pretrain_moco.py).
     case moco
+    /// Partial-label learning: CORR, RECORDS or SoLar (RECORDS-LTPLL's train.py, train_solar.py).
+    case pll
 
     public static let choiceKind = "task"
 }

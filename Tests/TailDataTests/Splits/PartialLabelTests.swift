@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TailData
 
@@ -22,6 +23,26 @@ import Testing
         // Expected size 1 + q (C - 1) = 3.7; the standard error over 20k samples is about 0.01.
         #expect(abs(sets.averageSetSize() - 3.7) < 0.05)
         #expect(sets.mask.allSatisfy { $0 <= 1 })
+    }
+
+    /// Set sizes follow 1 + Binomial(C − 1, q): each of the 9 false labels joins independently.
+    @Test func uniformSetSizesFollowTheBinomialLaw() throws {
+        let n = 20_000, classes = 10, q = 0.3
+        let labels = (0..<n).map { ($0 * 3) % classes }
+        var rng = NumpyRandomState(seed: 1)
+        let sizes = try PartialLabels.uniform(labels: labels, classes: classes, q: q, rng: &rng).setSizes()
+        try #require(sizes.count == n)
+        var histogram = [Int](repeating: 0, count: classes + 1)
+        for s in sizes { histogram[s] += 1 }
+        #expect(histogram[0] == 0, "no empty set")
+        for k in 0...(classes - 1) {
+            var choose = 1.0
+            for i in 0..<k { choose *= Double(classes - 1 - i) / Double(i + 1) }
+            let p = choose * pow(q, Double(k)) * pow(1 - q, Double(classes - 1 - k))
+            let expected = p * Double(n), observed = Double(histogram[k + 1])
+            // Five binomial standard deviations of the count, plus a little slack for tiny cells.
+            #expect(abs(observed - expected) <= 5 * (expected * (1 - p)).squareRoot() + 2, "size \(k + 1): \(observed) vs \(expected)")
+        }
     }
 
     @Test func uniformMatchesReferenceMask() throws {
