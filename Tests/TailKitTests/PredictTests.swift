@@ -106,6 +106,22 @@ import Torch
         #expect(plLines[0].contains("\"path\":\"sub/u0.jpg\"") && names.contains { plLines[0].contains("\"class\":\"\($0)\"") })
     }
 
+    @Test func selfTrainingTakesAFolderOfUnlabeledImagesWithTheirPseudoLabels() throws {
+        let folder = try TemporaryFolder("tk-predict")
+        defer { folder.remove() }
+        try OwnDataFixture.writeTree(folder, base: "photos", names: names, counts: [10, 5, 2])
+        // 12 unlabeled images, pseudo-labeled 4 per class (as `tailkit pseudo-label --pool` would write them, in path order).
+        for i in 0..<12 { try OwnDataFixture.writeImage(folder, "pool/u\(String(format: "%02d", i)).png", label: i % 3, seed: i) }
+        try PseudoLabelFile.write(PseudoLabels(targets: (0..<12).map { $0 % 3 }, predictionModel: "test"), to: folder.file("pl.pickle"))
+        let run = try OwnDataFixture.tailkit(["train", "--dataset", "folder", "--data-dir", folder.file("photos"), "--image-size", "12",
+                                              "--epochs", "1", "--batch-size", "8", "--workers", "0", "--threads", "1",
+                                              "--unlabeled", folder.file("pool"), "--pseudo-labels", folder.file("pl.pickle"),
+                                              "--imb-factor-unlabel", "1", "--unlabeled-ratio", "1", "--out", folder.file("run")])
+        try #require(run.status == 0, "\(run.err)")
+        // Labeled: 8 + 4 + 1 after the test split; D_U@1x at rho_U = 1: int(4 * 13/12) = 4 per class.
+        #expect(run.err.contains("self-training: 12 pseudo-labeled images join 13 labeled ones"), "\(run.err)")
+    }
+
     /// A Fashion-MNIST-shaped checkpoint (28x28, 1 channel, one fixed size), untrained.
     private func writeFixedSizeCheckpoint(_ path: String, withInput: Bool) throws {
         var config = TrainConfig()
