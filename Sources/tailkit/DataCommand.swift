@@ -8,7 +8,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Inspect data sets and their long-tailed splits.",
-        subcommands: [DataStatsCommand.self]
+        subcommands: [DataStatsCommand.self, DataCheckCommand.self]
     )
 }
 
@@ -28,12 +28,13 @@ struct DataStatsCommand: ParsableCommand {
     @Option(name: [.customLong("rand-number"), .customLong("seed")],
             help: "Seed of the per-class selection (the reference's --rand_number; --seed is an older name).") var randNumber = 0
     @Option(help: "Fraction of every class held out of the labeled set (the pool of --unlabeled remainder).") var holdOut = 0.0
-    @Option(help: "Image side for imagenet-lt / inat2018.") var imageSize = 64
+    @Option(help: "Image side (unused: list data sets are counted from their lists).") var imageSize = 64
     @Flag(help: "Pad Fashion-MNIST / MNIST from 28x28 to 32x32.") var pad32 = false
 
     func run() throws {
         try runReportingErrors {
             let name = try DatasetName(parsing: dataset)
+            if let files = name.listFiles { return try ListDatasetStats.print(name, files: files, dataDir: dataDir) }
             let data = try LoadedDataset.load(name, dataDir: dataDir, imageSize: imageSize, padTo32: pad32)
             print("images: \(data.train.height)x\(data.train.width)x\(data.train.channels)")
             let lt = try data.longTailed(imbFactor: imbFactor, imbType: imbType, seed: randNumber, holdOut: holdOut)

@@ -6,12 +6,19 @@ public struct ImageList: Sendable, Equatable {
     public var paths: [String]
     public var labels: [Int]
     public var classNames: [String]
+    /// The 1-based line of the list file each image came from (errors name it).
+    public var lineNumbers: [Int]
+    /// The list file, when the set was read from one.
+    public var listFile: String?
 
-    public init(root: String, paths: [String], labels: [Int], classNames: [String]) {
+    public init(root: String, paths: [String], labels: [Int], classNames: [String], lineNumbers: [Int]? = nil,
+                listFile: String? = nil) {
         self.root = root
         self.paths = paths
         self.labels = labels
         self.classNames = classNames
+        self.lineNumbers = lineNumbers ?? labels.indices.map { $0 + 1 }
+        self.listFile = listFile
     }
 
     /// Parses `listFile`. Classes are `classNames` when given, else `0..<classCount`, else
@@ -19,6 +26,7 @@ public struct ImageList: Sendable, Equatable {
     public init(listFile: String, root: String, classCount: Int? = nil, classNames: [String]? = nil) throws {
         var paths: [String] = []
         var labels: [Int] = []
+        var lineNumbers: [Int] = []
         for (number, line) in try Self.lines(listFile).enumerated() {
             let entry = line.trimmingListBlanks()
             if entry.isEmpty { continue }
@@ -29,13 +37,14 @@ public struct ImageList: Sendable, Equatable {
             }
             paths.append(String(entry[..<split].trimmingListBlanks()))
             labels.append(label)
+            lineNumbers.append(number + 1)
         }
         let count = classNames?.count ?? classCount ?? ((labels.max() ?? -1) + 1)
         for (i, label) in labels.enumerated() where label < 0 || label >= count {
             throw DataError.labelOutOfRange(path: listFile, index: i, label: label, validRange: "0..<\(count)")
         }
         self.init(root: root, paths: paths, labels: labels,
-                  classNames: classNames ?? (0..<count).map(String.init))
+                  classNames: classNames ?? (0..<count).map(String.init), lineNumbers: lineNumbers, listFile: listFile)
     }
 
     public var count: Int { labels.count }
