@@ -52,6 +52,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Self-training pool: remainder (training images outside the long-tailed set), svhn-extra, or a pool pickle.") var unlabeled: String?
     @Flag(help: "Pad Fashion-MNIST / MNIST from 28x28 to 32x32.") var pad32 = false
     @Option(help: "Image side for imagenet-lt / inat2018 (decoded and resized in memory; default 64).") var imageSize: Int?
+    @Flag(help: "imagenet-lt / inat2018: stream the images from their files at --crop-size (the reference's transforms); best epoch by the val list, final number on the test list.") var stream = false
+    @Option(help: "Crop side of --stream (default 224).") var cropSize: Int?
+    @Option(help: "With --stream, an image that cannot be decoded: skip (reported with its list line, left out; default) or fail.") var badImages: String?
     @Option(help: "Fraction of every class kept out of the labeled set, as the pool of --unlabeled remainder (e.g. 0.5 for Fashion-MNIST).") var holdOut: Double?
     @Option(help: "Pseudo-labels of the pool, from `tailkit pseudo-label` or the reference's pickle.") var pseudoLabels: String?
     @Option(help: "Imbalance factor 1/rho_U of the unlabeled images (default 0.01).") var imbFactorUnlabel: Double?
@@ -63,6 +66,7 @@ struct TrainCommand: ParsableCommand {
         try runReportingErrors {
             Torch.initialize(threads: threads)
             let (config, checkpoint, folder) = try resolve()
+            if config.stream { return try runStreamed(config, checkpoint: checkpoint, folder: folder) }
             let prepared = try TrainingData.prepare(config)
             let data = prepared.dataset
             let initial = try (checkpoint == nil ? pretrained : nil).map { try InitialWeights.read(from: $0) }
@@ -147,6 +151,9 @@ struct TrainCommand: ParsableCommand {
         if let holdOut { c.holdOut = holdOut }
         if let imageSize { c.imageSize = imageSize }
         if pad32 { c.pad32 = true }
+        if stream { c.stream = true }
+        if let cropSize { c.cropSize = cropSize }
+        if let badImages { c.badImages = badImages }
         if let pseudoLabels { c.pseudoLabels = pseudoLabels }
         if let imbFactorUnlabel { c.imbFactorUnlabel = imbFactorUnlabel }
         if let unlabeledRatio { c.unlabeledRatio = unlabeledRatio }

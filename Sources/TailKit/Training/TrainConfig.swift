@@ -1,4 +1,5 @@
 import Foundation
+import TailData
 import Torch
 import TorchNN
 import Yams
@@ -47,6 +48,13 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var evalBatchSize = 256
     /// Side of the images of list-file data sets (ImageNet-LT, iNaturalist), decoded into memory.
     public var imageSize = 64
+    /// List-file data sets streamed from their files at the reference's crop size (`crop-size`):
+    /// train list for training, val list for the best epoch, test list for the final number.
+    public var stream = false
+    /// Crop side of a streamed data set (the reference's 224).
+    public var cropSize = 224
+    /// What a streamed image that cannot be decoded does: skip (reported, left out) or fail.
+    public var badImages = "skip"
     /// Fashion-MNIST / MNIST padded from 28x28 to 32x32.
     public var pad32 = false
     /// "joint" (train everything), or a second stage on a first-stage checkpoint (`--pretrained`):
@@ -106,6 +114,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case evalBatchSize = "eval-batch-size"
         case stage, sampler, unlabeled
         case imageSize = "image-size", pad32
+        case stream, cropSize = "crop-size", badImages = "bad-images"
         case holdOut = "hold-out"
         case pseudoLabels = "pseudo-labels", imbFactorUnlabel = "imb-factor-unlabel", unlabeledRatio = "unlabeled-ratio"
         case queueSize = "queue-size", mocoDim = "moco-dim", mocoT = "moco-t", mocoM = "moco-m", bnSplits = "bn-splits"
@@ -149,6 +158,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try take(.stage, &stage)
         try choose(.sampler, &sampler)
         try take(.imageSize, &imageSize)
+        try take(.stream, &stream)
+        try take(.cropSize, &cropSize)
+        try take(.badImages, &badImages)
         try take(.pad32, &pad32)
         unlabeled = try c.decodeIfPresent(String.self, forKey: .unlabeled)
         try take(.holdOut, &holdOut)
@@ -186,6 +198,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if task == .supervised { order += [.loss, .rule] }
         order += [.arch, .epochs, .lr, .batchSize, .wd, .momentum, .optimizer, .randNumber, .seed, .schedule, .augment,
                   .workers, .device, .evalBatchSize, .imageSize, .pad32, .holdOut]
+        if stream { order += [.stream, .cropSize, .badImages] }
         switch task {
         case .supervised: order += [.stage, .sampler, .unlabeled, .pseudoLabels, .imbFactorUnlabel, .unlabeledRatio]
         case .rotation, .pll: break
@@ -225,6 +238,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case .stage: return stage
         case .sampler: return sampler.rawValue
         case .imageSize: return "\(imageSize)"
+        case .stream: return "\(stream)"
+        case .cropSize: return "\(cropSize)"
+        case .badImages: return badImages
         case .pad32: return "\(pad32)"
         case .holdOut: return "\(holdOut)"
         case .unlabeled: return unlabeled.map(YAMLScalar.string)
@@ -258,6 +274,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try check(batchSize > 0, "--batch-size \(batchSize) must be positive")
         try check(wd >= 0, "weight decay \(wd) must not be negative")
         try check(workers >= 0, "--workers \(workers) must not be negative")
+        try check(cropSize > 0, "--crop-size \(cropSize) must be positive")
+        try check(DecodeFailurePolicy(rawValue: badImages) != nil, "--bad-images must be skip or fail, not '\(badImages)'")
         guard task == .moco else { return }
         try check(queueSize >= batchSize, "--queue-size \(queueSize) must be at least the batch size \(batchSize)")
         try check(mocoDim > 0, "--moco-dim \(mocoDim) must be positive")
