@@ -5,7 +5,7 @@ export TAILKIT_TORCH_PYTHONPATH := $(TORCH_PY)
 SWIFT_FLAGS ?=
 TAILKIT := .build/release/tailkit
 
-.PHONY: setup build release test demo bench clean shim-so
+.PHONY: setup build release test demo bench clean shim-so fuzz fuzz-smoke
 
 setup:
 	@bash scripts/setup.sh
@@ -19,6 +19,17 @@ release: setup
 test: setup
 	swift build --build-tests $(SWIFT_FLAGS)
 	swift test --skip-build $(SWIFT_FLAGS)
+	bash Fuzz/fuzz.sh smoke 3
+
+# libFuzzer on one file reader (Fuzz/README.md): make fuzz READER=pickle SECONDS=60
+READER ?= pickle
+SECONDS ?= 60
+fuzz: setup
+	bash Fuzz/fuzz.sh run $(READER) $(SECONDS)
+
+# Every fuzz target for a few seconds on its seed corpus (part of `make test`).
+fuzz-smoke: setup
+	bash Fuzz/fuzz.sh smoke 3
 
 demo: release
 	$(TAILKIT) demo

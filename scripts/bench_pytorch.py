@@ -87,7 +87,7 @@ def make_model(tuned):
     return model, opt
 
 
-def train_step_rate(tuned, batch, steps, warmup):
+def train_step_rate(tuned, batch, steps, warmup, precision="fp32"):
     model, opt = make_model(tuned)
     x = torch.randn(batch, 3, 32, 32)
     if tuned:
@@ -96,7 +96,10 @@ def train_step_rate(tuned, batch, steps, warmup):
 
     def step():
         opt.zero_grad()
-        F.cross_entropy(model(x), y).backward()
+        # bf16: the forward pass and loss under autocast, as torch's CPU mixed-precision recipe.
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            loss = F.cross_entropy(model(x), y)
+        loss.backward()
         opt.step()
 
     for _ in range(warmup):
@@ -339,11 +342,12 @@ if __name__ == "__main__":
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--images", type=int, default=2560)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     a = p.parse_args()
     tuned = a.variant == "tuned"
     torch.set_num_threads(a.threads)
     if a.case == "train_step":
-        rate = train_step_rate(tuned, a.batch, a.steps, a.warmup)
+        rate = train_step_rate(tuned, a.batch, a.steps, a.warmup, a.precision)
     elif a.case == "pll_step":
         rate = pll_step_rate(tuned, a.batch, a.steps, a.warmup)
     else:

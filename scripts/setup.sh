@@ -2,6 +2,8 @@
 # Installs what TailKit needs, only what is missing; a second run returns at once.
 #  - Debian packages: the built-in Fashion-MNIST data set and the image/zlib libraries the readers use, and
 #    python3 / python3-pip when the machine has no `python3 -m pip` yet.
+#  - Debian's chromium, for the dashboard's real-browser test (headless); if it cannot be installed, setup goes on
+#    and that test is skipped with a message.
 #  - libtorch: the libraries and headers of the pinned torch wheel, unpacked into .deps/ (git-ignored).
 #    The same folder is an importable Python torch of the very same version, which the tests and the
 #    benchmark compare against.
@@ -16,7 +18,7 @@ TORCH_VERSION=2.13.0
 PILLOW_VERSION=13.0.0
 DEPS=.deps
 TORCH_DIR=$DEPS/torch-$TORCH_VERSION
-STAMP=$DEPS/setup-ok-$TORCH_VERSION-v4
+STAMP=$DEPS/setup-ok-$TORCH_VERSION-v5
 APT_PACKAGES="dataset-fashion-mnist libjpeg62-turbo-dev libpng-dev zlib1g-dev"
 # pip reads this where it knows the option (pip >= 22.1) and ignores it otherwise (older pips from apt).
 export PIP_ROOT_USER_ACTION=ignore
@@ -27,6 +29,11 @@ apt_missing() {
     [ -f /usr/include/png.h ] || return 0
     [ -f /usr/include/zlib.h ] || return 0
     return 1
+}
+
+chromium_missing() {
+    [ -x /usr/bin/chromium ] && return 1
+    return 0
 }
 
 APT_UPDATED=""
@@ -57,12 +64,16 @@ deps_python() {
     PYTHONNOUSERSITE=1 PYTHONPATH="$TORCH_DIR:$DEPS/pydeps" python3 -s -S "$@"
 }
 
-if [ -f "$STAMP" ] && [ -f "$TORCH_DIR/torch/lib/libtorch_cpu.so" ] && ! apt_missing; then
+if [ -f "$STAMP" ] && [ -f "$TORCH_DIR/torch/lib/libtorch_cpu.so" ] && ! apt_missing && ! chromium_missing; then
     exit 0
 fi
 
 if apt_missing; then
     apt_install $APT_PACKAGES
+fi
+
+if chromium_missing; then
+    apt_install chromium || echo "setup: warning: Debian's chromium could not be installed; the dashboard's browser test will be skipped" >&2
 fi
 
 if [ ! -f "$TORCH_DIR/torch/lib/libtorch_cpu.so" ]; then

@@ -85,6 +85,13 @@ int tk_jpeg_decode_scaled(const unsigned char *data, size_t size, int scale_deno
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
+    // Checked before jpeg_start_decompress, which allocates whole-image buffers for progressive files.
+    if (!tk_dimensions_fit(cinfo.image_width, cinfo.image_height, size)) {
+        tk_jpeg_fail(&cinfo, "image dimensions out of range for the file size");
+    }
+    // libjpeg's whole-image buffers (progressive coefficients) stay within this, far above a
+    // 5000x5000 photo's 150 MB; past it libjpeg fails with "backing store not supported".
+    cinfo.mem->max_memory_to_use = 512L << 20;
     int is_cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
     cinfo.out_color_space = is_cmyk ? JCS_CMYK : JCS_RGB;
     if (scale_denom != 1 && scale_denom != 2 && scale_denom != 4 && scale_denom != 8) {
@@ -97,7 +104,7 @@ int tk_jpeg_decode_scaled(const unsigned char *data, size_t size, int scale_deno
 
     size_t width = cinfo.output_width;
     size_t height = cinfo.output_height;
-    if (width == 0 || height == 0 || width * height > TK_MAX_PIXELS) {
+    if (!tk_dimensions_fit(width, height, size)) {
         tk_jpeg_fail(&cinfo, "image dimensions out of range");
     }
     pixels = malloc(width * height * 3);

@@ -82,8 +82,8 @@ int tk_png_decode(const unsigned char *data, size_t size, tk_decoded_image *out)
     png_read_info(png, info);
     size_t width = png_get_image_width(png, info);
     size_t height = png_get_image_height(png, info);
-    if (width == 0 || height == 0 || width * height > TK_MAX_PIXELS) {
-        png_error(png, "image dimensions out of range");
+    if (!tk_dimensions_fit(width, height, size)) {
+        png_error(png, "image dimensions out of range for the file size");
     }
     tk_png_request_rgb8(png, info);
     if (png_get_rowbytes(png, info) != width * 3) {

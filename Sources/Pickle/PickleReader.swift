@@ -17,7 +17,7 @@ public enum PickleReader {
         }
         var machine = PickleMachine(data: bytes, position: start)
         let item = try machine.run()
-        var freezer = PickleFreezer()
+        var freezer = PickleFreezer(byteCount: bytes.count)
         return (try freezer.freeze(item, depth: 0), machine.position)
     }
 }
@@ -32,7 +32,7 @@ private final class PickleNode {
         case newObject(cls: PickleItem, args: PickleItem, kwargs: PickleItem?)
     }
 
-    let kind: Kind
+    private(set) var kind: Kind
     var items: [PickleItem]
     var pairs: [(PickleItem, PickleItem)] = []
     var state: PickleItem?
@@ -40,6 +40,43 @@ private final class PickleNode {
     init(_ kind: Kind, items: [PickleItem] = []) {
         self.kind = kind
         self.items = items
+    }
+
+    /// Releases the nodes below this one without recursion: a hostile pickle can nest lists a
+    /// million deep (`]` then `a`, two bytes a level), and releasing such a chain node by node
+    /// through nested deinits would overflow the stack. Children that nobody else holds are
+    /// emptied into a work list first, so each is released with nothing below it.
+    deinit {
+        var pending = takeChildren()
+        while var node = pending.popLast() {
+            if isKnownUniquelyReferenced(&node) { pending.append(contentsOf: node.takeChildren()) }
+        }
+    }
+
+    /// Everything this node holds: items, dict pairs, BUILD state, and the call's parts.
+    var children: [PickleItem] {
+        var all = items
+        for (key, value) in pairs { all += [key, value] }
+        if let state { all.append(state) }
+        switch kind {
+        case .reduce(let callable, let args): all += [callable, args]
+        case .newObject(let cls, let args, let kwargs): all += [cls, args] + (kwargs.map { [$0] } ?? [])
+        default: break
+        }
+        return all
+    }
+
+    /// Moves out every child node, leaving this node without references to other nodes.
+    private func takeChildren() -> [PickleNode] {
+        let nodes = children.compactMap { item -> PickleNode? in
+            if case .node(let n) = item { return n }
+            return nil
+        }
+        items = []
+        pairs = []
+        state = nil
+        kind = .list
+        return nodes
     }
 
     var isObject: Bool {
@@ -496,7 +533,22 @@ private struct PickleMachine {
 private struct PickleFreezer {
     var done: [ObjectIdentifier: PickleValue] = [:]
     var inProgress: Set<ObjectIdentifier> = []
-    static let maxDepth = 2000
+    /// Values in the tree below each frozen node, counting shared parts once per reference.
+    var treeSizes: [ObjectIdentifier: Int] = [:]
+    /// A few bytes of memo references can make a list of two copies of a list of two copies ...:
+    /// a DAG whose tree has 2^500 values, which every reader that walks the result as a tree
+    /// would take forever on. Real pickles share little (a storage, a dtype), so the tree may
+    /// hold at most this many values, or 64 per byte of the pickle when that is more.
+    let maxTreeSize: Int
+
+    init(byteCount: Int) {
+        maxTreeSize = max(1 << 22, byteCount.multipliedReportingOverflow(by: 64).partialValue)
+    }
+    /// Deep enough for any real pickle (state dicts and numpy arrays nest a few levels; Python's
+    /// own recursion limit is 1000), shallow enough that the recursive readers of the result
+    /// (freezing here, TorchFile's decoder, equality) stay far from the end of an 8 MiB stack even
+    /// in an address-sanitizer build.
+    static let maxDepth = 500
 
     mutating func freeze(_ item: PickleItem, depth: Int) throws -> PickleValue {
         switch item {
@@ -510,6 +562,14 @@ private struct PickleFreezer {
             }
             let v = try freezeNode(node, depth: depth + 1)
             inProgress.remove(id)
+            let size = node.children.reduce(1) { total, child in
+                guard case .node(let n) = child else { return total + 1 }
+                return total + (treeSizes[ObjectIdentifier(n)] ?? 1)
+            }
+            guard size <= maxTreeSize else {
+                throw PickleError.structure("shared references expand the pickle to more than \(maxTreeSize) values")
+            }
+            treeSizes[id] = size
             done[id] = v
             return v
         }

@@ -8,11 +8,14 @@ public struct TrainStepBenchmark {
     public var batch = 128
     public var steps = 20
     public var warmup = 5
+    /// bfloat16 runs the forward pass and loss under libtorch's autocast (as `torch.autocast("cpu", torch.bfloat16)`).
+    public var autocast: DType?
 
-    public init(batch: Int = 128, steps: Int = 20, warmup: Int = 5) {
+    public init(batch: Int = 128, steps: Int = 20, warmup: Int = 5, autocast: DType? = nil) {
         self.batch = batch
         self.steps = steps
         self.warmup = warmup
+        self.autocast = autocast
     }
 
     struct Setup {
@@ -20,10 +23,13 @@ public struct TrainStepBenchmark {
         let optimizer: SGD
         let x: Tensor
         let y: Tensor
+        let autocast: DType?
 
         func step() throws {
             optimizer.zeroGrad()
-            try Functional.crossEntropy(model(x), target: y).backward()
+            let loss = try autocast.map { dtype in try Autocast.run(dtype) { try Functional.crossEntropy(model(x), target: y) } }
+                ?? Functional.crossEntropy(model(x), target: y)
+            try loss.backward()
             try optimizer.step()
         }
     }
@@ -35,7 +41,7 @@ public struct TrainStepBenchmark {
         try model.useChannelsLast()  // as SupervisedTask trains on the CPU
         let opt = try SGD(model.parameters(), lr: 0.1, momentum: 0.9, weightDecay: 2e-4)
         return Setup(model: model, optimizer: opt, x: try Tensor.randn([batch, 3, 32, 32]).channelsLast(),
-                     y: try Tensor.randint(0, 10, [batch]))
+                     y: try Tensor.randint(0, 10, [batch]), autocast: autocast)
     }
 
     /// Images per second over `steps` steps after `warmup`.

@@ -104,7 +104,14 @@ public struct StoredTensor: Sendable, Equatable {
         guard shape.allSatisfy({ $0 >= 0 }), strides.allSatisfy({ $0 >= 0 }), storageOffset >= 0 else {
             throw StoredTensorError("negative size, stride or offset (shape \(shape), strides \(strides), offset \(storageOffset))")
         }
-        guard elementCount > 0 else { return }
+        // Multiplied with an overflow check: a crafted size like [2^40, 2^40] must not trap in `elementCount`.
+        if shape.contains(0) { return }
+        var count = 1
+        for size in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: size)
+            guard !overflow else { throw StoredTensorError("shape \(shape) has more elements than any storage holds") }
+            count = product
+        }
         var last = storageOffset
         for d in shape.indices {
             let (reach, o1) = (shape[d] - 1).multipliedReportingOverflow(by: strides[d])

@@ -20,6 +20,8 @@ struct BenchCommand: ParsableCommand {
 
         Both sides get the same network (ResNet-32), batch, dtype, thread count and synthetic data. Prints one JSON line per case with TailKit's images/s, each PyTorch set-up's images/s and the ratios TailKit / PyTorch (ratio_vs_reference, ratio_vs_tuned; higher is better), plus TailKit's peak RSS. Rounds alternate between the three (in rotating order) so that machine noise hits all alike; medians of the rounds are reported. Each line also gives every round's figures and the CPU cores other programs kept busy during each round (rounds_other_programs_cpu_cores): well above 0, that round was slowed by them. Run-to-run noise on a 2-core machine is 10-15%: compare ratios.
 
+        On a CPU with bf16 units (AMX or AVX-512 BF16) the training step is measured again under bf16 autocast on all three sides (PyTorch with torch.autocast("cpu", torch.bfloat16)), with TailKit's bf16/fp32 speed-up.
+
         Then one partial-label training step (CORR + RECORDS, ResNet-18, weak and strong views of --pll-batch samples in one pass, with the confidence and feature-mean updates) against the same step of RECORDS-LTPLL's train.py loop, both set-ups as above; rates are training samples per second.
 
         Then the data loader alone (weak and FixMatch-strong augmentation), the 224-px ImageNet-LT training pipeline on --jpeg-images ImageNet-sized JPEGs (TailKit's streaming loader against a torchvision-style DataLoader with PIL decode and the same transforms, scripts/bench_image_loader.py, same worker count; images/s, their ratio, and peak memory of each side), and the RSS growth over --leak-steps training steps.
@@ -48,7 +50,12 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let n = threads ?? Torch.defaultThreads
         Torch.initialize(threads: n)
-        try trainStepCase(threads: n)
+        let fp32 = try trainStepCase(threads: n)
+        if CPUFeatures.current.hasBF16 || Torch.cudaAvailable {
+            try bf16StepCase(threads: n, fp32: fp32)
+        } else {
+            FileHandle.standardError.write(Data("bench: no bf16 units on this CPU (lscpu lists neither amx_bf16 nor avx512_bf16): bf16 case skipped\n".utf8))
+        }
         try partialLabelStepCase(threads: n)
         try loaderCase(workers: workers)
         try endToEndCase(threads: n)
@@ -89,13 +96,28 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    private func trainStepCase(threads n: Int) throws {
+    @discardableResult
+    private func trainStepCase(threads n: Int) throws -> Comparison {
         let bench = TrainStepBenchmark(batch: batch, steps: steps, warmup: 5)
         let c = try interleaved("resnet32 train step", ours: bench.imagesPerSecond, case: "train_step", threads: n,
                                 arguments: ["--batch", "\(batch)", "--steps", "\(steps)", "--warmup", "5"])
         printJSON(c.fields.merging([
             "case": "resnet32_train_step", "batch": batch, "input": "3x32x32", "dtype": "float32", "threads": n,
             "target_ratio_vs_tuned": 1.0, "tailkit_peak_rss_mb": Torch.peakRSSBytes / 1_048_576, "rounds": rounds,
+        ]) { a, _ in a })
+        return c
+    }
+
+    /// The same step under bf16 autocast on both sides (PyTorch: `torch.autocast("cpu", torch.bfloat16)`), and
+    /// TailKit's bf16 rate over its fp32 rate of the case before.
+    private func bf16StepCase(threads n: Int, fp32: Comparison) throws {
+        let bench = TrainStepBenchmark(batch: batch, steps: steps, warmup: 5, autocast: .bfloat16)
+        let c = try interleaved("resnet32 train step bf16", ours: bench.imagesPerSecond, case: "train_step", threads: n,
+                                arguments: ["--batch", "\(batch)", "--steps", "\(steps)", "--warmup", "5", "--precision", "bf16"])
+        printJSON(c.fields.merging([
+            "case": "resnet32_train_step_bf16", "batch": batch, "input": "3x32x32", "dtype": "bfloat16 autocast", "threads": n,
+            "tailkit_bf16_over_fp32": round3(c.tailkit / fp32.tailkit), "pytorch_tuned_bf16_over_fp32": round3(c.tuned / fp32.tuned),
+            "cpu_low_precision_units": CPUFeatures.current.lowPrecisionUnits.joined(separator: ", "), "rounds": rounds,
         ]) { a, _ in a })
     }
 

@@ -64,6 +64,10 @@ func runReportingErrors(_ body: () throws -> Void) throws {
         try body()
     } catch let error as ValidationError {
         throw error
+    } catch let error as TailKitError {
+        FileHandle.standardError.write(Data("\(error.interruption == nil ? "error: " : "")\(error)\n".utf8))
+        // A run stopped by a signal exits as the shell reports a signal: 128 + its number.
+        throw error.interruption.map { ExitCode(128 + $0) } ?? ExitCode.failure
     } catch {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
         throw ExitCode.failure

@@ -24,6 +24,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Post-hoc logit adjustment strength tau (0 = off): ranks by z - tau log(prior).") var tau = 0.0
     @Option(help: "Where to write the report as JSON (default: next to the checkpoint).") var json: String?
     @Option(help: "libtorch threads.") var threads: Int?
+    @Option(help: "Precision of the forward passes: fp32 (default), bf16 (autocast), fp16 (autocast, CUDA only).") var precision = "fp32"
 
     func run() throws {
         try runReportingErrors {
@@ -41,7 +42,9 @@ struct EvalCommand: ParsableCommand {
                 : ckpt.classCounts
             let model = try ckpt.restoredModel(config: config, data: data, source: checkpoint)
             let offsets = tau > 0 ? logPriorOffsets(classCounts: counts, tau: tau).map { -$0 } : nil
-            let output = try Evaluator(normalization: data.normalization, device: try Device(parsing: config.device))
+            let device = try Device(parsing: config.device), lowPrecision = try Precision(parsing: precision)
+            try lowPrecision.check(device: device)
+            let output = try Evaluator(normalization: data.normalization, device: device, precision: lowPrecision)
                 .run(model, on: data.test, logitOffsets: offsets)
             let report = ClassificationReport(topK: output.topK, labels: output.labels, trainCounts: counts)
             print(report.table(classNames: data.train.classNames))

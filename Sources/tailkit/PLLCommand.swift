@@ -60,6 +60,7 @@ struct PLLCommand: ParsableCommand {
     @Flag(help: "Pad Fashion-MNIST / MNIST from 28x28 to 32x32.") var pad32 = false
     @Option(help: "Data loader threads (default 2).") var workers: Int?
     @Option(help: "Device: cpu, cuda or cuda:N.") var device: String?
+    @Option(help: "Precision of the forward passes: fp32 (default), bf16 (autocast on the CPU's bf16 units or a GPU), fp16 (autocast + loss scaling, CUDA only). Checkpoints stay fp32.") var precision: String?
     @Option(help: "libtorch threads (default: all cores).") var threads: Int?
     @Option(help: "Run folder to continue after a crash or Ctrl-C; its own config and candidate sets are used.") var resume: String?
     @Option(help: "Run folder (default runs/pll_<method>_<dataset>_<arch>_<imb-factor>_q<rate>_<seed>).") var out: String?
@@ -86,7 +87,7 @@ struct PLLCommand: ParsableCommand {
                                                        data.candidates.averageSetSize(), folder).utf8))
             let summary: PeriodSummary?
             if run.pll.method == .solar {
-                summary = try trainSoLar(run, data: data, folder: folder, classNames: loaded.train.classNames)
+                summary = try trainSoLar(run, data: data, final: runFolder, classNames: loaded.train.classNames)
             } else {
                 let task = try PartialLabelTask(config: run, data: data)
                 summary = try train(task.makeTrainer(), folder: runFolder, settings: run.base.yamlSettings() + run.pll.yamlSettings(),
@@ -106,14 +107,15 @@ struct PLLCommand: ParsableCommand {
                                         from checkpoint: Checkpoint?) throws -> PeriodSummary? {
         if let checkpoint { try trainer.restore(from: checkpoint) }
         trainer.hooks = folder.standardHooks(settings: settings, classNames: classNames) + [ConsoleProgress()]
+        trainer.stopSignal = StopSignal.install()
         return try trainer.run()
     }
 
     /// SoLar's two stages: the prior estimation in RUN/estimate, then the final model in RUN; either
     /// resumes from its own last.ckpt.
-    private func trainSoLar(_ run: PartialLabelRunConfig, data: PartialLabelData, folder: String, classNames: [String]) throws -> PeriodSummary? {
+    private func trainSoLar(_ run: PartialLabelRunConfig, data: PartialLabelData, final: RunFolder, classNames: [String]) throws -> PeriodSummary? {
         let settings = run.base.yamlSettings() + run.pll.yamlSettings()
-        let final = try RunFolder(path: folder, configYAML: run.yaml())
+        let folder = final.path
         let finalCheckpoint = try? Checkpoint.read(from: final.lastCheckpointPath)
         var prior: [Double]?
         if finalCheckpoint == nil {
@@ -158,6 +160,7 @@ struct PLLCommand: ParsableCommand {
         if let schedule { base.schedule = try ScheduleKind(parsing: schedule) }
         if let workers { base.workers = workers }
         if let device { base.device = device }
+        if let precision { base.precision = try Precision(parsing: precision) }
         var pll = PartialLabelConfig(method: try PartialLabelMethod(parsing: method ?? ""))
         if pll.method == .solar { pll.applySoLarRecipe(classes: base.dataset == "cifar100" ? 100 : 10) }
         if let partialRate { pll.partialRate = partialRate }

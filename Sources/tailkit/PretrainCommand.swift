@@ -44,6 +44,7 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "MoCo: batch-norm groups standing for GPUs, keys shuffled between them (default 4; 1 = plain BN, which leaks).") var bnSplits: Int?
     @Option(help: "Data loader threads (default 2).") var workers: Int?
     @Option(help: "Device: cpu, cuda or cuda:N.") var device: String?
+    @Option(help: "Precision of the forward passes: fp32 (default), bf16 (autocast on the CPU's bf16 units or a GPU), fp16 (autocast + loss scaling, CUDA only). Checkpoints stay fp32.") var precision: String?
     @Option(help: "libtorch threads (default: all cores).") var threads: Int?
     @Option(help: "Run folder or its last.ckpt to continue after a crash or Ctrl-C; its own config is used.") var resume: String?
     @Option(help: "Run folder (default: runs/pretrain_ + method, data set, arch, imbalance, seed).") var out: String?
@@ -81,6 +82,7 @@ struct PretrainCommand: ParsableCommand {
     private func train<T: TrainingTask>(_ trainer: Trainer<T>, hooks: [TrainerHook], from checkpoint: Checkpoint?) throws {
         if let checkpoint { try trainer.restore(from: checkpoint) }
         trainer.hooks = hooks
+        trainer.stopSignal = StopSignal.install()
         if try trainer.run() == nil { print("nothing to do: the checkpoint already finished \(trainer.totalSteps) steps") }
     }
 
@@ -114,6 +116,7 @@ struct PretrainCommand: ParsableCommand {
         if let bnSplits { c.bnSplits = bnSplits }
         if let workers { c.workers = workers }
         if let device { c.device = device }
+        if let precision { c.precision = try Precision(parsing: precision) }
         let mocoFlagsGiven = queueSize != nil || mocoT != nil || mocoM != nil || mocoDim != nil || bnSplits != nil
         if c.task == .rotation, mocoFlagsGiven {
             throw TailKitError.invalidOption("--queue-size, --moco-t, --moco-m, --moco-dim and --bn-splits apply to moco only")

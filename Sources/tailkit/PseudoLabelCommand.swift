@@ -28,6 +28,7 @@ struct PseudoLabelCommand: ParsableCommand {
     @Option(help: "Folder of the data set's files.") var dataDir: String?
     @Option(help: "Images per forward pass.") var batchSize = 200
     @Option(help: "libtorch threads.") var threads: Int?
+    @Option(help: "Precision of the forward passes: fp32 (default), bf16 (autocast), fp16 (autocast, CUDA only).") var precision = "fp32"
 
     func validate() throws {
         if stdin == (pool != nil) { throw ValidationError("give either --pool (with --out) or --stdin") }
@@ -45,6 +46,8 @@ struct PseudoLabelCommand: ParsableCommand {
             var labeler = PseudoLabeler(model: try ckpt.restoredModel(config: config, data: data, source: checkpoint),
                                         normalization: data.normalization)
             labeler.batchSize = batchSize
+            labeler.precision = try Precision(parsing: precision)
+            try labeler.precision.check(device: labeler.device)
             if stdin {
                 try StreamLabeler(labeler: labeler, like: data.train).run()
             } else if let pool, let out {

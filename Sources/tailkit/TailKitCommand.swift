@@ -3,7 +3,7 @@ import Torch
 
 /// `tailkit`: one program for long-tailed learning experiments.
 @main
-struct TailKitCommand: ParsableCommand {
+struct TailKitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tailkit",
         abstract: "Deep learning on class-imbalanced (long-tailed) data, over libtorch.",
@@ -12,6 +12,6 @@ struct TailKitCommand: ParsableCommand {
         """,
         version: VersionInfo.text,
         subcommands: [DemoCommand.self, TrainCommand.self, PretrainCommand.self, PLLCommand.self, PseudoLabelCommand.self, EvalCommand.self, ReportCommand.self,
-                      DataCommand.self, BenchCommand.self]
+                      DashboardCommand.self, DataCommand.self, BenchCommand.self]
     )
 }

@@ -45,6 +45,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Training augmentation (weak, weak-reflect, strong, none, ...).") var augment: String?
     @Option(help: "Data loader threads (default 2).") var workers: Int?
     @Option(help: "Device: cpu, cuda or cuda:N.") var device: String?
+    @Option(help: "Precision of the forward passes: fp32 (default), bf16 (autocast on the CPU's bf16 units or a GPU), fp16 (autocast + loss scaling, CUDA only). Checkpoints stay fp32.") var precision: String?
     @Option(help: "libtorch threads (default: all cores).") var threads: Int?
     @Option(help: "Checkpoint whose weights start the run: the backbone for --stage joint (e.g. from `tailkit pretrain`), the whole first-stage model for crt/lws.") var pretrained: String?
     @Option(help: "joint (default), crt (re-train a re-initialised classifier on a frozen backbone) or lws (learn per-class logit scales).") var stage: String?
@@ -81,6 +82,7 @@ struct TrainCommand: ParsableCommand {
                                           counts: ClassCountsFile(classNames: data.train.classNames, trainCounts: prepared.train.classCounts(),
                                                                   testCounts: data.test.classCounts()))
             trainer.hooks = runFolder.standardHooks(config: config, classNames: data.train.classNames) + [ConsoleProgress()]
+            trainer.stopSignal = StopSignal.install()
             let counts = prepared.labeledCounts
             FileHandle.standardError.write(Data("training on \(prepared.train.count) images (labeled \(counts.first ?? 0) ... \(counts.last ?? 0) per class), run folder \(folder)\n".utf8))
             if let semi = prepared.selfTraining { try reportSelfTraining(semi, classNames: data.train.classNames, folder: folder) }
@@ -145,6 +147,7 @@ struct TrainCommand: ParsableCommand {
         if let augment { c.augment = augment }
         if let workers { c.workers = workers }
         if let device { c.device = device }
+        if let precision { c.precision = try Precision(parsing: precision) }
         if let stage { c.stage = stage; _ = try c.trainingStage }
         if let sampler { c.sampler = try SamplerKind(parsing: sampler) }
         if let unlabeled { c.unlabeled = unlabeled }

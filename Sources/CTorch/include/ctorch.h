@@ -179,6 +179,18 @@ ct_tensor *ct_normal_(ct_tensor *t, double mean, double std, ct_generator *g);
 ct_tensor *ct_standard_gamma(const ct_tensor *alpha, ct_generator *g);
 ct_tensor *ct_multinomial(const ct_tensor *probs, int64_t n, bool replacement, ct_generator *g);
 
+/* Automatic mixed precision. `ct_autocast_enter` switches libtorch's autocast on for the device type
+ * (CT_CPU or CT_CUDA) with the low-precision dtype, in the calling thread, as torch.autocast does, and
+ * returns whether it was on before (-1 on error) with the previous dtype in *previous_dtype;
+ * `ct_autocast_exit` restores both. `ct_amp_unscale` multiplies every gradient by inv_scale in place
+ * and sets found_inf to 1 if any is inf or NaN; `ct_amp_update_scale` is GradScaler's scale update. */
+int ct_autocast_enter(int device, int dtype, int *previous_dtype);
+int ct_autocast_exit(int device, bool previous_enabled, int previous_dtype);
+bool ct_autocast_is_enabled(int device);
+int ct_amp_unscale(ct_tensor *const *grads, int n, ct_tensor *found_inf, const ct_tensor *inv_scale);
+int ct_amp_update_scale(ct_tensor *scale, ct_tensor *growth_tracker, const ct_tensor *found_inf, double growth_factor,
+                        double backoff_factor, int64_t growth_interval);
+
 /* Optimizer updates, run in C++ under no-grad. `bufs` are state tensors the caller keeps;
  * an undefined buffer is created on the first step, as torch.optim does. */
 int ct_sgd_step(ct_tensor *const *params, ct_tensor *const *bufs, int n, double lr, double momentum,

@@ -57,6 +57,18 @@ public enum CIFARBinary {
 
     // MARK: Records
 
+    /// The images of one batch file's bytes (`data_batch_N.bin`: 1 label byte a record;
+    /// CIFAR-100 `train.bin`/`test.bin`: coarse and fine label bytes); `path` names it in errors.
+    public static func imageSet(records: [UInt8], path: String, cifar100: Bool, labels: CIFAR100Labels = .fine,
+                                classNames: [String]) throws -> ImageSet {
+        try decode([(records, path)], labelBytes: cifar100 ? 2 : 1, using: labels, classNames: classNames)
+    }
+
+    /// The class names of a `batches.meta.txt` / `*_label_names.txt` file's bytes, `expected` of them.
+    public static func classNames(fileBytes bytes: [UInt8], path: String, expected: Int) throws -> [String] {
+        try classNames(bytes, path: path, expected: expected)
+    }
+
     /// Decodes batch files into one set. CIFAR-100 records carry `coarse, fine` label bytes;
     /// both are range-checked, `labels` picks the one kept.
     private static func decode(_ batches: [(bytes: [UInt8], path: String)], labelBytes: Int,

@@ -33,6 +33,17 @@ public enum Gzip {
         }
     }
 
+    /// Inflated output may always reach this size; beyond it, at most `maxRatio` bytes per
+    /// compressed byte. Image and label data compress 2:1 to 20:1; deflate's own limit is about
+    /// 1032:1, which a "zip bomb" uses to turn a 10 MB download into 10 GB of memory.
+    public static let freeAllowance = 64 << 20
+    public static let maxRatio = 200
+
+    /// The most output `compressedBytes` of input may inflate to.
+    public static func outputBound(compressedBytes: Int) -> Int {
+        max(freeAllowance, compressedBytes.multipliedReportingOverflow(by: maxRatio).partialValue)
+    }
+
     /// Deflate expands at most about 1032:1, so a size hint above that is a corrupt header and
     /// must not turn into a huge allocation.
     static func plausibleSize(_ hint: Int, compressedBytes: Int) -> Int {
@@ -71,15 +82,22 @@ private enum ZlibInflater {
         guard let base = input.baseAddress, !input.isEmpty else {
             throw DataError.truncated(path: path, detail: "no compressed data")
         }
-        let cap = limit ?? Int.max
+        let bound = Gzip.outputBound(compressedBytes: input.count)
+        let cap = min(limit ?? Int.max, bound)
         let hint = Gzip.plausibleSize(sizeHint, compressedBytes: input.count)
         var output = [UInt8](repeating: 0, count: min(max(hint, 1 << 16), cap))
         var consumed = 0
         var produced = 0
         while true {
             if produced == output.count {
-                if produced >= cap { return output }
-                output.append(contentsOf: repeatElement(0, count: min(output.count, cap - output.count)))
+                if produced >= cap {
+                    if limit.map({ produced >= $0 }) ?? false { return output }
+                    throw DataError.undecodable(
+                        path: path, detail: "compressed data expands past \(bound) bytes (more than \(Gzip.maxRatio):1 "
+                            + "from \(input.count) bytes): refused as a decompression bomb")
+                }
+                // A zeroed array appended as a block: fast even unoptimised (fuzzing runs debug builds).
+                output += [UInt8](repeating: 0, count: min(output.count, cap - output.count))
             }
             let inChunk = min(input.count - consumed, Int(UInt32.max))
             let outRoom = min(output.count - produced, Int(UInt32.max))

@@ -38,7 +38,10 @@ public enum IDX {
             return (product.partialValue, acc.1 || product.overflow)
         }
         let available = bytes.count - headerSize
-        guard !overflow, total <= available else {
+        guard !overflow else {
+            throw DataError.badHeader(path: path, detail: "dimensions \(dimensions) describe more bytes than any file holds")
+        }
+        guard total <= available else {
             throw DataError.truncated(
                 path: path, detail: "dimensions \(dimensions) need \(total) data bytes, file has \(available)")
         }

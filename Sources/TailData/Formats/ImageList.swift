@@ -24,10 +24,21 @@ public struct ImageList: Sendable, Equatable {
     /// Parses `listFile`. Classes are `classNames` when given, else `0..<classCount`, else
     /// `0...max label`; every label must fall in that range.
     public init(listFile: String, root: String, classCount: Int? = nil, classNames: [String]? = nil) throws {
+        try self.init(listBytes: DatasetFileIO.read(listFile), listFile: listFile, root: root, classCount: classCount,
+                      classNames: classNames)
+    }
+
+    /// Largest number of classes a list file's labels may imply (iNaturalist 2018 has 8,142):
+    /// a label of 10^12 must not allocate 10^12 class names.
+    public static let maxInferredClasses = 1 << 20
+
+    /// Parses the bytes of a list file; `listFile` names it in errors.
+    public init(listBytes: [UInt8], listFile: String, root: String, classCount: Int? = nil,
+                classNames: [String]? = nil) throws {
         var paths: [String] = []
         var labels: [Int] = []
         var lineNumbers: [Int] = []
-        for (number, line) in try Self.lines(listFile).enumerated() {
+        for (number, line) in try Self.lines(listBytes, listFile).enumerated() {
             let entry = line.trimmingListBlanks()
             if entry.isEmpty { continue }
             guard let split = entry.lastIndex(where: { $0 == " " || $0 == "\t" }),
@@ -39,7 +50,8 @@ public struct ImageList: Sendable, Equatable {
             labels.append(label)
             lineNumbers.append(number + 1)
         }
-        let count = classNames?.count ?? classCount ?? ((labels.max() ?? -1) + 1)
+        let inferred = labels.max().map { $0 < Self.maxInferredClasses ? $0 + 1 : Self.maxInferredClasses } ?? 0
+        let count = classNames?.count ?? classCount ?? inferred
         for (i, label) in labels.enumerated() where label < 0 || label >= count {
             throw DataError.labelOutOfRange(path: listFile, index: i, label: label, validRange: "0..<\(count)")
         }
@@ -80,8 +92,7 @@ public struct ImageList: Sendable, Equatable {
         return counts
     }
 
-    private static func lines(_ listFile: String) throws -> [Substring] {
-        let bytes = try DatasetFileIO.read(listFile)
+    private static func lines(_ bytes: [UInt8], _ listFile: String) throws -> [Substring] {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw DataError.undecodable(path: listFile, detail: "list file is not valid UTF-8")
         }

@@ -231,7 +231,8 @@ private struct MATElementReader {
             throw DataError.truncated(path: path, detail: "compressed element at byte \(tag.dataStart - 8) is empty")
         }
         let innerSize = MATElementReader(bytes: head, littleEndian: littleEndian, path: path).word(at: 4)
-        return try Gzip.inflateZlib(compressed, path: path, sizeHint: 8 + Int(innerSize))
+        // The inner element is all a compressed element may hold: inflating stops there.
+        return try Gzip.inflateZlib(compressed, path: path, sizeHint: 8 + Int(innerSize), limit: 8 + Int(innerSize))
     }
 
     private func extract(_ layout: NumericLayout, from buffer: [UInt8]) -> MATArray {

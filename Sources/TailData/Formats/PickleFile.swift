@@ -51,8 +51,20 @@ enum PickleFile {
         guard root.dictEntries != nil else {
             throw DataError.badHeader(path: name, detail: "pickle holds a \(root.kindName), expected a dict")
         }
-        guard let value = root[key] else { throw DataError.badHeader(path: name, detail: "no '\(key)' entry") }
+        guard let value = try optionalEntry(root, key, name: name) else {
+            throw DataError.badHeader(path: name, detail: "no '\(key)' entry")
+        }
         return value
+    }
+
+    /// The value under `key`, nil when absent. A key written twice is an error: Python keeps the
+    /// last value and a first-match lookup the first, so the file means two different things.
+    static func optionalEntry(_ root: PickleValue, _ key: String, name: String) throws -> PickleValue? {
+        let matches = (root.dictEntries ?? []).filter { $0.key.text == key }
+        guard matches.count <= 1 else {
+            throw DataError.badHeader(path: name, detail: "'\(key)' appears \(matches.count) times in the dict")
+        }
+        return matches.first?.value
     }
 
     static func array(_ value: PickleValue, _ key: String, name: String) throws -> NumpyArray {

@@ -30,14 +30,14 @@ public enum PseudoLabelFile {
                                              "extrapolated_targets", name: name)
         try PickleFile.checkLabels(targets, count: numClasses, name: name)
         var model: String?
-        if let value = root["prediction_model"] {
+        if let value = try PickleFile.optionalEntry(root, "prediction_model", name: name) {
             guard let text = value.text else {
                 throw DataError.badHeader(path: name, detail: "'prediction_model' is \(value.kindName), expected a string")
             }
             model = text
         }
         var truth: [Int]?
-        if let value = root["ground_truth"] {
+        if let value = try PickleFile.optionalEntry(root, "ground_truth", name: name) {
             let labels = try PickleFile.intList(value, "ground_truth", name: name)
             guard labels.count == targets.count else {
                 throw DataError.countMismatch(path: name, images: targets.count, labels: labels.count)

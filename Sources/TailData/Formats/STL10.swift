@@ -18,21 +18,30 @@ public enum STL10 {
                                       detail: "\(names.count) class names, expected 10")
         }
         let imagesPath = DatasetFileIO.join(folder, "\(split.rawValue)_X.bin")
-        var pixels = try DatasetFileIO.read(imagesPath)
+        let labelsPath = DatasetFileIO.join(folder, "\(split.rawValue)_y.bin")
+        let pixels = try DatasetFileIO.read(imagesPath)
+        let labels = split == .unlabeled ? nil : try DatasetFileIO.read(labelsPath)
+        // Consumed, so the (gigabyte-sized, for `unlabeled`) buffer is interleaved without a copy.
+        return try imageSet(pixels: consume pixels, imagesPath: imagesPath, labels: labels,
+                            labelsPath: labelsPath, classNames: names)
+    }
+
+    /// The set from the bytes of an `*_X.bin` file and of its `*_y.bin` file (nil for the
+    /// unlabeled split, whose labels are all -1); the paths name the files in errors.
+    public static func imageSet(pixels: consuming [UInt8], imagesPath: String, labels labelBytes: [UInt8]?, labelsPath: String,
+                                classNames names: [String]) throws -> ImageSet {
         guard pixels.count % imageBytes == 0 else {
             throw DataError.truncated(
                 path: imagesPath, detail: "\(pixels.count) bytes is not a whole number of \(imageBytes)-byte images")
         }
         let count = pixels.count / imageBytes
-        let labels = split == .unlabeled
-            ? [Int](repeating: -1, count: count)
-            : try readLabels(DatasetFileIO.join(folder, "\(split.rawValue)_y.bin"), imageCount: count)
+        let labels = try labelBytes.map { try checkedLabels($0, labelsPath, imageCount: count) }
+            ?? [Int](repeating: -1, count: count)
         interleaveInPlace(&pixels, count: count)
         return ImageSet(images: pixels, labels: labels, height: side, width: side, channels: 3, classNames: names)
     }
 
-    private static func readLabels(_ path: String, imageCount: Int) throws -> [Int] {
-        let bytes = try DatasetFileIO.read(path)
+    private static func checkedLabels(_ bytes: [UInt8], _ path: String, imageCount: Int) throws -> [Int] {
         guard bytes.count == imageCount else {
             throw DataError.countMismatch(path: path, images: imageCount, labels: bytes.count)
         }

@@ -65,6 +65,7 @@ private struct TarParser {
                     path: path, detail: "tar entry at byte \(offset) needs \(size) bytes, \(bytes.count - dataStart) left")
             }
             let data = bytes[dataStart..<(dataStart + size)]
+            let headerOffset = offset
             offset = dataStart + (size + Self.block - 1) / Self.block * Self.block
             switch type {
             case UInt8(ascii: "L"):
@@ -75,8 +76,8 @@ private struct TarParser {
                 pendingSize = try overrides["size"].map { try paxSize($0, at: dataStart) }
                 continue
             case 0, UInt8(ascii: "0"), UInt8(ascii: "7"):
-                let name = pendingName ?? headerName(header)
-                entries.append(TarArchive.Entry(name: normalized(name), bytes: Array(data)))
+                let name = try contained(normalized(pendingName ?? headerName(header)), at: headerOffset)
+                entries.append(TarArchive.Entry(name: name, bytes: Array(data)))
                 pendingName = nil
             default:
                 // Directories, links, devices, global pax headers, GNU long link names.
@@ -144,7 +145,7 @@ private struct TarParser {
         while cursor < data.endIndex {
             guard let space = data[cursor...].firstIndex(of: 0x20),
                   let length = Int(String(decoding: data[cursor..<space], as: UTF8.self)),
-                  length > space - cursor, cursor + length <= data.endIndex
+                  length >= space - cursor + 2, length <= data.endIndex - cursor
             else {
                 throw DataError.badHeader(path: path, detail: "malformed pax header at byte \(offset)")
             }
@@ -167,6 +168,16 @@ private struct TarParser {
 
     private func cString(_ field: ArraySlice<UInt8>) -> String {
         String(decoding: field.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
+    /// A member name that stays inside the archive's folder: relative, without `..` parts
+    /// (`../../.bashrc` or `/etc/passwd` in a downloaded archive is an attack, not data).
+    private func contained(_ name: String, at offset: Int) throws -> String {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard !name.hasPrefix("/"), !parts.contains("..") else {
+            throw DataError.badHeader(path: path, detail: "tar entry at byte \(offset) is named '\(name)', which leaves the archive's folder")
+        }
+        return name
     }
 
     private func normalized(_ name: String) -> String {

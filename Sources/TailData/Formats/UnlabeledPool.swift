@@ -17,6 +17,12 @@ public enum UnlabeledPool {
         guard array.descr == "|u1", !array.fortranOrder, array.shape.count == 4 else {
             throw DataError.badHeader(path: name, detail: "'data' is \(array.descr) \(array.shape), expected uint8 [N, H, W, C]")
         }
+        // With no images, the other dimensions are unchecked by the data size: bound them so that
+        // height x width x channels cannot overflow wherever the set is used.
+        guard (1...65_536).contains(array.shape[1]), (1...65_536).contains(array.shape[2]), (1...4).contains(array.shape[3]) else {
+            throw DataError.badHeader(path: name, detail: "'data' has images of \(array.shape[1])x\(array.shape[2])x\(array.shape[3]), "
+                + "expected sides of 1...65536 and 1...4 channels")
+        }
         guard targets.count == array.shape[0] else {
             throw DataError.countMismatch(path: name, images: array.shape[0], labels: targets.count)
         }

@@ -41,10 +41,24 @@ public final class Trainer<Task: TrainingTask> {
     public private(set) var best: Double?
     /// The last period's summary.
     public private(set) var lastSummary: PeriodSummary?
+    /// The precision of the task's forward passes (its steps and evaluations); the backward pass,
+    /// the optimizer and the checkpoint stay float32.
+    public let precision: Precision
+    /// The device the autocast region covers.
+    public let device: Device
+    /// fp16's dynamic loss scale (nil otherwise).
+    public let scaler: GradScaler?
+    /// When set, a SIGINT/SIGTERM it received stops the run after the current step: hooks write a
+    /// checkpoint (`TrainerHook.interrupted`), then `run()` throws `TailKitError.interrupted`.
+    public var stopSignal: StopSignal?
     private let stream: any BatchStream<Task.Input>
 
     public init(task: Task, optimizer: any Optimizer, schedule: any LRSchedule, length: TrainingLength,
-                arch: String, configJSON: String) throws {
+                arch: String, configJSON: String, precision: Precision = .fp32, device: Device = .cpu) throws {
+        try precision.check(device: device)
+        self.precision = precision
+        self.device = device
+        scaler = precision == .fp16 ? try GradScaler(device: device) : nil
         self.task = task
         self.optimizer = optimizer
         self.schedule = schedule
@@ -112,30 +126,54 @@ public final class Trainer<Task: TrainingTask> {
                 try endPeriod(epoch: position.epoch, lr: lr, meter: meter, hooks: ordered)
                 meter.reset()
             }
+            if let number = stopSignal?.signal, step < totalSteps { try stop(signal: number, hooks: ordered) }
         }
         for h in ordered { try h.runEnded() }
         return lastSummary
     }
 
+    /// Checkpoints the state after the finished step through the hooks, then ends the run.
+    private func stop(signal: Int32, hooks ordered: [TrainerHook]) throws {
+        var written: String?
+        for h in ordered {
+            if let path = try h.interrupted(step: step, checkpoint: checkpoint) { written = path }
+        }
+        throw TailKitError.interrupted(signal: signal, step: step, totalSteps: totalSteps, checkpoint: written)
+    }
+
+    /// One step: the task's forward pass and loss under autocast when the precision asks for it,
+    /// backward (of the scaled loss for fp16) outside it, then the optimizer step, which fp16 skips
+    /// when a gradient overflowed (the scale then backs off, `skipped_steps` counts it).
     private func trainStep(_ input: Task.Input, at position: SchedulePosition, meter: inout MetricMeter) throws {
-        let out = try task.step(input, at: position)
+        let out = try precision.autocast(device: device) { try task.step(input, at: position) }
         let loss = try out.loss.item()
         guard loss.isFinite else {
             throw TailKitError.trainingDiverged(
                 "\(task.name) loss became \(loss) at epoch \(position.epoch + 1), step \(position.step + 1): training stopped; the last good checkpoint is kept (try a lower --lr)")
         }
         optimizer.zeroGrad()
-        try out.loss.backward()
+        var stepped = true
+        if let scaler {
+            try (out.loss * scaler.scale).backward()
+            stepped = try scaler.unscale(task.parameters())
+        } else {
+            try out.loss.backward()
+        }
         for h in hooks where h.phase == .gradients { try h.gradientsReady(step: position.step) }
-        try optimizer.step()
+        if stepped { try optimizer.step() }
+        try scaler?.update()
         try task.afterOptimizerStep()
         var metrics = out.metrics
         metrics["loss"] = loss
+        if let scaler {
+            metrics["loss_scale"] = scaler.scale
+            metrics["skipped_steps"] = Double(scaler.skippedSteps)
+        }
         meter.add(metrics, count: out.count)
     }
 
     private func endPeriod(epoch: Int, lr: Double, meter: MetricMeter, hooks ordered: [TrainerHook]) throws {
-        let eval = try task.evaluate()
+        let eval = try precision.autocast(device: device) { try task.evaluate() }
         var isBest = false
         if let name = task.selectionMetric, let value = eval?.scalars[name] {
             isBest = best.map { value >= $0 } ?? true

@@ -78,6 +78,9 @@ public protocol TrainerHook: AnyObject {
     /// `checkpoint` builds the checkpoint of the state right after this period.
     func periodEnded(_ summary: PeriodSummary, checkpoint: () throws -> Checkpoint) throws
     func runEnded() throws
+    /// SIGINT/SIGTERM stopped the run after `step`; `checkpoint` builds the checkpoint of that state.
+    /// Returns the path of the checkpoint file the hook wrote, if it wrote one.
+    func interrupted(step: Int, checkpoint: () throws -> Checkpoint) throws -> String?
 }
 
 extension TrainerHook {
@@ -87,4 +90,5 @@ extension TrainerHook {
     public func stepEnded(_ event: StepEvent) throws {}
     public func periodEnded(_ summary: PeriodSummary, checkpoint: () throws -> Checkpoint) throws {}
     public func runEnded() throws {}
+    public func interrupted(step: Int, checkpoint: () throws -> Checkpoint) throws -> String? { nil }
 }

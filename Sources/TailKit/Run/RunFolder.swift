@@ -4,7 +4,8 @@ import TailData
 /// One folder per run, everything a researcher needs to trust and reproduce it:
 /// `config.yaml` (every resolved value), `counts.json`, `log.jsonl` (the event stream, see
 /// `RunLog`), TensorBoard event files under `tb/`, `last.ckpt` and `best.ckpt` (atomic writes),
-/// `eval_last.json` and `report.html`. Problems with the folder surface before training starts.
+/// `eval_last.json` and `report.html`. Problems with the folder surface before training starts, and
+/// a `.lock` file keeps a second process from writing the same folder (see `RunFolderLock`).
 ///
 /// As a hook it writes the checkpoints: `last.ckpt` after every period, `best.ckpt` when the
 /// period set a new best (or every period for a task without a selection metric).
@@ -20,11 +21,26 @@ public final class RunFolder: TrainerHook {
 
     /// Creates (or reopens, when resuming) the folder and writes the config and, for labelled
     /// data, the class counts. Fails at once if the folder cannot be written or the disk is nearly full.
+    /// Held while this object lives: a second process on the same folder is refused.
+    private let lock: RunFolderLock
+
     public init(path: String, configYAML: String, counts: ClassCountsFile? = nil, minimumFreeBytes: Int = 64 << 20) throws {
         self.path = path
         try Self.preflight(path, minimumFreeBytes: minimumFreeBytes)
+        lock = try RunFolderLock(folder: path)
+        Self.removeTemporaryFiles(in: path)
         try AtomicFile.write(configYAML, to: "\(path)/config.yaml")
         if let counts { try AtomicFile.write(try counts.json(), to: "\(path)/counts.json") }
+    }
+
+    /// Removes the `.<name>.tmp-<pid>` files of `AtomicFile` writes that a killed process left
+    /// behind (a half-written checkpoint is as large as a whole one). Safe under the lock: no other
+    /// live process writes here.
+    static func removeTemporaryFiles(in path: String) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        for name in names where name.hasPrefix(".") && name.contains(".tmp-") {
+            try? FileManager.default.removeItem(atPath: "\(path)/\(name)")
+        }
     }
 
     /// The folder must exist or be creatable, take a file, and have room for checkpoints.
@@ -69,6 +85,13 @@ public final class RunFolder: TrainerHook {
             throw TailKitError.badFile(path: file, problem: "holds no TailKit run configuration, so it cannot be resumed (use it with --pretrained)")
         }
         return (checkpoint, URL(fileURLWithPath: file).deletingLastPathComponent().path)
+    }
+
+    /// Writes `last.ckpt` (not `best.ckpt`: the state was not evaluated) at the step where a
+    /// signal stopped the run.
+    public func interrupted(step: Int, checkpoint: () throws -> Checkpoint) throws -> String? {
+        try checkpoint().write(to: lastCheckpointPath)
+        return lastCheckpointPath
     }
 
     public func periodEnded(_ summary: PeriodSummary, checkpoint: () throws -> Checkpoint) throws {

@@ -17,6 +17,8 @@ public struct PseudoLabeler {
     public var normalization: ImageNormalization
     public var batchSize = 200
     public var device: Device = .cpu
+    /// The forward passes' precision (bf16/fp16 under autocast).
+    public var precision = Precision.fp32
 
     public init(model: any ClassifierModel, normalization: ImageNormalization) {
         self.model = model
@@ -29,7 +31,7 @@ public struct PseudoLabeler {
     }
 
     public func label(_ pool: ImageSet) throws -> Result {
-        let out = try Evaluator(normalization: normalization, batchSize: batchSize, device: device).run(model, on: pool)
+        let out = try Evaluator(normalization: normalization, batchSize: batchSize, device: device, precision: precision).run(model, on: pool)
         return Result(labels: out.topK.map { $0[0] }, confidences: out.confidences)
     }
 }

@@ -76,7 +76,7 @@ public final class MoCoTask: TrainingTask {
 
     public func makeTrainer() throws -> Trainer<MoCoTask> {
         try Trainer(task: self, optimizer: config.makeOptimizer(parameters()), schedule: config.lrSchedule(),
-                    length: .epochs(config.epochs), arch: config.arch.rawValue, configJSON: config.json())
+                    length: .epochs(config.epochs), arch: config.arch.rawValue, configJSON: config.json(), precision: config.precision, device: device)
     }
 
     public func parameters() -> [Tensor] { queryParameters }

@@ -56,7 +56,7 @@ public final class PartialLabelTask: TrainingTask {
 
     public func makeTrainer() throws -> Trainer<PartialLabelTask> {
         try Trainer(task: self, optimizer: config.base.makeOptimizer(parameters()), schedule: config.base.lrSchedule(),
-                    length: .epochs(config.base.epochs), arch: config.base.arch.rawValue, configJSON: config.json())
+                    length: .epochs(config.base.epochs), arch: config.base.arch.rawValue, configJSON: config.json(), precision: config.base.precision, device: device)
     }
 
     public func parameters() -> [Tensor] { model.trainableParameters() }

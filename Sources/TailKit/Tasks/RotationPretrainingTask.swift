@@ -51,7 +51,7 @@ public final class RotationPretrainingTask: TrainingTask {
 
     public func makeTrainer() throws -> Trainer<RotationPretrainingTask> {
         try Trainer(task: self, optimizer: config.makeOptimizer(parameters()), schedule: config.lrSchedule(),
-                    length: .epochs(config.epochs), arch: config.arch.rawValue, configJSON: config.json())
+                    length: .epochs(config.epochs), arch: config.arch.rawValue, configJSON: config.json(), precision: config.precision, device: device)
     }
 
     public func parameters() -> [Tensor] { model.parameters() }

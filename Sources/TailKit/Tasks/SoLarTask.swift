@@ -81,7 +81,7 @@ public final class SoLarTask: TrainingTask {
     /// The stage's trainer: its epochs, the cosine schedule of `--epochs` (both stages, as the reference).
     public func makeTrainer() throws -> Trainer<SoLarTask> {
         try Trainer(task: self, optimizer: config.base.makeOptimizer(parameters()), schedule: config.base.lrSchedule(),
-                    length: .epochs(epochs), arch: config.base.arch.rawValue, configJSON: config.json())
+                    length: .epochs(epochs), arch: config.base.arch.rawValue, configJSON: config.json(), precision: config.base.precision, device: device)
     }
 
     public func parameters() -> [Tensor] { model.trainableParameters() }

@@ -87,7 +87,7 @@ public final class SupervisedTask: TrainingTask {
     /// The trainer of this task as the config says: its optimizer, schedule and epochs.
     public func makeTrainer() throws -> Trainer<SupervisedTask> {
         try Trainer(task: self, optimizer: config.makeOptimizer(parameters()), schedule: config.lrSchedule(),
-                    length: .epochs(config.epochs), arch: config.arch.rawValue, configJSON: config.json())
+                    length: .epochs(config.epochs), arch: config.arch.rawValue, configJSON: config.json(), precision: config.precision, device: device)
     }
 
     /// The joint stage and cRT take the file's backbone (cRT re-initialises the classifier anyway, as

@@ -8,12 +8,16 @@ public struct Evaluator {
     public var batchSize: Int
     public var device: Device
     public var workers: Int
+    /// The forward passes' precision (bf16/fp16 run under autocast).
+    public var precision: Precision
 
-    public init(normalization: ImageNormalization, batchSize: Int = 256, device: Device = .cpu, workers: Int = 1) {
+    public init(normalization: ImageNormalization, batchSize: Int = 256, device: Device = .cpu, workers: Int = 1,
+                precision: Precision = .fp32) {
         self.normalization = normalization
         self.batchSize = batchSize
         self.device = device
         self.workers = workers
+        self.precision = precision
     }
 
     public struct Output {
@@ -63,11 +67,13 @@ public struct Evaluator {
         let k = min(5, model.numClasses)
         var out = Output(topK: [], labels: [], loss: 0, features: [], confidences: [])
         var lossSum = 0.0
-        try withNoGrad {
+        try precision.autocast(device: device) { try withNoGrad {
             for batch in batches {
                 let x = try batch.views[0].tensor(device: device)
                 let y = try batch.labelTensor(device: device)
-                let (raw, features) = try model.forwardWithFeatures(x)
+                let (lowPrecision, features) = try model.forwardWithFeatures(x)
+                // Under autocast the logits may be bf16/fp16; rank and report them in fp32.
+                let raw = try lowPrecision.to(.float32)
                 let logits = try logitScales.map { try raw * $0 } ?? raw
                 if labelled {
                     lossSum += try Functional.crossEntropy(logits, target: y, reduction: .sum).item()
@@ -78,11 +84,11 @@ public struct Evaluator {
                 for i in 0..<batch.count { out.topK.append(Array(top[(i * k)..<((i + 1) * k)])) }
                 out.labels += batch.labels
                 if keepFeatures {
-                    let f = try features.toArray(Float.self), d = model.featureDim
+                    let f = try features.to(.float32).toArray(Float.self), d = model.featureDim
                     for i in 0..<batch.count { out.features.append(Array(f[(i * d)..<((i + 1) * d)])) }
                 }
             }
-        }
+        } }
         out.loss = lossSum / Double(max(1, out.labels.count))
         return out
     }

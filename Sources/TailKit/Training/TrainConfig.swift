@@ -45,6 +45,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var augment = "weak"
     public var workers = 2
     public var device = "cpu"
+    /// fp32, bf16 (autocast, CPU or GPU) or fp16 (autocast + loss scaling, GPU): see `Precision`.
+    public var precision = Precision.fp32
     public var evalBatchSize = 256
     /// Side of the images of list-file data sets (ImageNet-LT, iNaturalist), decoded into memory.
     public var imageSize = 64
@@ -109,7 +111,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// YAML and JSON keys are the CLI's flag names, so a config file reads like a command line.
     enum CodingKeys: String, CodingKey {
         case dataset, loss, rule, arch, epochs, lr, wd, momentum, seed, schedule, augment, workers, device
-        case randNumber = "rand-number", task, optimizer
+        case randNumber = "rand-number", task, optimizer, precision
         case dataDir = "data-dir", imbFactor = "imb-factor", imbType = "imb-type", batchSize = "batch-size"
         case evalBatchSize = "eval-batch-size"
         case stage, sampler, unlabeled
@@ -154,6 +156,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try take(.augment, &augment)
         try take(.workers, &workers)
         try take(.device, &device)
+        try choose(.precision, &precision)
         try take(.evalBatchSize, &evalBatchSize)
         try take(.stage, &stage)
         try choose(.sampler, &sampler)
@@ -179,10 +182,31 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw TailKitError.badFile(path: path, problem: "cannot read the config file")
         }
+        try self.init(yaml: text, path: path)
+    }
+
+    /// Parses the text of a config file; `path` names it in errors.
+    public init(yaml text: String, path: String) throws {
         do {
+            try Self.rejectDuplicateKeys(text, path: path)
             self = try YAMLDecoder().decode(TrainConfig.self, from: text)
+        } catch let error as TailKitError {
+            throw error
         } catch {
             throw TailKitError.badFile(path: path, problem: "invalid config: \(error)")
+        }
+    }
+
+    /// YAML parsers keep one of two values given for a key without a word; a config that sets
+    /// `lr` twice is a mistake the user should see.
+    private static func rejectDuplicateKeys(_ text: String, path: String) throws {
+        guard let mapping = try Yams.compose(yaml: text)?.mapping else { return }
+        var seen: Set<String> = []
+        for key in mapping.keys {
+            guard let name = key.string else { continue }
+            guard seen.insert(name).inserted else {
+                throw TailKitError.badFile(path: path, problem: "invalid config: key '\(name)' is given more than once")
+            }
         }
     }
 
@@ -197,7 +221,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         var order: [CodingKeys] = [.task, .dataset, .dataDir, .imbFactor, .imbType]
         if task == .supervised { order += [.loss, .rule] }
         order += [.arch, .epochs, .lr, .batchSize, .wd, .momentum, .optimizer, .randNumber, .seed, .schedule, .augment,
-                  .workers, .device, .evalBatchSize, .imageSize, .pad32, .holdOut]
+                  .workers, .device, .precision, .evalBatchSize, .imageSize, .pad32, .holdOut]
         if stream { order += [.stream, .cropSize, .badImages] }
         switch task {
         case .supervised: order += [.stage, .sampler, .unlabeled, .pseudoLabels, .imbFactorUnlabel, .unlabeledRatio]
@@ -216,10 +240,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case .mocoT: return "\(mocoT)"
         case .mocoM: return "\(mocoM)"
         case .bnSplits: return "\(bnSplits)"
-        case .dataset: return dataset
+        case .dataset: return YAMLScalar.string(dataset)
         case .dataDir: return dataDir.map(YAMLScalar.string)
         case .imbFactor: return "\(imbFactor)"
-        case .imbType: return imbType
+        case .imbType: return YAMLScalar.string(imbType)
         case .loss: return loss.rawValue
         case .rule: return rule.rawValue
         case .arch: return arch.rawValue
@@ -231,11 +255,12 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case .randNumber: return "\(randNumber)"
         case .seed: return "\(seed)"
         case .schedule: return schedule.rawValue
-        case .augment: return augment
+        case .augment: return YAMLScalar.string(augment)
         case .workers: return "\(workers)"
-        case .device: return device
+        case .device: return YAMLScalar.string(device)
+        case .precision: return precision.rawValue
         case .evalBatchSize: return "\(evalBatchSize)"
-        case .stage: return stage
+        case .stage: return YAMLScalar.string(stage)
         case .sampler: return sampler.rawValue
         case .imageSize: return "\(imageSize)"
         case .stream: return "\(stream)"
@@ -269,6 +294,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Rejects values that cannot run, naming the flag.
     public func validate() throws {
         func check(_ ok: Bool, _ message: String) throws { if !ok { throw TailKitError.invalidOption(message) } }
+        // A NaN or infinity would be written to config.yaml as `nan`/`inf`, which YAML does not read back.
+        for (flag, value) in [("imb-factor", imbFactor), ("lr", lr), ("wd", wd), ("momentum", momentum), ("hold-out", holdOut),
+                              ("imb-factor-unlabel", imbFactorUnlabel), ("moco-t", mocoT), ("moco-m", mocoM)] {
+            try check(value.isFinite, "--\(flag) \(value) must be a finite number")
+        }
         try check(epochs >= 0, "--epochs \(epochs) must not be negative")
         try check(lr > 0 && lr.isFinite, "--lr \(lr) must be positive")
         try check(batchSize > 0, "--batch-size \(batchSize) must be positive")
@@ -276,6 +306,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try check(workers >= 0, "--workers \(workers) must not be negative")
         try check(cropSize > 0, "--crop-size \(cropSize) must be positive")
         try check(DecodeFailurePolicy(rawValue: badImages) != nil, "--bad-images must be skip or fail, not '\(badImages)'")
+        try precision.check(device: try Device(parsing: device))
         guard task == .moco else { return }
         try check(queueSize >= batchSize, "--queue-size \(queueSize) must be at least the batch size \(batchSize)")
         try check(mocoDim > 0, "--moco-dim \(mocoDim) must be positive")

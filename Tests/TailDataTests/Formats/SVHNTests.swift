@@ -5,7 +5,7 @@ import TestSupport
 
 /// A minimal MATLAB level-5 writer (either byte order, optionally compressed), independent of
 /// the reader, for building test files.
-private struct MATTestWriter {
+struct MATTestWriter {
     var bigEndian = false
     var compress = false
     private(set) var elementOffsets: [Int] = []
@@ -114,7 +114,7 @@ private struct SVHNFixture {
     }
 }
 
-private func formatsDoubleBytes(_ value: Double) -> [UInt8] {
+func formatsDoubleBytes(_ value: Double) -> [UInt8] {
     withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init)
 }
 
