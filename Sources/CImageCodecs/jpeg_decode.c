@@ -54,6 +54,10 @@ static void tk_jpeg_cmyk_to_rgb(const unsigned char *cmyk, unsigned char *rgb, s
 }
 
 int tk_jpeg_decode(const unsigned char *data, size_t size, tk_decoded_image *out) {
+    return tk_jpeg_decode_scaled(data, size, 1, out);
+}
+
+int tk_jpeg_decode_scaled(const unsigned char *data, size_t size, int scale_denom, tk_decoded_image *out) {
     struct jpeg_decompress_struct cinfo;
     tk_jpeg_error_manager manager;
     unsigned char *volatile pixels = NULL;
@@ -90,6 +94,12 @@ int tk_jpeg_decode(const unsigned char *data, size_t size, tk_decoded_image *out
     cinfo.mem->max_memory_to_use = 512L << 20;
     int is_cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
     cinfo.out_color_space = is_cmyk ? JCS_CMYK : JCS_RGB;
+    if (scale_denom != 1 && scale_denom != 2 && scale_denom != 4 && scale_denom != 8) {
+        tk_jpeg_fail(&cinfo, "DCT scale denominator must be 1, 2, 4 or 8");
+    }
+    // libjpeg's DCT scaling: the IDCT itself produces ceil(width / denom) x ceil(height / denom).
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = (unsigned int)scale_denom;
     jpeg_start_decompress(&cinfo);
 
     size_t width = cinfo.output_width;
@@ -117,5 +127,34 @@ int tk_jpeg_decode(const unsigned char *data, size_t size, tk_decoded_image *out
     out->width = (int)width;
     out->height = (int)height;
     out->pixels = pixels;
+    return 0;
+}
+
+int tk_jpeg_read_size(const unsigned char *data, size_t size, int *width, int *height, char *error) {
+    struct jpeg_decompress_struct cinfo;
+    tk_jpeg_error_manager manager;
+
+    *width = 0;
+    *height = 0;
+    error[0] = 0;
+    if (size == 0) {
+        tk_set_error(error, "empty file");
+        return 1;
+    }
+    cinfo.err = jpeg_std_error(&manager.base);
+    manager.base.error_exit = tk_jpeg_error_exit;
+    manager.base.emit_message = tk_jpeg_emit_message;
+    manager.message[0] = 0;
+    if (setjmp(manager.jump)) {
+        tk_set_error(error, manager.message);
+        jpeg_destroy_decompress(&cinfo);
+        return 1;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)size);
+    jpeg_read_header(&cinfo, TRUE);
+    *width = (int)cinfo.image_width;
+    *height = (int)cinfo.image_height;
+    jpeg_destroy_decompress(&cinfo);
     return 0;
 }

@@ -24,7 +24,7 @@ struct BenchCommand: ParsableCommand {
 
         Then one partial-label training step (CORR + RECORDS, ResNet-18, weak and strong views of --pll-batch samples in one pass, with the confidence and feature-mean updates) against the same step of RECORDS-LTPLL's train.py loop, both set-ups as above; rates are training samples per second.
 
-        Then the data loader alone (weak and FixMatch-strong augmentation) and the RSS growth over --leak-steps training steps.
+        Then the data loader alone (weak and FixMatch-strong augmentation), the 224-px ImageNet-LT training pipeline on --jpeg-images ImageNet-sized JPEGs (TailKit's streaming loader against a torchvision-style DataLoader with PIL decode and the same transforms, scripts/bench_image_loader.py, same worker count; images/s, their ratio, and peak memory of each side), and the RSS growth over --leak-steps training steps.
         """
     )
 
@@ -37,6 +37,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Threads for both sides (default: all cores).") var threads: Int?
     @Option(help: "Data-loader threads (TailKit) and DataLoader worker processes (PyTorch); default: the trainer's.")
     var workers = TrainConfig().workers
+
+    @Option(help: "JPEG files of the 224-px image-loader case (ImageNet-sized, written with Pillow; 0 skips the case).")
+    var jpegImages = 2000
 
     func validate() throws {
         guard rounds >= 1, steps >= 1, batch >= 1, pllBatch >= 1, pllSteps >= 1, workers >= 0, leakSteps >= 0 else {
@@ -56,6 +59,7 @@ struct BenchCommand: ParsableCommand {
         try partialLabelStepCase(threads: n)
         try loaderCase(workers: workers)
         try endToEndCase(threads: n)
+        if jpegImages > 0 { try imageLoaderCase(workers: max(1, workers)) }
         if leakSteps > 0 { try memoryCase() }
     }
 
@@ -173,6 +177,38 @@ struct BenchCommand: ParsableCommand {
         printJSON([
             "case": "loader_strong_augment", "batch": batch, "input": "3x32x32", "workers": r.workers,
             "tailkit_images_per_s": round1(r.strongImagesPerSecond), "target_images_per_s": 5_000,
+        ])
+    }
+
+    /// The 224-px ImageNet-LT training pipeline from JPEG files: TailKit's streaming loader against a
+    /// torchvision-style PyTorch DataLoader (PIL decode + the same transforms, as many worker
+    /// processes), rounds alternating, medians reported. Target: 1.5x, with memory flat in the set's size.
+    private func imageLoaderCase(workers: Int) throws {
+        FileHandle.standardError.write(Data("bench: 224-px image loader (writing \(jpegImages) JPEGs)\n".utf8))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tailkit-bench-jpeg-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try ImageLoaderBenchmark.makeJPEGs(in: folder, count: jpegImages)
+        var ours: [ImageLoaderBenchmark.Rate] = [], theirs: [ImageLoaderBenchmark.Rate] = []
+        for round in 0..<min(rounds, 3) {
+            if round % 2 == 0 {
+                ours.append(try ImageLoaderBenchmark.tailkit(folder: folder, batch: batch, workers: workers))
+                theirs.append(try ImageLoaderBenchmark.pytorch(folder: folder, batch: batch, workers: workers))
+            } else {
+                theirs.append(try ImageLoaderBenchmark.pytorch(folder: folder, batch: batch, workers: workers))
+                ours.append(try ImageLoaderBenchmark.tailkit(folder: folder, batch: batch, workers: workers))
+            }
+        }
+        let a = median(ours.map(\.images_per_s)), b = median(theirs.map(\.images_per_s))
+        printJSON([
+            "case": "image_loader_224_train", "images": jpegImages, "batch": batch, "workers": workers,
+            "input": "JPEG 300-640 x 240-500 -> RandomResizedCrop(224) + flip + ColorJitter(0.4,0.4,0.4) + normalise",
+            "tailkit_images_per_s": round1(a), "pytorch_images_per_s": round1(b), "ratio": round3(a / b), "target_ratio": 1.5,
+            "tailkit_peak_rss_mb": round1(ours.map(\.peak_rss_mb).max() ?? 0),
+            "pytorch_peak_rss_mb": round1(theirs.map(\.peak_rss_mb).max() ?? 0),
+            "pytorch_loader": "DataLoader(num_workers=\(workers)); PIL open + convert RGB + torchvision transforms written with Pillow",
+            "rounds_tailkit_images_per_s": ours.map { round1($0.images_per_s) },
+            "rounds_pytorch_images_per_s": theirs.map { round1($0.images_per_s) },
+            "cores": ProcessInfo.processInfo.activeProcessorCount,
         ])
     }
 

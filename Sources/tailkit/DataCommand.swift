@@ -8,7 +8,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Inspect data sets and their long-tailed splits.",
-        subcommands: [DataStatsCommand.self, DataExportCommand.self]
+        subcommands: [DataStatsCommand.self, DataCheckCommand.self, DataExportCommand.self]
     )
 }
 
@@ -29,7 +29,7 @@ struct DataStatsCommand: ParsableCommand {
     @Option(name: [.customLong("rand-number"), .customLong("seed")],
             help: "Seed of the per-class selection (the reference's --rand_number; --seed is an older name).") var randNumber = 0
     @Option(help: "Fraction of every class held out of the labeled set (the pool of --unlabeled remainder).") var holdOut = 0.0
-    @Option(help: "Image side for imagenet-lt, inat2018, folder and csv.") var imageSize = 64
+    @Option(help: "Image side for folder and csv (list data sets are counted from their lists).") var imageSize = 64
     @Option(help: "folder/csv without a test part: each class's share of the stratified test split.") var testFraction = 0.2
     @Flag(help: "folder/csv: leave out images that cannot be decoded (with a note) instead of stopping.") var skipBadImages = false
     @Flag(help: "Pad Fashion-MNIST / MNIST from 28x28 to 32x32.") var pad32 = false
@@ -37,6 +37,7 @@ struct DataStatsCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let name = try DatasetName(parsing: dataset)
+            if let files = name.listFiles { return try ListDatasetStats.print(name, files: files, dataDir: dataDir) }
             let own = OwnDataOptions(imageSize: imageSize, testFraction: testFraction, seed: randNumber, skipBadImages: skipBadImages)
             let data = try LoadedDataset.load(name, dataDir: dataDir, imageSize: imageSize, padTo32: pad32, own: own)
             print("images: \(data.train.height)x\(data.train.width)x\(data.train.channels)")

@@ -57,6 +57,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Image side for imagenet-lt, inat2018, folder and csv (decoded and resized in memory; default 64).") var imageSize: Int?
     @Option(help: "folder/csv without a test part: each class's share of the stratified test split (default 0.2).") var testFraction: Double?
     @Flag(help: "folder/csv: leave out images that cannot be decoded (with a note) instead of stopping.") var skipBadImages = false
+    @Flag(help: "imagenet-lt / inat2018: stream the images from their files at --crop-size (the reference's transforms); best epoch by the val list, final number on the test list.") var stream = false
+    @Option(help: "Crop side of --stream (default 224).") var cropSize: Int?
+    @Option(help: "With --stream, an image that cannot be decoded: skip (reported with its list line, left out; default) or fail.") var badImages: String?
     @Option(help: "Fraction of every class kept out of the labeled set, as the pool of --unlabeled remainder (e.g. 0.5 for Fashion-MNIST).") var holdOut: Double?
     @Option(help: "Pseudo-labels of the pool, from `tailkit pseudo-label` or the reference's pickle.") var pseudoLabels: String?
     @Option(help: "Imbalance factor 1/rho_U of the unlabeled images (default 0.01).") var imbFactorUnlabel: Double?
@@ -68,6 +71,7 @@ struct TrainCommand: ParsableCommand {
         try runReportingErrors {
             Torch.initialize(threads: threads)
             let (config, checkpoint, folder) = try resolve()
+            if config.stream { return try runStreamed(config, checkpoint: checkpoint, folder: folder) }
             let prepared = try TrainingData.prepare(config, splitFile: savedSplit(folder: folder))
             let data = prepared.dataset
             let initial = try (checkpoint == nil ? pretrained : nil).map { try InitialWeights.read(from: $0) }
@@ -165,6 +169,9 @@ struct TrainCommand: ParsableCommand {
         if let testFraction { c.testFraction = testFraction }
         if skipBadImages { c.skipBadImages = true }
         if pad32 { c.pad32 = true }
+        if stream { c.stream = true }
+        if let cropSize { c.cropSize = cropSize }
+        if let badImages { c.badImages = badImages }
         if let pseudoLabels { c.pseudoLabels = pseudoLabels }
         if let imbFactorUnlabel { c.imbFactorUnlabel = imbFactorUnlabel }
         if let unlabeledRatio { c.unlabeledRatio = unlabeledRatio }

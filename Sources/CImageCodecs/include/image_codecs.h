@@ -24,6 +24,13 @@ typedef struct {
 /// Decodes a JPEG to RGB (grayscale expanded, CMYK converted). Returns 0 on success.
 int tk_jpeg_decode(const unsigned char *data, size_t size, tk_decoded_image *out);
 
+/// The same with libjpeg's DCT scaling by 1/`scale_denom` (1, 2, 4 or 8): the result is
+/// ceil(width / denom) x ceil(height / denom), decoded that small (what PIL's `Image.draft` asks for).
+int tk_jpeg_decode_scaled(const unsigned char *data, size_t size, int scale_denom, tk_decoded_image *out);
+
+/// Reads only the JPEG header: the full image size. Returns 0 on success, else `error` (200 bytes) says why.
+int tk_jpeg_read_size(const unsigned char *data, size_t size, int *width, int *height, char *error);
+
 /// Decodes a PNG to 8-bit RGB (palette expanded, gray expanded, alpha dropped, 16-bit reduced to
 /// the high byte). Returns 0 on success.
 int tk_png_decode(const unsigned char *data, size_t size, tk_decoded_image *out);

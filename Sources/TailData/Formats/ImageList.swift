@@ -6,12 +6,19 @@ public struct ImageList: Sendable, Equatable {
     public var paths: [String]
     public var labels: [Int]
     public var classNames: [String]
+    /// The 1-based line of the list file each image came from (errors name it).
+    public var lineNumbers: [Int]
+    /// The list file, when the set was read from one.
+    public var listFile: String?
 
-    public init(root: String, paths: [String], labels: [Int], classNames: [String]) {
+    public init(root: String, paths: [String], labels: [Int], classNames: [String], lineNumbers: [Int]? = nil,
+                listFile: String? = nil) {
         self.root = root
         self.paths = paths
         self.labels = labels
         self.classNames = classNames
+        self.lineNumbers = lineNumbers ?? labels.indices.map { $0 + 1 }
+        self.listFile = listFile
     }
 
     /// Parses `listFile`. Classes are `classNames` when given, else `0..<classCount`, else
@@ -30,6 +37,7 @@ public struct ImageList: Sendable, Equatable {
                 classNames: [String]? = nil) throws {
         var paths: [String] = []
         var labels: [Int] = []
+        var lineNumbers: [Int] = []
         for (number, line) in try Self.lines(listBytes, listFile).enumerated() {
             let entry = line.trimmingListBlanks()
             if entry.isEmpty { continue }
@@ -40,6 +48,7 @@ public struct ImageList: Sendable, Equatable {
             }
             paths.append(String(entry[..<split].trimmingListBlanks()))
             labels.append(label)
+            lineNumbers.append(number + 1)
         }
         let inferred = labels.max().map { $0 < Self.maxInferredClasses ? $0 + 1 : Self.maxInferredClasses } ?? 0
         let count = classNames?.count ?? classCount ?? inferred
@@ -47,7 +56,7 @@ public struct ImageList: Sendable, Equatable {
             throw DataError.labelOutOfRange(path: listFile, index: i, label: label, validRange: "0..<\(count)")
         }
         self.init(root: root, paths: paths, labels: labels,
-                  classNames: classNames ?? (0..<count).map(String.init))
+                  classNames: classNames ?? (0..<count).map(String.init), lineNumbers: lineNumbers, listFile: listFile)
     }
 
     public var count: Int { labels.count }

@@ -4,7 +4,7 @@ import Foundation
 /// Each sample's augmentation is seeded by (seed, epoch, index, repeat), and each batch's
 /// samples come from the epoch's order, so the bytes of every batch are the same whatever the
 /// number of workers; batches are always returned in order.
-public final class DataLoader: Sendable {
+public final class DataLoader: BatchBuilder {
     public let images: ImageSet
     public let order: @Sendable (Int) -> [Int]
     public let batchSize: Int
@@ -102,6 +102,23 @@ public final class DataLoader: Sendable {
     }
 }
 
+/// What builds the batches of an epoch plan on the worker threads: the in-memory `DataLoader` or
+/// the file-streaming `StreamingDataLoader`. `makeBatch` must be a pure function of its arguments
+/// so that batches do not depend on the worker count.
+protocol BatchBuilder: Sendable {
+    var workers: Int { get }
+    var prefetch: Int { get }
+    func makeBatch(epoch: Int, number: Int, plan: DataLoaderPlan) -> Batch
+    /// Whether `batch` could not be built and the epoch must end there (a fatal decode error);
+    /// asked by the consumer in batch order, so the epoch ends at the first failed batch whatever
+    /// the worker count.
+    func failed(_ batch: Batch) -> Bool
+}
+
+extension BatchBuilder {
+    func failed(_ batch: Batch) -> Bool { false }
+}
+
 /// The fixed sample order of one epoch, cut into batches.
 struct DataLoaderPlan: Sendable {
     let indices: [Int]
@@ -128,7 +145,7 @@ struct DataLoaderPlan: Sendable {
 
 /// The batches of one epoch.
 public struct DataLoaderEpoch: Sequence, Sendable {
-    let loader: DataLoader
+    let loader: any BatchBuilder
     public let epoch: Int
     let plan: DataLoaderPlan
     /// The first batch this sequence yields.
@@ -136,7 +153,8 @@ public struct DataLoaderEpoch: Sequence, Sendable {
 
     /// Batches in the whole epoch (the skipped ones included).
     public var batchCount: Int { plan.batchCount }
-    public var underestimatedCount: Int { plan.batchCount - start }
+    /// 0: a streaming epoch can end early (a fatal decode error), and `Array(epoch)` must not trust more.
+    public var underestimatedCount: Int { 0 }
 
     public func makeIterator() -> DataLoaderIterator {
         DataLoaderIterator(runner: DataLoaderRunner(loader: loader, epoch: epoch, plan: plan, start: start))
@@ -159,12 +177,12 @@ public struct DataLoaderIterator: IteratorProtocol {
 /// Owns the worker threads of one epoch. Workers claim batch numbers in order, at most
 /// `prefetch` ahead of the consumer, and deposit results; the consumer takes them in order.
 final class DataLoaderRunner: @unchecked Sendable {
-    private let loader: DataLoader
+    private let loader: any BatchBuilder
     private let epoch: Int
     private let plan: DataLoaderPlan
     private let shared: DataLoaderShared
 
-    init(loader: DataLoader, epoch: Int, plan: DataLoaderPlan, start: Int) {
+    init(loader: any BatchBuilder, epoch: Int, plan: DataLoaderPlan, start: Int) {
         self.loader = loader
         self.epoch = epoch
         self.plan = plan
@@ -187,11 +205,18 @@ final class DataLoaderRunner: @unchecked Sendable {
     deinit { stop() }
 
     func next() -> Batch? {
+        let batch: Batch?
         if loader.workers == 0 {
             guard let number = shared.claimSynchronously() else { return nil }
-            return loader.makeBatch(epoch: epoch, number: number, plan: plan)
+            batch = loader.makeBatch(epoch: epoch, number: number, plan: plan)
+        } else {
+            batch = shared.take()
         }
-        return shared.take()
+        if let batch, loader.failed(batch) {
+            stop()
+            return nil
+        }
+        return batch
     }
 
     func stop() { shared.stopAndWait() }

@@ -115,6 +115,7 @@ public final class Trainer<Task: TrainingTask> {
             let lr = schedule.learningRate(at: position)
             optimizer.learningRate = lr
             guard let input = batches.next() else {
+                if let reason = stream.endReason { throw reason }
                 throw TailKitError.invalidOption("the \(task.name) data stream ended at step \(step + 1) of \(totalSteps)")
             }
             try trainStep(input, at: position, meter: &meter)

@@ -25,8 +25,7 @@ import TorchNN
 /// ```
 public final class SupervisedTask: TrainingTask {
     public let config: TrainConfig
-    public let train: ImageSet
-    public let test: ImageSet
+    public let data: SupervisedData
     public let normalization: ImageNormalization
     public let model: any ClassifierModel
     /// Training counts that decide the many/medium/few groups: the labeled set's, also when
@@ -46,19 +45,31 @@ public final class SupervisedTask: TrainingTask {
     /// - Parameter initialWeights: a checkpoint's weights (`--pretrained`): joint and crt take its
     ///   backbone (crt exactly the same backbone; the classifier is re-initialised either way), lws
     ///   the whole first-stage model.
-    public init(config: TrainConfig, train: ImageSet, test: ImageSet, normalization: ImageNormalization,
+    public convenience init(config: TrainConfig, train: ImageSet, test: ImageSet, normalization: ImageNormalization,
+                            initialWeights: InitialWeights? = nil, groupCounts: [Int]? = nil) throws {
+        try self.init(config: config, data: .memory(train: train, test: test), normalization: normalization,
+                      initialWeights: initialWeights, groupCounts: groupCounts)
+    }
+
+    /// ImageNet-LT / iNaturalist streamed from their lists: trained on `lists.train`, the best
+    /// epoch chosen on `lists.val`, `testMetrics()` on `lists.test`.
+    public convenience init(config: TrainConfig, lists: StreamedLists, initialWeights: InitialWeights? = nil) throws {
+        try self.init(config: config, data: .streamed(lists), normalization: lists.normalization,
+                      initialWeights: initialWeights, groupCounts: nil)
+    }
+
+    public init(config: TrainConfig, data: SupervisedData, normalization: ImageNormalization,
                 initialWeights: InitialWeights? = nil, groupCounts: [Int]? = nil) throws {
         self.config = config
-        self.train = train
-        self.test = test
+        self.data = data
         self.normalization = normalization
         stage = try config.trainingStage
         let device = try Device(parsing: config.device)
         self.device = device
-        counts = train.classCounts()
+        counts = data.trainClassCounts
         self.groupCounts = groupCounts ?? counts
         Torch.manualSeed(UInt64(config.seed))
-        let model = try config.arch.make(numClasses: train.numClasses, inChannels: train.channels,
+        let model = try config.arch.make(numClasses: data.numClasses, inChannels: data.channels,
                                          normedClassifier: config.loss.wantsNormedClassifier)
         if let initialWeights { try Self.load(initialWeights, into: model, stage: try config.trainingStage, arch: config.arch) }
         let scales = try Self.prepare(try config.trainingStage, model: model)
@@ -127,6 +138,7 @@ public final class SupervisedTask: TrainingTask {
 
     public func makeStream() throws -> any BatchStream<Batch> {
         let sampler = try makeSampler()
+        guard case .memory(let train, _) = data else { return try makeStreamedStream(sampler) }
         let view = try AugmentPipeline.named(config.augment, inputHeight: train.height, inputWidth: train.width,
                                              outputSize: train.height)
         return try DataLoaderStream(DataLoader(images: train, order: { sampler.indices(epoch: $0) }, batchSize: config.batchSize,
@@ -136,21 +148,31 @@ public final class SupervisedTask: TrainingTask {
     }
 
     /// The epoch order: `--sampler`, or by default what the rule and stage call for.
+    private func makeStreamedStream(_ sampler: any Sampler) throws -> any BatchStream<Batch> {
+        guard case .streamed(let lists) = data else { preconditionFailure("in-memory data has its own stream") }
+        return try DataLoaderStream(StreamingDataLoader(list: lists.train, order: { sampler.indices(epoch: $0) },
+                                                        batchSize: config.batchSize, dropLast: false, views: [lists.trainView],
+                                                        normalization: normalization, seed: UInt64(config.seed),
+                                                        workers: config.workers, prefetch: max(2, 2 * config.workers),
+                                                        onFailure: lists.onFailure))
+    }
+
     private func makeSampler(_ kind: SamplerKind? = nil) throws -> any Sampler {
         let seed = UInt64(config.seed)
+        let labels = data.trainLabels, classes = data.numClasses
         switch kind ?? config.sampler {
         case .auto:
             return try makeSampler(config.rule == .resample ? .resample : (stage == .joint ? .instance : .classAware))
         case .instance:
-            return try ShuffleSampler(count: train.count, seed: seed)
+            return try ShuffleSampler(count: labels.count, seed: seed)
         case .resample:
-            return try ResampleSampler(labels: train.labels, classes: train.numClasses,
+            return try ResampleSampler(labels: labels, classes: classes,
                                        weighting: .effectiveNumber(beta: TrainRule.beta), seed: seed)
         case .sqrt:
-            return try ResampleSampler(labels: train.labels, classes: train.numClasses, weighting: .squareRoot, seed: seed)
+            return try ResampleSampler(labels: labels, classes: classes, weighting: .squareRoot, seed: seed)
         case .classAware:
-            return try ClassAwareSampler(labels: train.labels, classes: train.numClasses,
-                                         epochLength: Self.classAwareEpochLength(trainCount: train.count, batchSize: config.batchSize),
+            return try ClassAwareSampler(labels: labels, classes: classes,
+                                         epochLength: Self.classAwareEpochLength(trainCount: labels.count, batchSize: config.batchSize),
                                          seed: seed)
         }
     }
@@ -191,11 +213,32 @@ public final class SupervisedTask: TrainingTask {
         return try lwsScales.map { try logits * $0 } ?? logits
     }
 
+    /// Metrics on the test set, or for streamed lists on the val list (which picks the best epoch).
     public func evaluate() throws -> Metrics? {
-        let evaluator = Evaluator(normalization: normalization, batchSize: config.evalBatchSize, device: device,
-                                  workers: max(1, config.workers))
-        let output = try evaluator.run(model, on: test, logitScales: lwsScales)
-        return ClassificationReport(topK: output.topK, labels: output.labels, trainCounts: groupCounts).metrics(loss: output.loss)
+        switch data {
+        case .memory(_, let test):
+            return try report(evaluator.run(model, on: test, logitScales: lwsScales))
+        case .streamed(let lists):
+            return try report(evaluator.run(model, on: lists.val, view: lists.evalView, onFailure: lists.onFailure,
+                                            logitScales: lwsScales))
+        }
+    }
+
+    /// For streamed lists, metrics of the current weights on the test list (the reported number,
+    /// after the best epoch's weights are restored); nil for in-memory data, whose test set
+    /// `evaluate()` already uses.
+    public func testMetrics() throws -> Metrics? {
+        guard case .streamed(let lists) = data else { return nil }
+        return try report(evaluator.run(model, on: lists.test, view: lists.evalView, onFailure: lists.onFailure,
+                                        logitScales: lwsScales))
+    }
+
+    private var evaluator: Evaluator {
+        Evaluator(normalization: normalization, batchSize: config.evalBatchSize, device: device, workers: max(1, config.workers))
+    }
+
+    private func report(_ output: Evaluator.Output) -> Metrics {
+        ClassificationReport(topK: output.topK, labels: output.labels, trainCounts: groupCounts).metrics(loss: output.loss)
     }
 
     /// The weights to save: for LWS the scales folded into the classifier, so the checkpoint is a
@@ -226,5 +269,41 @@ public final class SupervisedTask: TrainingTask {
         guard let linear = model.logitLinear?.layer else { return }
         try linear.weight.copy(from: try withNoGrad { try linear.weight / scales.unsqueeze(1) })
         if let b = linear.bias { try b.copy(from: try withNoGrad { try b / scales }) }
+    }
+}
+
+/// Where a supervised run's images come from: decoded sets in memory (CIFAR, SVHN, lists at
+/// --image-size), or list files streamed from disk (`--stream`).
+public enum SupervisedData: Sendable {
+    case memory(train: ImageSet, test: ImageSet)
+    case streamed(StreamedLists)
+
+    var trainLabels: [Int] {
+        switch self {
+        case .memory(let train, _): return train.labels
+        case .streamed(let lists): return lists.train.labels
+        }
+    }
+
+    var numClasses: Int {
+        switch self {
+        case .memory(let train, _): return train.numClasses
+        case .streamed(let lists): return lists.train.classNames.count
+        }
+    }
+
+    /// Streamed images are decoded to RGB.
+    var channels: Int {
+        switch self {
+        case .memory(let train, _): return train.channels
+        case .streamed: return 3
+        }
+    }
+
+    var trainClassCounts: [Int] {
+        switch self {
+        case .memory(let train, _): return train.classCounts()
+        case .streamed(let lists): return lists.train.classCounts()
+        }
     }
 }

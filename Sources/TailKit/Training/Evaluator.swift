@@ -39,19 +39,39 @@ public struct Evaluator {
     /// adjustment: −τ log π).
     public func run(_ model: ClassifierModel, on set: ImageSet, logitOffsets: [Double]? = nil, logitScales: Tensor? = nil,
                     keepFeatures: Bool = false, keepProbabilities: Bool = false) throws -> Output {
-        model.eval()
-        defer { model.train() }
         let loader = try DataLoader(images: set, order: { _ in Array(0..<set.count) }, batchSize: batchSize, dropLast: false,
                                     views: [try AugmentPipeline.named("none", inputHeight: set.height, inputWidth: set.width)],
                                     normalization: normalization, seed: 0, workers: workers)
+        // An unlabelled pool (labels -1) has no loss to report.
+        return try run(model, batches: try loader.epoch(0), labelled: set.labels.allSatisfy { $0 >= 0 },
+                       logitOffsets: logitOffsets, logitScales: logitScales, keepFeatures: keepFeatures,
+                       keepProbabilities: keepProbabilities)
+    }
+
+    /// Predictions for the images of `list`, decoded from their files through `view` (the
+    /// reference's Resize(256) + CenterCrop(224), `imagenet-eval`), in list order; a file that cannot
+    /// be decoded is reported and left out (its label too), or ends the run with `.fail`.
+    public func run(_ model: ClassifierModel, on list: ImageList, view: AugmentPipeline, onFailure: DecodeFailurePolicy = .skip,
+                    logitScales: Tensor? = nil) throws -> Output {
+        let loader = try StreamingDataLoader(list: list, order: { _ in Array(0..<list.count) }, batchSize: batchSize, dropLast: false,
+                                             views: [view], normalization: normalization, seed: 0, workers: workers,
+                                             onFailure: onFailure)
+        let out = try run(model, batches: try loader.epoch(0), labelled: true, logitOffsets: nil, logitScales: logitScales,
+                          keepFeatures: false, keepProbabilities: false)
+        if let fatal = loader.failureLog.fatalFailure { throw fatal }
+        return out
+    }
+
+    private func run(_ model: ClassifierModel, batches: DataLoaderEpoch, labelled: Bool, logitOffsets: [Double]?,
+                     logitScales: Tensor?, keepFeatures: Bool, keepProbabilities: Bool) throws -> Output {
+        model.eval()
+        defer { model.train() }
         let offsets = try logitOffsets.map { try Tensor($0.map { Float($0) }).to(device: device) }
         let k = min(5, model.numClasses)
         var out = Output(topK: [], labels: [], loss: 0, features: [], confidences: [])
         var lossSum = 0.0
-        // An unlabelled pool (labels -1) has no loss to report.
-        let labelled = set.labels.allSatisfy { $0 >= 0 }
         try precision.autocast(device: device) { try withNoGrad {
-            for batch in try loader.epoch(0) {
+            for batch in batches {
                 let x = try batch.views[0].tensor(device: device)
                 let y = try batch.labelTensor(device: device)
                 let (lowPrecision, features) = try model.forwardWithFeatures(x)
@@ -77,7 +97,7 @@ public struct Evaluator {
                 }
             }
         } }
-        out.loss = lossSum / Double(max(1, set.count))
+        out.loss = lossSum / Double(max(1, out.labels.count))
         return out
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TailData
 import Torch
 import TorchNN
 import Yams
@@ -49,6 +50,13 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var evalBatchSize = 256
     /// Side of the images of list-file data sets (ImageNet-LT, iNaturalist), decoded into memory.
     public var imageSize = 64
+    /// List-file data sets streamed from their files at the reference's crop size (`crop-size`):
+    /// train list for training, val list for the best epoch, test list for the final number.
+    public var stream = false
+    /// Crop side of a streamed data set (the reference's 224).
+    public var cropSize = 224
+    /// What a streamed image that cannot be decoded does: skip (reported, left out) or fail.
+    public var badImages = "skip"
     /// Fashion-MNIST / MNIST padded from 28x28 to 32x32.
     public var pad32 = false
     /// A user's data set (folder, csv) without a test part: each class's share in the test split.
@@ -113,6 +121,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case stage, sampler, unlabeled
         case imageSize = "image-size", pad32
         case testFraction = "test-fraction", skipBadImages = "skip-bad-images"
+        case stream, cropSize = "crop-size", badImages = "bad-images"
         case holdOut = "hold-out"
         case pseudoLabels = "pseudo-labels", imbFactorUnlabel = "imb-factor-unlabel", unlabeledRatio = "unlabeled-ratio"
         case queueSize = "queue-size", mocoDim = "moco-dim", mocoT = "moco-t", mocoM = "moco-m", bnSplits = "bn-splits"
@@ -157,6 +166,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try take(.stage, &stage)
         try choose(.sampler, &sampler)
         try take(.imageSize, &imageSize)
+        try take(.stream, &stream)
+        try take(.cropSize, &cropSize)
+        try take(.badImages, &badImages)
         try take(.pad32, &pad32)
         try take(.testFraction, &testFraction)
         try take(.skipBadImages, &skipBadImages)
@@ -218,6 +230,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         order += [.arch, .epochs, .lr, .batchSize, .wd, .momentum, .optimizer, .randNumber, .seed, .schedule, .augment,
                   .workers, .device, .precision, .evalBatchSize, .imageSize, .pad32, .holdOut]
         if isOwnData { order += [.testFraction, .skipBadImages] }
+        if stream { order += [.stream, .cropSize, .badImages] }
         switch task {
         case .supervised: order += [.stage, .sampler, .unlabeled, .pseudoLabels, .imbFactorUnlabel, .unlabeledRatio]
         case .rotation, .pll: break
@@ -258,6 +271,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case .stage: return YAMLScalar.string(stage)
         case .sampler: return sampler.rawValue
         case .imageSize: return "\(imageSize)"
+        case .stream: return "\(stream)"
+        case .cropSize: return "\(cropSize)"
+        case .badImages: return badImages
         case .pad32: return "\(pad32)"
         case .testFraction: return "\(testFraction)"
         case .skipBadImages: return "\(skipBadImages)"
@@ -303,6 +319,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try check(workers >= 0, "--workers \(workers) must not be negative")
         try check(testFraction > 0 && testFraction < 1, "--test-fraction \(testFraction) must be in (0, 1)")
         try check(imageSize > 0, "--image-size \(imageSize) must be positive")
+        try check(cropSize > 0, "--crop-size \(cropSize) must be positive")
+        try check(DecodeFailurePolicy(rawValue: badImages) != nil, "--bad-images must be skip or fail, not '\(badImages)'")
         try precision.check(device: try Device(parsing: device))
         guard task == .moco else { return }
         try check(queueSize >= batchSize, "--queue-size \(queueSize) must be at least the batch size \(batchSize)")
