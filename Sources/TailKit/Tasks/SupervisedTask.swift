@@ -91,7 +91,14 @@ public final class SupervisedTask: TrainingTask {
                                   length: .epochs(config.epochs), arch: config.arch.rawValue, configJSON: config.json(),
                                   precision: config.precision, device: device)
         let resizes = (try? DatasetName(parsing: config.dataset))?.resizesImages ?? false
-        trainer.modelInput = ModelInput(set: train, normalization: normalization, resizes: resizes)
+        switch data {
+        case .memory(let train, _):
+            trainer.modelInput = ModelInput(set: train, normalization: normalization, resizes: resizes)
+        case .streamed(let lists):
+            // Streamed images reach the model as --crop-size RGB crops, whatever their files' sizes.
+            trainer.modelInput = ModelInput(classNames: lists.train.classNames, normalization: normalization,
+                                            height: config.cropSize, width: config.cropSize, channels: 3, resizes: true)
+        }
         return trainer
     }
 
