@@ -190,6 +190,10 @@ import TorchNN
         let table = ConfidenceTable(candidates: sets)
         Self.expectClose(table.values, [0.5, 0.5, 0, 0, 0, 1, 1.0 / 3, 1.0 / 3, 1.0 / 3], tolerance: 1e-7, "initial confidence")
         #expect(table.plausibleSetSize() == 2)
-        #expect(table.disambiguationAccuracy(labels: [0, 2, 1]) == 100 * 2 / 3.0)
+        // Row 1 is resolved to class 2; rows 0 and 2 are ties, which do not count.
+        #expect(table.disambiguationAccuracy(labels: [0, 2, 1]) == 100 / 3.0)
+        let resolved = try ConfidenceTable(classes: 3, values: [0.6, 0.4, 0, 0, 0, 1, 0.2, 0.5, 0.3])
+        #expect(resolved.disambiguationAccuracy(labels: [0, 2, 1]) == 100)
+        #expect(resolved.disambiguationAccuracy(labels: [1, 2, 1]) == 100 * 2 / 3.0)
     }
 }

@@ -63,12 +63,13 @@ public struct ConfidenceTable: Sendable, Equatable {
     /// The whole table as an [N, C] tensor (a checkpoint's task state).
     public func tensor() throws -> Tensor { try Tensor(values, shape: [count, classes]) }
 
-    /// Share (%) of the samples `indices` (all by default) whose most confident label is their true
-    /// label `labels[n]`: how well the candidate sets are disambiguated.
+    /// Share (%) of the samples `indices` (all by default) whose true label `labels[n]` has a larger
+    /// confidence than every other label: how well the candidate sets are disambiguated. A tie (the
+    /// uniform start) does not count, so the figure starts near 0 however the classes are numbered.
     public func disambiguationAccuracy(labels: [Int], indices: [Int]? = nil) -> Double {
         let ids = indices ?? Array(0..<count)
         guard !ids.isEmpty else { return 0 }
-        let hits = ids.filter { argmax(row: $0) == labels[$0] }.count
+        let hits = ids.filter { isResolved(row: $0, to: labels[$0]) }.count
         return 100 * Double(hits) / Double(ids.count)
     }
 
@@ -93,9 +94,9 @@ public struct ConfidenceTable: Sendable, Equatable {
     /// The confidence below which a label no longer counts as plausible.
     public static let plausibleThreshold: Float = 0.01
 
-    private func argmax(row n: Int) -> Int {
-        var best = 0
-        for c in 1..<max(1, classes) where values[n * classes + c] > values[n * classes + best] { best = c }
-        return best
+    private func isResolved(row n: Int, to label: Int) -> Bool {
+        let top = values[n * classes + label]
+        for c in 0..<classes where c != label && values[n * classes + c] >= top { return false }
+        return true
     }
 }

@@ -7,7 +7,7 @@ import TorchNN
 /// (`solar_many`/`solar_medium`/`solar_few`: the top and bottom ⌊C/3⌋ classes by count, as
 /// RECORDS-LTPLL `utils_solar/general.py` `AccurracyShot` with 3/3 for CIFAR-10 and 33/33 for
 /// CIFAR-100), and how far the training set's candidate sets are disambiguated
-/// (`disambiguation`: % of samples whose most confident label is the true one; `plausible_set_size`;
+/// (`disambiguation`: % of samples whose true label alone holds the largest confidence; `plausible_set_size`;
 /// `candidate_set_size`, the original mean; `mmc`, the mean max confidence).
 ///
 /// ```swift
