@@ -46,6 +46,27 @@ public struct PartialLabelData {
         self.candidates = candidates
     }
 
+    /// Weak and strong views (`--augment`, `records` by default) of every training image, shuffled
+    /// with `seed`, full batches only (the reference's `drop_last=True`).
+    func twoViewStream(_ base: TrainConfig, seed: UInt64, method: String) throws -> DataLoaderStream {
+        let views = try AugmentPipeline.views(base.augment, inputHeight: train.height, inputWidth: train.width)
+        guard views.count == 2 else {
+            throw TailKitError.invalidOption("\(method) needs two views (weak, strong); --augment \(base.augment) gives \(views.count)")
+        }
+        guard train.count >= base.batchSize else {
+            throw TailKitError.invalidOption("--batch-size \(base.batchSize) exceeds the \(train.count) training images (the last partial batch is dropped)")
+        }
+        return try DataLoaderStream(DataLoader(shuffling: train, batchSize: base.batchSize, dropLast: true, views: views,
+                                               normalization: normalization, seed: seed, workers: base.workers,
+                                               prefetch: max(2, 2 * base.workers)))
+    }
+
+    /// The candidate-mask rows of `indices` as 0/1 floats, B×C row-major.
+    func maskRows(_ indices: [Int]) -> [Float] {
+        let c = candidates.classes
+        return indices.flatMap { n in candidates.mask[(n * c)..<((n + 1) * c)].map { Float($0) } }
+    }
+
     /// RECORDS' constants for CIFAR, for training and test alike: the reference normalises the
     /// CIFAR-10 test set with CIFAR-100's statistics (a bug, not reproduced); other sets keep theirs.
     static func normalization(of data: LoadedDataset) -> ImageNormalization {

@@ -32,7 +32,6 @@ public final class PartialLabelTask: TrainingTask {
     public private(set) var confidence: ConfidenceTable
     public private(set) var featureMean: FeatureMean
     private let device: Device
-    private let originalMask: [Float]
     private let counts: [Int]
     private var epoch = 0
 
@@ -50,7 +49,6 @@ public final class PartialLabelTask: TrainingTask {
         model = try config.base.arch.make(numClasses: data.train.numClasses, inChannels: data.train.channels, normedClassifier: false)
         if device != .cpu { try model.move(to: device) } else { try model.useChannelsLast() }
         confidence = ConfidenceTable(candidates: data.candidates)
-        originalMask = data.candidates.mask.map { Float($0) }
         featureMean = FeatureMean(momentum: config.pll.featureMomentum)
     }
 
@@ -63,17 +61,7 @@ public final class PartialLabelTask: TrainingTask {
 
     /// Weak and strong views of every image, shuffled, full batches only (`drop_last=True`).
     public func makeStream() throws -> any BatchStream<Batch> {
-        let base = config.base, set = data.train
-        let views = try AugmentPipeline.views(base.augment, inputHeight: set.height, inputWidth: set.width)
-        guard views.count == 2 else {
-            throw TailKitError.invalidOption("partial-label training needs two views (weak, strong); --augment \(base.augment) gives \(views.count)")
-        }
-        guard set.count >= base.batchSize else {
-            throw TailKitError.invalidOption("--batch-size \(base.batchSize) exceeds the \(set.count) training images (the last partial batch is dropped)")
-        }
-        return try DataLoaderStream(DataLoader(shuffling: set, batchSize: base.batchSize, dropLast: true, views: views,
-                                               normalization: data.normalization, seed: UInt64(base.seed), workers: base.workers,
-                                               prefetch: max(2, 2 * base.workers)))
+        try data.twoViewStream(config.base, seed: UInt64(config.base.seed), method: "partial-label training")
     }
 
     public func epochStarted(_ epoch: Int) throws { self.epoch = epoch }
@@ -117,7 +105,7 @@ public final class PartialLabelTask: TrainingTask {
         if usesRECORDS, let mu = featureMean.value {
             let logPrior = try RECORDSDebiasing.logPrior(model: model, featureMean: mu)
             updated = try RECORDSDebiasing.updatedConfidence(weakLogits: weakLogits, strongLogits: strongLogits, logPrior: logPrior,
-                                                             originalMask: rows(originalMask, indices, classes))
+                                                             originalMask: data.maskRows(indices))
         } else {
             let (pw, ps) = try withNoGrad {
                 (try Functional.softmax(weakLogits.detach(), dim: 1).toArray(Float.self),
@@ -126,10 +114,6 @@ public final class PartialLabelTask: TrainingTask {
             updated = CORRLoss.updatedConfidence(weak: pw, strong: ps, mask: confidence.rows(indices), classes: classes)
         }
         try confidence.set(rows: indices, to: updated)
-    }
-
-    private func rows(_ table: [Float], _ indices: [Int], _ classes: Int) -> [Float] {
-        indices.flatMap { table[($0 * classes)..<(($0 + 1) * classes)] }
     }
 
     /// −log(π̂ + 1e−9) per class for RECORDS' test-time adjustment, nil for CORR.

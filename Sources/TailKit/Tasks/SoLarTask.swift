@@ -45,7 +45,6 @@ public final class SoLarTask: TrainingTask {
     public private(set) var prior: [Double]
     private var queue: Tensor?
     private let device: Device
-    private let mask: [Float]
     private let counts: [Int]
     private var epoch = 0
     private var pendingUpdate: (indices: [Int], rows: [Float])?
@@ -68,7 +67,6 @@ public final class SoLarTask: TrainingTask {
         model = try config.base.arch.make(numClasses: classes, inChannels: data.train.channels, normedClassifier: false)
         if device != .cpu { try model.move(to: device) } else { try model.useChannelsLast() }
         confidence = ConfidenceTable(candidates: data.candidates)
-        mask = data.candidates.mask.map { Float($0) }
         self.prior = prior ?? [Double](repeating: 1 / Double(classes), count: classes)
         guard self.prior.count == classes else {
             throw TailKitError.invalidOption("SoLar: a prior of \(self.prior.count) classes for \(classes) classes")
@@ -87,19 +85,8 @@ public final class SoLarTask: TrainingTask {
     public func parameters() -> [Tensor] { model.trainableParameters() }
 
     public func makeStream() throws -> any BatchStream<Batch> {
-        let base = config.base, set = data.train
-        let views = try AugmentPipeline.views(base.augment, inputHeight: set.height, inputWidth: set.width)
-        guard views.count == 2 else {
-            throw TailKitError.invalidOption("SoLar needs two views (weak, strong); --augment \(base.augment) gives \(views.count)")
-        }
-        guard set.count >= base.batchSize else {
-            throw TailKitError.invalidOption("--batch-size \(base.batchSize) exceeds the \(set.count) training images (the last partial batch is dropped)")
-        }
         // The stages see different batch orders, as two passes of the reference's shuffled loader do.
-        let seed = UInt64(base.seed) &+ (stage == .final ? 0x5345_434F : 0)
-        return try DataLoaderStream(DataLoader(shuffling: set, batchSize: base.batchSize, dropLast: true, views: views,
-                                               normalization: data.normalization, seed: seed, workers: base.workers,
-                                               prefetch: max(2, 2 * base.workers)))
+        try data.twoViewStream(config.base, seed: UInt64(config.base.seed) &+ (stage == .final ? 0x5345_434F : 0), method: "SoLar")
     }
 
     public func epochStarted(_ epoch: Int) throws { self.epoch = epoch }
@@ -109,7 +96,7 @@ public final class SoLarTask: TrainingTask {
         let b = batch.count, classes = confidence.classes
         let xw = try batch.views[0].tensor(device: device).channelsLast(), xs = try batch.views[1].tensor(device: device).channelsLast()
         let zw = try model(xw), zs = try model(xs)
-        let y = try Tensor(rows(mask, batch.indices, classes), shape: [b, classes]).to(device: device)
+        let y = try Tensor(data.maskRows(batch.indices), shape: [b, classes]).to(device: device)
         let (cost, renormalised) = try withNoGrad { () -> (Tensor, Tensor) in
             let s = try Functional.softmax(zw.detach(), dim: 1) * y
             return (s, try s / s.sum(dim: 1, keepDim: true))
@@ -213,17 +200,13 @@ public final class SoLarTask: TrainingTask {
         var histogram = [Double](repeating: 0, count: classes)
         try withNoGrad {
             for batch in try loader.epoch(0) {
-                let y = try Tensor(rows(mask, batch.indices, classes), shape: [batch.count, classes]).to(device: device)
+                let y = try Tensor(data.maskRows(batch.indices), shape: [batch.count, classes]).to(device: device)
                 let p = try Functional.softmax(model(try batch.views[0].tensor(device: device).channelsLast()), dim: 1) * y
                 for c in try p.argmax(dim: 1).toArray(Int.self) { histogram[c] += 1 }
             }
         }
         let total = histogram.reduce(0, +)
         return histogram.map { $0 / max(1, total) }
-    }
-
-    private func rows(_ table: [Float], _ indices: [Int], _ classes: Int) -> [Float] {
-        indices.flatMap { table[($0 * classes)..<(($0 + 1) * classes)] }
     }
 
     public func savedStateDict() throws -> [(String, Tensor)] { model.stateDict() }
