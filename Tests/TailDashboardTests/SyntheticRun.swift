@@ -32,7 +32,9 @@ struct SyntheticRun {
 
     /// Appends one line (plus newline) as the training process does: one write to the open file.
     func append(_ line: String, newline: Bool = true) throws {
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath), !FileManager.default.createFile(atPath: logPath, contents: nil) {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: logPath])
+        }
         let h = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         defer { try? h.close() }
         try h.seekToEnd()

@@ -17,7 +17,7 @@ import Torch
     }
 
     private func launch(_ arguments: [String], stderrTo path: String, shell: String? = nil) throws -> Child {
-        FileManager.default.createFile(atPath: path, contents: nil)
+        try #require(FileManager.default.createFile(atPath: path, contents: nil))
         let p = Process()
         if let shell {
             // `bash -c '<shell>; exec tailkit "$@"' tailkit args...`: limits set in the shell apply to tailkit only.

@@ -11,13 +11,7 @@ import Torch
 /// or the file named.
 @Suite(.serialized) struct PartialLabelRunTests {
     private func launch(_ arguments: [String], output: FileHandle? = nil) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try TailKitExecutable.path())
-        p.arguments = arguments
-        p.standardOutput = output ?? FileHandle.nullDevice
-        p.standardError = output ?? FileHandle.nullDevice
-        try p.run()
-        return p
+        try TailKitExecutable.launch(arguments, output: output)
     }
 
     private func arguments(_ method: String, data: String, out: String) -> [String] {
@@ -100,7 +94,7 @@ import Torch
         defer { runs.remove() }
         func failure(_ extra: [String]) throws -> String {
             let log = runs.file("out-\(UUID().uuidString).txt")
-            FileManager.default.createFile(atPath: log, contents: nil)
+            try #require(FileManager.default.createFile(atPath: log, contents: nil))
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
             let p = try launch(["pll", "--dataset", "mnist", "--data-dir", data, "--imb-factor", "0.5", "--arch", "resnet20", "--epochs", "1",
                                 "--batch-size", "16", "--threads", "1", "--out", runs.file("run-\(UUID().uuidString)")] + extra, output: handle)

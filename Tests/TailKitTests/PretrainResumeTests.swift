@@ -8,15 +8,7 @@ import Torch
 /// `tailkit pretrain --resume`, ends with the same weights and task state (MoCo's key encoder
 /// and queue) as an uninterrupted run; both write TensorBoard events, log.jsonl and report.html.
 @Suite(.serialized) struct PretrainResumeTests {
-    private func launch(_ arguments: [String]) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try TailKitExecutable.path())
-        p.arguments = arguments
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
-    }
+    private func launch(_ arguments: [String]) throws -> Process { try TailKitExecutable.launch(arguments) }
 
     /// Epochs in the run's last checkpoint (0 before the first is written).
     private func epochsCheckpointed(_ out: String) -> Int {

@@ -4,6 +4,17 @@ import Foundation
 /// test bundle (`.build/<triple>/debug`, `.build/release`, a `--scratch-path`, …), so it is looked up next to
 /// the running test executable and the loaded `.xctest` bundles; TAILKIT_EXECUTABLE overrides.
 public enum TailKitExecutable {
+    /// Starts `tailkit arguments...`; its output goes to `output` (both streams), or nowhere.
+    public static func launch(_ arguments: [String], output: FileHandle? = nil) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try path())
+        p.arguments = arguments
+        p.standardOutput = output ?? FileHandle.nullDevice
+        p.standardError = output ?? FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
     public static func path() throws -> String {
         let fm = FileManager.default
         if let override = ProcessInfo.processInfo.environment["TAILKIT_EXECUTABLE"], !override.isEmpty {
