@@ -31,9 +31,11 @@ struct PeriodRecord {
     static let groupingLevels: Set<String> = ["scalars", "vectors", "matrices"]
 
     init?(object: JSONValue, offset: UInt64, length: Int) {
-        guard case let .object(fields) = object, let epoch = fields["epoch"]?.number, epoch.isFinite else { return nil }
-        self.epoch = Int(epoch)
-        step = fields["step"]?.number.flatMap { $0.isFinite ? Int($0) : nil }
+        // A number no Int holds (1e300 in a damaged log) makes the line unreadable, not a crash.
+        guard case let .object(fields) = object,
+              let epoch = fields["epoch"]?.number.flatMap({ Int(exactly: $0.rounded(.down)) }) else { return nil }
+        self.epoch = epoch
+        step = fields["step"]?.number.flatMap { Int(exactly: $0.rounded(.down)) }
         self.offset = offset
         self.length = length
         var scalars: [(String, Any?)] = []

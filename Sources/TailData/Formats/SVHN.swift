@@ -53,7 +53,8 @@ public enum SVHN {
         }
         return try y.doubles().enumerated().map { i, value in
             guard value >= 0, value <= 10, value == value.rounded() else {
-                let shown = value.isFinite ? Int(value.rounded(.down)) : -1
+                // -1 stands for a value no Int holds (NaN, infinity, -1e300).
+                let shown = Int(exactly: value.rounded(.down)) ?? -1
                 throw DataError.labelOutOfRange(path: path, index: i, label: shown, validRange: "1...10")
             }
             return Int(value) % 10

@@ -234,6 +234,17 @@ private func runPython(_ script: String, in folder: String) throws {
         #expect(throws: DataError.labelOutOfRange(path: folder.file("f.mat"), index: 0, label: 2, validRange: "1...10")) {
             try SVHN.load(path: folder.file("f.mat"))
         }
+        // A label no Int holds (the fuzzer's find) is refused, shown as -1, not a trap.
+        for (index, huge) in [-1e300, 1e300, Double.nan].enumerated() {
+            var writer = MATTestWriter()
+            writer.addNumeric("X", dimensions: [32, 32, 3, 1], arrayClass: 9, storageType: 2, elementSize: 1,
+                              data: [UInt8](repeating: 0, count: 3072))
+            writer.addNumeric("y", dimensions: [1, 1], arrayClass: 6, storageType: 9, elementSize: 8, data: formatsDoubleBytes(huge))
+            let hugePath = try folder.write("huge\(index).mat", writer.file())
+            #expect(throws: DataError.labelOutOfRange(path: hugePath, index: 0, label: -1, validRange: "1...10")) {
+                try SVHN.load(path: hugePath)
+            }
+        }
         let mismatch = try folder.write("m.mat", SVHNFixture(count: 3, seed: 91).matFile(bigEndian: false, compress: false, xCount: 2).file())
         #expect(throws: DataError.self) { try SVHN.load(path: mismatch) }  // X data no longer matches its dims
         var countMismatch = MATTestWriter()
