@@ -17,12 +17,15 @@ struct PLLCommand: ParsableCommand {
           records  CORR + RECORDS (ICLR 2023): the class prior is read off a momentum mean of the features (--feature-momentum) and divided out before disambiguation and at test time. --mixup adds RECORDS' Mixup term (Beta(4,4), weight --mixup-weight, the reference's --alpha).
           solar    SoLar (NeurIPS 2022): Sinkhorn pseudo-labels (--sinkhorn-lambda) matching an estimated class prior, class-wise small-loss selection (--rho-start/--rho-end over --warmup-epochs), Mixup and consistency terms. Two stages: --estimate-epochs to estimate the prior (run folder estimate/), then a fresh model for --epochs. Defaults follow SoLar's README: CIFAR-10 rho 0.2-0.6, gamma 0.1/0.01, 100 estimation epochs; 100 classes: rho 0.2-0.5, gamma 0.05/0.01, 20.
 
+        Your own data (--dataset folder|csv, as for `tailkit train`): natural class counts unless --imb-factor is given, the test split from DIR/test (or test.csv) else a stratified --test-fraction, saved as split.json in the run folder and reused on --resume.
+
         Defaults are RECORDS' README command: ResNet-18, SGD lr 0.01, momentum 0.9, weight decay 1e-3, cosine schedule (to lr/1000), 800 epochs, batch 256, views simclr (weak) and records (strong). Each epoch logs the training accuracy, the disambiguation accuracy (share of training samples whose true label has a larger confidence than any other; ties do not count; the truth is never used for learning) and the plausible set size (labels with confidence >= 0.01); evaluation gives top-1, many/medium/few by training counts (>100, 20-100, <20) and SoLar's shot groups (top and bottom third of classes: solar_many/medium/few). The CIFAR-10 test normalisation bug of the reference (CIFAR-100 statistics) is not reproduced.
 
         Examples:
           tailkit pll --method records --mixup --dataset cifar10 --data-dir data --imb-factor 0.01 --partial-rate 0.3
           tailkit pll --method corr --partial-rate 0.3 --arch resnet32 --epochs 10       (Fashion-MNIST-LT)
           tailkit pll --method solar --dataset cifar100 --data-dir data --partial-rate 0.05 --hierarchical
+          tailkit pll --method records --dataset folder --data-dir photos --candidates sets.txt --image-size 64
           tailkit pll --resume runs/RUN
         """
     )
@@ -30,7 +33,7 @@ struct PLLCommand: ParsableCommand {
     @Option(help: "Method: \(PartialLabelMethod.validNames).") var method: String?
     @Option(help: "Data set: \(DatasetName.validNames).") var dataset = "fmnist"
     @Option(help: "Folder with the data set's published files (not needed for fmnist).") var dataDir: String?
-    @Option(help: "Imbalance factor 1/rho, e.g. 0.01 for rho = 100.") var imbFactor = 0.01
+    @Option(help: "Imbalance factor 1/rho, e.g. 0.01 for rho = 100 (default 0.01; folder/csv: natural counts unless given).") var imbFactor: Double?
     @Option(help: "Imbalance profile: exp or step.") var imbType = "exp"
     @Option(help: "Probability q that each false label joins a candidate set, in (0, 1) (default 0.1).") var partialRate: Double?
     @Flag(help: "CIFAR-100-LT-NU: superclass siblings join with 8q, class counts shuffled with --seed.") var hierarchical = false
@@ -58,6 +61,8 @@ struct PLLCommand: ParsableCommand {
     @Option(help: "Data seed: the long-tailed subset and the candidate sets (default 0, as the reference).") var randNumber = 0
     @Option(help: "Seed of the initial weights, batches, augmentations and Mixup draws (default 0).") var seed = 0
     @Flag(help: "Pad Fashion-MNIST / MNIST from 28x28 to 32x32.") var pad32 = false
+    @Option(help: "Image side for folder and csv data sets (decoded and resized in memory; default 64).") var imageSize: Int?
+    @Option(help: "folder/csv without a test part: each class's share of the stratified test split (default 0.2).") var testFraction: Double?
     @Option(help: "Data loader threads (default 2).") var workers: Int?
     @Option(help: "Device: cpu, cuda or cuda:N.") var device: String?
     @Option(help: "Precision of the forward passes: fp32 (default), bf16 (autocast on the CPU's bf16 units or a GPU), fp16 (autocast + loss scaling, CUDA only). Checkpoints stay fp32.") var precision: String?
@@ -73,14 +78,19 @@ struct PLLCommand: ParsableCommand {
         try runReportingErrors {
             Torch.initialize(threads: threads)
             let (run, folder, resuming) = try resolve()
-            let loaded = try LoadedDataset.load(try DatasetName(parsing: run.base.dataset), dataDir: run.base.dataDir, padTo32: run.base.pad32)
+            // A user's data set: the split saved in the run folder on its first start is reused on resume.
+            let splitPath = "\(folder)/\(OwnDataSplit.fileName)"
+            let loaded = try LoadedDataset.load(for: run.base, splitFile: resuming ? splitPath : nil)
             let candidatesPath = "\(folder)/\(CandidateSetFile.fileName)"
             let data = try PartialLabelData.make(from: loaded, config: run.base, pll: run.pll,
                                                  candidatesFile: resuming ? candidatesPath : nil)
             let runFolder = try RunFolder(path: folder, configYAML: run.yaml(),
                                           counts: ClassCountsFile(classNames: loaded.train.classNames, trainCounts: data.train.classCounts(),
                                                                   testCounts: data.test.classCounts()))
-            if !resuming { try CandidateSetFile.write(data.candidates, to: candidatesPath) }
+            if !resuming {
+                try CandidateSetFile.write(data.candidates, to: candidatesPath)
+                if let split = loaded.ownSplit { try split.write(to: splitPath) }
+            }
             let counts = data.train.classCounts()
             FileHandle.standardError.write(Data(String(format: "%@ on %d images (%d ... %d per class), mean candidate-set size %.2f, run folder %@\n",
                                                        run.pll.method.rawValue, data.train.count, counts.max() ?? 0, counts.min() ?? 0,
@@ -144,10 +154,13 @@ struct PLLCommand: ParsableCommand {
             return (run, out ?? folder, true)
         }
         var base = TrainConfig(task: .pll)
-        _ = try DatasetName(parsing: dataset)
+        let datasetName = try DatasetName(parsing: dataset)
         base.dataset = dataset.lowercased()
         base.dataDir = dataDir
-        base.imbFactor = imbFactor
+        // A user's data set keeps its natural counts unless --imb-factor asks for a steeper tail.
+        base.imbFactor = imbFactor ?? (datasetName.isOwnData ? 1 : 0.01)
+        if let imageSize { base.imageSize = imageSize }
+        if let testFraction { base.testFraction = testFraction }
         base.imbType = imbType
         base.randNumber = randNumber
         base.seed = seed

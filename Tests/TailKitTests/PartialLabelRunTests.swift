@@ -143,3 +143,33 @@ import Torch
         #expect(copied == sets)
     }
 }
+
+/// `tailkit pll` on a user's class-per-folder data set: natural counts, the stratified split saved as
+/// split.json and kept on resume even when images are added to the folder.
+@Suite struct PartialLabelOwnDataTests {
+    @Test func naturalCountsAndTheSavedSplitSurviveAResume() throws {
+        let folder = try TemporaryFolder("tk-pll-own")
+        defer { folder.remove() }
+        try OwnDataFixture.writeTree(folder, base: "photos", names: ["ant", "bee", "cat"], counts: [12, 6, 3])
+        let out = folder.file("run")
+        let first = try OwnDataFixture.tailkit(["pll", "--method", "corr", "--dataset", "folder", "--data-dir", folder.file("photos"),
+                                                "--image-size", "16", "--arch", "resnet20", "--epochs", "1", "--batch-size", "4",
+                                                "--partial-rate", "0.3", "--threads", "1", "--workers", "1", "--out", out])
+        #expect(first.status == 0, "\(first.err)")
+        // Test share 0.2 per class: max(1, round(0.2 n)) = 2, 1, 1 images; no --imb-factor, so nothing else is dropped.
+        let counts = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/counts.json"))) as? [String: Any]
+        #expect(counts?["train_counts"] as? [Int] == [10, 5, 2])
+        #expect(counts?["class_names"] as? [String] == ["ant", "bee", "cat"])
+        let split = try OwnDataSplit.read(from: "\(out)/split.json")
+        #expect(split.train.count == 17)
+        #expect(split.test.count == 4)
+
+        // An image added later is left out of the resumed run: the split stays as saved.
+        try OwnDataFixture.writeImage(folder, "photos/cat/late.png", label: 2, seed: 99)
+        let resumed = try OwnDataFixture.tailkit(["pll", "--resume", out, "--epochs", "2", "--threads", "1"])
+        #expect(resumed.status == 0, "\(resumed.err)")
+        #expect(try OwnDataSplit.read(from: "\(out)/split.json") == split)
+        let lines = try String(contentsOfFile: "\(out)/candidates.txt", encoding: .utf8).split(separator: "\n")
+        #expect(lines.filter { !$0.hasPrefix("#") }.count == 17)
+    }
+}
