@@ -52,32 +52,7 @@ enum OwnDataFixture {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try TailKitExecutable.path())
         p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let e = ErrDrain(err.fileHandleForReading)
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let errText = e.wait()
-        p.waitUntilExit()
-        return Output(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: errText, as: UTF8.self))
-    }
-}
-
-/// Reads a pipe to its end on another thread, so that neither pipe can fill up and block the program.
-private final class ErrDrain: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var data = Data()
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-
-    func wait() -> Data {
-        done.wait()
-        return data
+        let result = try ProcessOutput.capture(p)
+        return Output(status: result.status, out: result.outText, err: result.err)
     }
 }

@@ -45,37 +45,11 @@ public enum TestPython {
         env["TMPDIR"] = scratch.path
         process.environment = env
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Standard error is drained on another thread so that neither pipe can fill up and block Python.
-        let errors = PipeDrain(err.fileHandleForReading)
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.wait(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            throw PythonTorchFailure(description: "python3 failed (status \(process.terminationStatus)): \(errorText)")
+        let result = try ProcessOutput.capture(process)
+        guard result.succeeded else {
+            throw PythonTorchFailure(description: "python3 failed (status \(result.status)): \(result.err)")
         }
-        return data
-    }
-}
-
-/// Reads a pipe to its end on a background thread.
-private final class PipeDrain: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var data = Data()
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-
-    func wait() -> Data {
-        done.wait()
-        return data
+        return result.out
     }
 }
 
