@@ -36,6 +36,7 @@ struct PseudoLabelCommand: ParsableCommand {
     @Option(help: "With --stdin: write the per-class top-confidence unlabeled set to this pool pickle instead of per-record lines.") var selectOut: String?
     @Option(help: "Size U of the selected unlabeled set (with --select-out or --plan).") var unlabeledTotal: Int?
     @Option(help: "Imbalance factor 1/rho_U of the selected set (default 0.01).") var imbFactorUnlabel = 0.01
+    @Option(help: "Device: cpu (default), cuda or cuda:N.") var device = "cpu"
     @Flag(help: "Print the selection's quotas and the model's image shape as JSON and exit (for the Spark job).") var plan = false
 
     func validate() throws {
@@ -59,6 +60,8 @@ struct PseudoLabelCommand: ParsableCommand {
             var labeler = PseudoLabeler(model: try ckpt.restoredModel(config: config, data: data, source: checkpoint),
                                         normalization: data.normalization)
             labeler.batchSize = batchSize
+            labeler.device = try Device(parsing: device)
+            try labeler.device.checkAvailable()
             labeler.precision = try Precision(parsing: precision)
             try labeler.precision.check(device: labeler.device)
             let quotas = try unlabeledTotal.map {

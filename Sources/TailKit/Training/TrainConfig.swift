@@ -330,7 +330,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try check(imageSize > 0, "--image-size \(imageSize) must be positive")
         try check(cropSize > 0, "--crop-size \(cropSize) must be positive")
         try check(DecodeFailurePolicy(rawValue: badImages) != nil, "--bad-images must be skip or fail, not '\(badImages)'")
-        try precision.check(device: try Device(parsing: device))
+        let chosen = try Device(parsing: device)
+        try chosen.checkAvailable()
+        try precision.check(device: chosen)
         guard task == .moco else { return }
         try check(queueSize >= batchSize, "--queue-size \(queueSize) must be at least the batch size \(batchSize)")
         try check(mocoDim > 0, "--moco-dim \(mocoDim) must be positive")
