@@ -41,7 +41,7 @@ bench: release
 # make shim-so TORCH=/path/to/site-packages/torch
 TORCH ?= $(CURDIR)/.deps/torch-2.13.0/torch
 shim-so:
-	g++ -std=c++20 -O2 -shared -fPIC -w -ISources/CTorch/include -I$(TORCH)/include \
+	g++ -std=c++20 -O2 -shared -fPIC -w -ISources/CTorch/include -ISources/CTorch/vendor -I$(TORCH)/include \
 	  -I$(TORCH)/include/torch/csrc/api/include Sources/CTorch/*.cpp -L$(TORCH)/lib \
 	  -Wl,-rpath,$(TORCH)/lib -ltorch_cpu -lc10 -o libctorch.so
 

@@ -38,7 +38,9 @@ let package = Package(
     targets: [
         .target(
             name: "CTorch",
-            cxxSettings: [.unsafeFlags(torchIncludes + ["-D_GLIBCXX_USE_CXX11_ABI=1", "-O2", "-w"])],
+            exclude: ["vendor/gloo/LICENSE"],
+            // vendor/: the gloo headers that c10d's ProcessGroupGloo.hpp includes and the wheel leaves out.
+            cxxSettings: [.unsafeFlags(torchIncludes + ["-I\(root)/Sources/CTorch/vendor", "-D_GLIBCXX_USE_CXX11_ABI=1", "-O2", "-w"])],
             linkerSettings: torchLink
         ),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),

@@ -7,6 +7,8 @@
 #  - libtorch: the libraries and headers of the pinned torch wheel, unpacked into .deps/ (git-ignored).
 #    The same folder is an importable Python torch of the very same version, which the tests and the
 #    benchmark compare against.
+#  - PySpark (pinned, from PyPI) into .deps/pyspark-<version>, and Debian's Java 17 runtime when java is missing,
+#    for the Spark pseudo-labelling job and its test in local mode.
 #  - Every Python package the tests and the benchmark import (torch's own imports, numpy, scipy, Pillow,
 #    TensorBoard's reader), into .deps/pydeps. The tests run `python3 -s -S` with
 #    PYTHONPATH=.deps/torch-2.13.0:.deps/pydeps, so they see these and never the system's or the user's
@@ -18,6 +20,8 @@ TORCH_VERSION=2.13.0
 PILLOW_VERSION=13.0.0
 DEPS=.deps
 TORCH_DIR=$DEPS/torch-$TORCH_VERSION
+PYSPARK_VERSION=4.3.0
+PYSPARK_DIR=$DEPS/pyspark-$PYSPARK_VERSION
 STAMP=$DEPS/setup-ok-$TORCH_VERSION-v5
 APT_PACKAGES="dataset-fashion-mnist libjpeg62-turbo-dev libpng-dev zlib1g-dev"
 # pip reads this where it knows the option (pip >= 22.1) and ignores it otherwise (older pips from apt).
@@ -29,6 +33,12 @@ apt_missing() {
     [ -f /usr/include/png.h ] || return 0
     [ -f /usr/include/zlib.h ] || return 0
     return 1
+}
+
+# Spark 4 runs on Java 17 or later.
+java_missing() {
+    java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])' && return 1
+    return 0
 }
 
 chromium_missing() {
@@ -64,7 +74,7 @@ deps_python() {
     PYTHONNOUSERSITE=1 PYTHONPATH="$TORCH_DIR:$DEPS/pydeps" python3 -s -S "$@"
 }
 
-if [ -f "$STAMP" ] && [ -f "$TORCH_DIR/torch/lib/libtorch_cpu.so" ] && ! apt_missing && ! chromium_missing; then
+if [ -f "$STAMP" ] && [ -f "$TORCH_DIR/torch/lib/libtorch_cpu.so" ] && [ -d "$PYSPARK_DIR/pyspark" ] && ! java_missing && ! apt_missing && ! chromium_missing; then
     exit 0
 fi
 
@@ -122,6 +132,19 @@ if ! deps_python -c "$PY_CHECK" 2>/dev/null; then
         echo "setup: the Python packages in $DEPS/pydeps do not import" >&2
         exit 1
     }
+fi
+# Spark for the distributed pseudo-labelling job (scripts/spark_pseudo_label.py) and its test: PySpark from PyPI
+# into a folder of its own (it bundles Spark's jars; local mode needs nothing else), and a Java 17 runtime.
+if java_missing; then
+    apt_install openjdk-17-jre-headless
+fi
+if ! PYTHONNOUSERSITE=1 PYTHONPATH="$PYSPARK_DIR" python3 -s -S -c "import pyspark; assert pyspark.__version__ == '$PYSPARK_VERSION'" 2>/dev/null; then
+    echo "setup: installing pyspark==$PYSPARK_VERSION into $PYSPARK_DIR"
+    ensure_pip
+    rm -rf "$PYSPARK_DIR.partial"
+    python3 -m pip install --quiet --target "$PYSPARK_DIR.partial" "pyspark==$PYSPARK_VERSION"
+    rm -rf "$PYSPARK_DIR"
+    mv "$PYSPARK_DIR.partial" "$PYSPARK_DIR"
 fi
 deps_python -c "import torch; assert torch.__version__.startswith('$TORCH_VERSION')" || {
     echo "setup: Python cannot import the unpacked torch $TORCH_VERSION from $TORCH_DIR" >&2

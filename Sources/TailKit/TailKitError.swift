@@ -10,6 +10,8 @@ public enum TailKitError: Error, CustomStringConvertible, Equatable {
     case interrupted(signal: Int32, step: Int, totalSteps: Int, checkpoint: String?)
     /// Another live process holds the run folder's lock.
     case runFolderBusy(path: String, holder: String)
+    /// Data-parallel training lost a rank, or its process group could not form.
+    case distributed(String)
 
     public var description: String {
         switch self {
@@ -22,6 +24,7 @@ public enum TailKitError: Error, CustomStringConvertible, Equatable {
             guard let checkpoint else { return "stopped by \(signal) after step \(step) of \(total); no checkpoint was written" }
             let folder = URL(fileURLWithPath: checkpoint).deletingLastPathComponent().path
             return "stopped by \(signal) after step \(step) of \(total); checkpoint written to \(checkpoint); continue with --resume \(folder)"
+        case .distributed(let message): return message
         case .runFolderBusy(let path, let holder):
             return "\(path) is in use by another tailkit process (\(holder)); wait for it to finish or choose another --out"
         }

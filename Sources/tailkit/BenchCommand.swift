@@ -24,6 +24,8 @@ struct BenchCommand: ParsableCommand {
 
         Then one partial-label training step (CORR + RECORDS, ResNet-18, weak and strong views of --pll-batch samples in one pass, with the confidence and feature-mean updates) against the same step of RECORDS-LTPLL's train.py loop, both set-ups as above; rates are training samples per second.
 
+        Scale out (after the others, or alone with --scale-out-only): data-parallel training on Fashion-MNIST-LT (ResNet-32, global batch 128, no augmentation) as 1 rank x 1 thread, 2 ranks x 1 thread (tailkit launch) and 1 rank x 2 threads, training images/s from rank 0's log times the ranks; and pseudo-labelling --spark-records generated records in one process against scripts/spark_pseudo_label.py on Spark local[2], images/s of the whole command including start-up. On a 2-core machine the ranks share the cores: 2 ranks x 1 thread against 1 rank x 1 thread is the data-parallel scaling (what a second core or machine buys), against 1 rank x 2 threads it is the price of ranks over threads on the same cores.
+
         Then the data loader alone (weak and FixMatch-strong augmentation), the 224-px ImageNet-LT training pipeline on --jpeg-images ImageNet-sized JPEGs (TailKit's streaming loader against a torchvision-style DataLoader with PIL decode and the same transforms, scripts/bench_image_loader.py, same worker count; images/s, their ratio, and peak memory of each side), and the RSS growth over --leak-steps training steps.
         """
     )
@@ -40,6 +42,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "JPEG files of the 224-px image-loader case (ImageNet-sized, written with Pillow; 0 skips the case).")
     var jpegImages = 2000
+    @Option(help: "Epochs of each data-parallel training run of the scale-out case (0 skips the case).") var scaleOutEpochs = 1
+    @Option(help: "Generated records of the Spark pseudo-labelling case (0 skips it).") var sparkRecords = 20_000
+    @Flag(help: "Run only the scale-out cases.") var scaleOutOnly = false
 
     func validate() throws {
         guard rounds >= 1, steps >= 1, batch >= 1, pllBatch >= 1, pllSteps >= 1, workers >= 0, leakSteps >= 0 else {
@@ -50,6 +55,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let n = threads ?? Torch.defaultThreads
         Torch.initialize(threads: n)
+        if scaleOutOnly { return try scaleOutCase(threads: n) }
         let fp32 = try trainStepCase(threads: n)
         if CPUFeatures.current.hasBF16 || Torch.cudaAvailable {
             try bf16StepCase(threads: n, fp32: fp32)
@@ -61,6 +67,38 @@ struct BenchCommand: ParsableCommand {
         try endToEndCase(threads: n)
         if jpegImages > 0 { try imageLoaderCase(workers: max(1, workers)) }
         if leakSteps > 0 { try memoryCase() }
+        try scaleOutCase(threads: n)
+    }
+
+    /// 1 vs 2 data-parallel ranks, and one process vs Spark local[2] for pseudo-labelling (ScaleOutBenchmark).
+    private func scaleOutCase(threads n: Int) throws {
+        guard scaleOutEpochs > 0 else { return }
+        let folder = NSTemporaryDirectory() + "tailkit-bench-scaleout-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let bench = ScaleOutBenchmark(executable: executable, folder: folder, epochs: scaleOutEpochs, records: sparkRecords)
+        FileHandle.standardError.write(Data("bench: scale-out training (3 runs of \(scaleOutEpochs) epoch(s))\n".utf8))
+        let (rates, checkpoint) = try bench.training()
+        let rate = { (r: Int, t: Int) in rates.first { $0.ranks == r && $0.threads == t }?.imagesPerSecond ?? 0 }
+        printJSON([
+            "case": "data_parallel_training", "arch": "resnet32", "dataset": "fmnist imb-factor 0.01", "global_batch": 128,
+            "epochs": scaleOutEpochs, "images_per_s_1rank_1thread": round3(rate(1, 1)), "images_per_s_2ranks_1thread": round3(rate(2, 1)),
+            "images_per_s_1rank_2threads": round3(rate(1, 2)), "ratio_2ranks_vs_1rank_1thread": round3(rate(2, 1) / rate(1, 1)),
+            "ratio_2ranks_vs_1rank_2threads": round3(rate(2, 1) / rate(1, 2)), "cores": ProcessInfo.processInfo.activeProcessorCount,
+        ])
+        guard sparkRecords > 0 else { return }
+        FileHandle.standardError.write(Data("bench: pseudo-labelling \(sparkRecords) records, one process and Spark local[2]\n".utf8))
+        let pyspark = URL(fileURLWithPath: try PythonTorch.scriptPath("spark_pseudo_label.py")).deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".deps/pyspark-4.3.0").path
+        let (single, spark) = try bench.pseudoLabelling(checkpoint: checkpoint, threads: n, pysparkPath: pyspark,
+                                                        pythonPath: try PythonTorch.pythonPath(),
+                                                        script: try PythonTorch.scriptPath("spark_pseudo_label.py"))
+        printJSON([
+            "case": "pseudo_label_spark", "records": sparkRecords, "images_per_s_single_process": round3(single),
+            "single_process_threads": n, "images_per_s_spark_local2": round3(spark), "ratio_spark_vs_single": round3(spark / single),
+            "note": "whole-command wall time incl. start-up (Spark: JVM and 2 tailkit processes, 1 thread each)",
+        ])
     }
 
     /// The medians of TailKit's and both PyTorch set-ups' images/s over the rounds.

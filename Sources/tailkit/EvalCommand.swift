@@ -25,6 +25,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Where to write the report as JSON (default: next to the checkpoint).") var json: String?
     @Option(help: "libtorch threads.") var threads: Int?
     @Option(help: "Precision of the forward passes: fp32 (default), bf16 (autocast), fp16 (autocast, CUDA only).") var precision = "fp32"
+    @Option(help: "Device: cpu, cuda or cuda:N (default: the checkpoint's).") var device: String?
 
     func run() throws {
         try runReportingErrors {
@@ -42,7 +43,8 @@ struct EvalCommand: ParsableCommand {
                 : ckpt.classCounts
             let model = try ckpt.restoredModel(config: config, data: data, source: checkpoint)
             let offsets = tau > 0 ? logPriorOffsets(classCounts: counts, tau: tau).map { -$0 } : nil
-            let device = try Device(parsing: config.device), lowPrecision = try Precision(parsing: precision)
+            let device = try Device(parsing: self.device ?? config.device), lowPrecision = try Precision(parsing: precision)
+            try device.checkAvailable()
             try lowPrecision.check(device: device)
             let output = try Evaluator(normalization: data.normalization, device: device, precision: lowPrecision)
                 .run(model, on: data.test, logitOffsets: offsets)

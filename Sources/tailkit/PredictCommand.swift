@@ -50,6 +50,7 @@ struct PredictCommand: ParsableCommand {
             var predictor = Predictor(model: model, input: input, logitOffsets: try offsets(ckpt))
             predictor.batchSize = batchSize
             predictor.device = try Device(parsing: device)
+            try predictor.device.checkAvailable()
             predictor.resizeAnySize = resize
             let paths = try PredictInputs.resolve(inputs)
             try predictAll(paths, with: predictor)

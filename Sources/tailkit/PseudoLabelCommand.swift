@@ -16,7 +16,9 @@ struct PseudoLabelCommand: ParsableCommand {
 
         Example with your own data: tailkit pseudo-label --checkpoint runs/RUN/best.ckpt --pool unlabeled/ --out pl.pickle, then tailkit train --dataset folder --data-dir photos --unlabeled unlabeled/ --pseudo-labels pl.pickle
 
-        With --stdin it reads records "ID<TAB>BASE64" (the image's H*W*C uint8 bytes, HWC order, the data set's size) from standard input and writes "ID<TAB>LABEL<TAB>CONFIDENCE" lines, so a distributed engine can pipe partitions through it.
+        With --stdin it reads records "ID<TAB>BASE64" (the image's H*W*C uint8 bytes, HWC order, the data set's size) from standard input and writes "ID<TAB>LABEL<TAB>CONFIDENCE" lines (confidence with six decimals), so a distributed engine can pipe partitions through it. A malformed record gives "ID<TAB>ERROR<TAB>PROBLEM" and the stream goes on.
+
+        The rho_U-controlled unlabeled set by confidence: --stdin --select-out SET.pickle --unlabeled-total U --imb-factor-unlabel F keeps, per class c, the u_c records predicted c with the highest confidence (u_c: the D_U shape with imbalance 1/F over U images, class 0 the head) and writes them in the reference's pool format (data, extrapolated_targets), for `train --unlabeled SET.pickle`. --plan prints the quotas and image shape as JSON, for scripts/spark_pseudo_label.py, which does the same on Spark.
 
         Example: tailkit pseudo-label --checkpoint runs/RUN/best.ckpt --pool remainder --out pl.pickle
         """
@@ -31,10 +33,20 @@ struct PseudoLabelCommand: ParsableCommand {
     @Option(help: "Images per forward pass.") var batchSize = 200
     @Option(help: "libtorch threads.") var threads: Int?
     @Option(help: "Precision of the forward passes: fp32 (default), bf16 (autocast), fp16 (autocast, CUDA only).") var precision = "fp32"
+    @Option(help: "With --stdin: write the per-class top-confidence unlabeled set to this pool pickle instead of per-record lines.") var selectOut: String?
+    @Option(help: "Size U of the selected unlabeled set (with --select-out or --plan).") var unlabeledTotal: Int?
+    @Option(help: "Imbalance factor 1/rho_U of the selected set (default 0.01).") var imbFactorUnlabel = 0.01
+    @Option(help: "Device: cpu (default), cuda or cuda:N.") var device = "cpu"
+    @Flag(help: "Print the selection's quotas and the model's image shape as JSON and exit (for the Spark job).") var plan = false
 
     func validate() throws {
+        if plan {
+            guard unlabeledTotal != nil, pool == nil, !stdin else { throw ValidationError("--plan takes --checkpoint, --unlabeled-total and --imb-factor-unlabel only") }
+            return
+        }
         if stdin == (pool != nil) { throw ValidationError("give either --pool (with --out) or --stdin") }
         if pool != nil && out == nil { throw ValidationError("--pool needs --out FILE") }
+        if selectOut != nil && (!stdin || unlabeledTotal == nil) { throw ValidationError("--select-out needs --stdin and --unlabeled-total") }
     }
 
     func run() throws {
@@ -48,10 +60,22 @@ struct PseudoLabelCommand: ParsableCommand {
             var labeler = PseudoLabeler(model: try ckpt.restoredModel(config: config, data: data, source: checkpoint),
                                         normalization: data.normalization)
             labeler.batchSize = batchSize
+            labeler.device = try Device(parsing: device)
+            try labeler.device.checkAvailable()
             labeler.precision = try Precision(parsing: precision)
             try labeler.precision.check(device: labeler.device)
-            if stdin {
-                try StreamLabeler(labeler: labeler, like: data.train).run()
+            let quotas = try unlabeledTotal.map {
+                try TopConfidenceSelection.quotas(total: $0, classes: data.train.numClasses, unlabeledImbFactor: imbFactorUnlabel)
+            }
+            if plan, let quotas {
+                let like = data.train
+                print("{\"classes\":\(like.numClasses),\"height\":\(like.height),\"width\":\(like.width),\"channels\":\(like.channels),\"quotas\":\(quotas)}")
+            } else if stdin {
+                if let selectOut, FileManager.default.fileExists(atPath: selectOut) {
+                    throw TailKitError.unwritableOutput(path: selectOut, problem: "the file exists; remove it or choose another --select-out")
+                }
+                try StreamLabeler(labeler: labeler, like: data.train)
+                    .run(selecting: selectOut.flatMap { out in quotas.map { StreamLabeler.Selection(quotas: $0, out: out) } })
             } else if let pool, let out {
                 try labelPool(UnlabeledSource(parsing: pool), data: data, labeler: labeler, out: out)
             }

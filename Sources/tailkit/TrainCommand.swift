@@ -26,6 +26,10 @@ struct TrainCommand: ParsableCommand {
           tailkit train --dataset folder --data-dir photos --image-size 64 --rule drw --epochs 30
           tailkit train --stage crt --pretrained runs/RUN/best.ckpt    (cRT)
           tailkit train --unlabeled remainder --pseudo-labels pl.pickle --imb-factor-unlabel 0.01
+
+        Data-parallel (libtorch's c10d, gloo): N processes train one model, each on its share of every epoch's order (batch-size / N images per step), with gradients averaged after every backward and BN statistics taken from rank 0. Rank 0 writes the run folder; --resume needs the same --world-size.
+          tailkit launch --nproc 2 -- train --epochs 30            (two ranks on this machine)
+          tailkit train --world-size 2 --rank 1 --master 10.0.0.1:29500 ...   (one rank per machine)
         """
     )
 
@@ -66,12 +70,18 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Unlabeled images per labeled image, D_U@kx (default 5).") var unlabeledRatio: Int?
     @Option(help: "Run folder or checkpoint to continue; its own config is used.") var resume: String?
     @Option(help: "Run folder (default runs/<dataset>_<arch>_<loss>_<rule>_<imb-type>_<imb-factor>_<seed>).") var out: String?
+    @OptionGroup var parallel: DataParallelOptions
 
     func run() throws {
         try runReportingErrors {
             Torch.initialize(threads: threads)
             let (config, checkpoint, folder) = try resolve()
-            if config.stream { return try runStreamed(config, checkpoint: checkpoint, folder: folder) }
+            if config.stream {
+                guard config.worldSize == 1 else { throw ValidationError("--stream trains in one process; --world-size is for in-memory data sets") }
+                return try runStreamed(config, checkpoint: checkpoint, folder: folder)
+            }
+            let group = try parallel.makeGroup()
+            let leader = (group?.rank ?? 0) == 0
             let prepared = try TrainingData.prepare(config, splitFile: savedSplit(folder: folder))
             let data = prepared.dataset
             let initial = try (checkpoint == nil ? pretrained : nil).map { try InitialWeights.read(from: $0) }
@@ -80,13 +90,20 @@ struct TrainCommand: ParsableCommand {
             }
             let task = try SupervisedTask(config: config, train: prepared.train, test: data.test, normalization: data.normalization,
                                           initialWeights: initial, groupCounts: prepared.labeledCounts)
+            if let group {
+                task.shard = RankShard(rank: group.rank, count: group.worldSize)
+                task.evaluates = leader
+            }
             let trainer = try task.makeTrainer()
             if let checkpoint { try trainer.restore(from: checkpoint) }
+            let parallelHook = group.map { DataParallelHook(group: $0, parameters: task.parameters(), buffers: task.model.namedBuffers().map(\.1)) }
+            if let parallelHook, !leader { return try runFollower(trainer, hook: parallelHook) }
             let runFolder = try RunFolder(path: folder, configYAML: config.yaml(),
                                           counts: ClassCountsFile(classNames: data.train.classNames, trainCounts: prepared.train.classCounts(),
                                                                   testCounts: data.test.classCounts()))
             if let split = data.ownSplit { try split.write(to: "\(folder)/\(OwnDataSplit.fileName)") }
             trainer.hooks = runFolder.standardHooks(config: config, classNames: data.train.classNames) + [ConsoleProgress()]
+                + (parallelHook.map { [$0] } ?? [])
             trainer.stopSignal = StopSignal.install()
             let counts = prepared.labeledCounts
             FileHandle.standardError.write(Data("training on \(prepared.train.count) images (labeled \(counts.first ?? 0) ... \(counts.last ?? 0) per class), run folder \(folder)\n".utf8))
@@ -96,7 +113,27 @@ struct TrainCommand: ParsableCommand {
                 return
             }
             if let eval = last.eval, let report = ClassificationReport(metrics: eval) { print(report.table(classNames: data.train.classNames)) }
+            if let parallelHook { try reportAgreement(parallelHook) }
             print("best top-1 \(String(format: "%.2f", trainer.best ?? 0)); report: \(runFolder.reportPath)")
+        }
+    }
+
+    /// A data-parallel rank other than 0: trains in step with the others, writes nothing.
+    private func runFollower(_ trainer: Trainer<SupervisedTask>, hook: DataParallelHook) throws {
+        trainer.hooks = [hook]
+        trainer.stopSignal = StopSignal.install()
+        guard try trainer.run() != nil else { return }
+        try reportAgreement(hook)
+    }
+
+    /// After a data-parallel run: the ranks' weights must be rank 0's, else the run is not one model.
+    private func reportAgreement(_ hook: DataParallelHook) throws {
+        guard let difference = hook.agreement else { return }
+        guard difference == 0 else {
+            throw TailKitError.distributed("data-parallel: the \(hook.group.worldSize) ranks ended with different weights (largest difference from rank 0: \(difference))")
+        }
+        if hook.group.rank == 0 {
+            print("data-parallel: \(hook.group.worldSize) ranks ended with identical weights (largest difference from rank 0: 0)")
         }
     }
 
@@ -140,6 +177,9 @@ struct TrainCommand: ParsableCommand {
                 throw ValidationError("\(resume) is a \(config.task.rawValue) run: continue it with `\(command)`")
             }
             if let epochs { config.epochs = epochs }
+            guard config.worldSize == parallel.requestedWorldSize else {
+                throw ValidationError("\(resume) was trained with --world-size \(config.worldSize); resume it with the same world size (each rank's share of every epoch depends on it), not \(parallel.requestedWorldSize)")
+            }
             return (config, checkpoint, out ?? folder)
         }
         var c = try config.map { try TrainConfig(yamlFile: $0) } ?? TrainConfig()
@@ -175,6 +215,7 @@ struct TrainCommand: ParsableCommand {
         if let pseudoLabels { c.pseudoLabels = pseudoLabels }
         if let imbFactorUnlabel { c.imbFactorUnlabel = imbFactorUnlabel }
         if let unlabeledRatio { c.unlabeledRatio = unlabeledRatio }
+        c.worldSize = parallel.requestedWorldSize
         let keys = try explicitKeys()
         c.applyReferenceRecipe(explicitKeys: keys)
         let datasetName = try DatasetName(parsing: c.dataset)

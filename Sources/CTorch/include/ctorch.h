@@ -203,6 +203,20 @@ int ct_adam_step(ct_tensor *const *params, ct_tensor *const *exp_avg, ct_tensor 
 int64_t ct_peak_rss_bytes(void);
 int64_t ct_current_rss_bytes(void);
 
+/* Collectives over libtorch's c10d (TCPStore + ProcessGroupGloo), as torch.distributed's "gloo" backend.
+ * `ct_pg_create` blocks until all `world_size` ranks have joined the store at host:port (rank 0 serves it),
+ * or fails after timeout_ms; every collective fails (-1, message in ct_last_error) when a peer is gone or
+ * the timeout passes. All-reduce and broadcast pack the tensors of one dtype into flat buckets of at most
+ * bucket_bytes (<= 0: one bucket), run the buckets concurrently and write the results back in place. */
+typedef struct ct_process_group ct_process_group;
+ct_process_group *ct_pg_create(const char *host, int port, int rank, int world_size, int64_t timeout_ms);
+void ct_pg_free(ct_process_group *pg);
+int ct_pg_rank(const ct_process_group *pg);
+int ct_pg_world_size(const ct_process_group *pg);
+int ct_pg_allreduce(ct_process_group *pg, ct_tensor *const *tensors, int count, bool average, int64_t bucket_bytes);
+int ct_pg_broadcast(ct_process_group *pg, ct_tensor *const *tensors, int count, int root, int64_t bucket_bytes);
+int ct_pg_barrier(ct_process_group *pg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -39,6 +39,11 @@ public final class SupervisedTask: TrainingTask {
     private let loss: Loss
     private let lwsScales: Tensor?
     private var classWeights: Tensor?
+    /// This process's share of every epoch in data-parallel training (set before `makeTrainer`): the
+    /// rank's part of the global order, in batches of batchSize / ranks.
+    public var shard = RankShard.whole
+    /// False on data-parallel ranks other than 0, which leave evaluation to rank 0.
+    public var evaluates = true
 
     public var classCounts: [Int] { counts }
 
@@ -148,7 +153,9 @@ public final class SupervisedTask: TrainingTask {
         guard case .memory(let train, _) = data else { return try makeStreamedStream(sampler) }
         let view = try AugmentPipeline.named(config.augment, inputHeight: train.height, inputWidth: train.width,
                                              outputSize: train.height)
-        return try DataLoaderStream(DataLoader(images: train, order: { sampler.indices(epoch: $0) }, batchSize: config.batchSize,
+        let shard = self.shard
+        return try DataLoaderStream(DataLoader(images: train, order: { shard.indices(of: sampler.indices(epoch: $0)) },
+                                               batchSize: config.batchSize / shard.count,
                                                dropLast: false, views: [view], normalization: normalization,
                                                seed: UInt64(config.seed), workers: config.workers,
                                                prefetch: max(2, 2 * config.workers)))
@@ -157,8 +164,9 @@ public final class SupervisedTask: TrainingTask {
     /// The epoch order: `--sampler`, or by default what the rule and stage call for.
     private func makeStreamedStream(_ sampler: any Sampler) throws -> any BatchStream<Batch> {
         guard case .streamed(let lists) = data else { preconditionFailure("in-memory data has its own stream") }
-        return try DataLoaderStream(StreamingDataLoader(list: lists.train, order: { sampler.indices(epoch: $0) },
-                                                        batchSize: config.batchSize, dropLast: false, views: [lists.trainView],
+        let shard = self.shard
+        return try DataLoaderStream(StreamingDataLoader(list: lists.train, order: { shard.indices(of: sampler.indices(epoch: $0)) },
+                                                        batchSize: config.batchSize / shard.count, dropLast: false, views: [lists.trainView],
                                                         normalization: normalization, seed: UInt64(config.seed),
                                                         workers: config.workers, prefetch: max(2, 2 * config.workers),
                                                         onFailure: lists.onFailure))
@@ -222,6 +230,7 @@ public final class SupervisedTask: TrainingTask {
 
     /// Metrics on the test set, or for streamed lists on the val list (which picks the best epoch).
     public func evaluate() throws -> Metrics? {
+        guard evaluates else { return nil }
         switch data {
         case .memory(_, let test):
             return try report(evaluator.run(model, on: test, logitScales: lwsScales))

@@ -87,6 +87,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var mocoT = 0.2
     public var mocoM = 0.999
     public var bnSplits = 4
+    /// Data-parallel ranks that train the run together (`train --world-size`); `batchSize` is the global
+    /// batch, each rank takes batchSize / worldSize of it. A resumed run needs the same number.
+    public var worldSize = 1
 
     public init() {}
 
@@ -125,6 +128,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case holdOut = "hold-out"
         case pseudoLabels = "pseudo-labels", imbFactorUnlabel = "imb-factor-unlabel", unlabeledRatio = "unlabeled-ratio"
         case queueSize = "queue-size", mocoDim = "moco-dim", mocoT = "moco-t", mocoM = "moco-m", bnSplits = "bn-splits"
+        case worldSize = "world-size"
     }
 
     public var trainingStage: TrainingStage {
@@ -182,6 +186,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try take(.mocoT, &mocoT)
         try take(.mocoM, &mocoM)
         try take(.bnSplits, &bnSplits)
+        try take(.worldSize, &worldSize)
     }
 
     /// Reads a config file; keys it leaves out keep their defaults.
@@ -228,7 +233,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         var order: [CodingKeys] = [.task, .dataset, .dataDir, .imbFactor, .imbType]
         if task == .supervised { order += [.loss, .rule] }
         order += [.arch, .epochs, .lr, .batchSize, .wd, .momentum, .optimizer, .randNumber, .seed, .schedule, .augment,
-                  .workers, .device, .precision, .evalBatchSize, .imageSize, .pad32, .holdOut]
+                  .workers, .device, .precision, .evalBatchSize, .imageSize, .pad32, .holdOut, .worldSize]
         if isOwnData { order += [.testFraction, .skipBadImages] }
         if stream { order += [.stream, .cropSize, .badImages] }
         switch task {
@@ -248,6 +253,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case .mocoT: return "\(mocoT)"
         case .mocoM: return "\(mocoM)"
         case .bnSplits: return "\(bnSplits)"
+        case .worldSize: return worldSize == 1 ? nil : "\(worldSize)"
         case .dataset: return YAMLScalar.string(dataset)
         case .dataDir: return dataDir.map(YAMLScalar.string)
         case .imbFactor: return "\(imbFactor)"
@@ -317,11 +323,16 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try check(batchSize > 0, "--batch-size \(batchSize) must be positive")
         try check(wd >= 0, "weight decay \(wd) must not be negative")
         try check(workers >= 0, "--workers \(workers) must not be negative")
+        try check(worldSize >= 1, "--world-size \(worldSize) must be at least 1")
+        try check(batchSize % worldSize == 0,
+                  "--batch-size \(batchSize) is the global batch: it must be a multiple of --world-size \(worldSize) (each rank takes batch-size / world-size)")
         try check(testFraction > 0 && testFraction < 1, "--test-fraction \(testFraction) must be in (0, 1)")
         try check(imageSize > 0, "--image-size \(imageSize) must be positive")
         try check(cropSize > 0, "--crop-size \(cropSize) must be positive")
         try check(DecodeFailurePolicy(rawValue: badImages) != nil, "--bad-images must be skip or fail, not '\(badImages)'")
-        try precision.check(device: try Device(parsing: device))
+        let chosen = try Device(parsing: device)
+        try chosen.checkAvailable()
+        try precision.check(device: chosen)
         guard task == .moco else { return }
         try check(queueSize >= batchSize, "--queue-size \(queueSize) must be at least the batch size \(batchSize)")
         try check(mocoDim > 0, "--moco-dim \(mocoDim) must be positive")
