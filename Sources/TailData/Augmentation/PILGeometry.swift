@@ -53,17 +53,22 @@ extension AugImage {
         return affineTransformed(AugAffine(a, b, c, d, e, f), fill: fill)
     }
 
-    /// `Image.resize((width, height), BILINEAR)`: triangle filter widened by the downscale factor
-    /// (antialias), one separable pass per axis that changes, 22-bit fixed-point weights, each pass
-    /// rounding to bytes. The order of the passes is Pillow's (13.0, `ImagingResampleInner`): the
+    /// `Image.resize((width, height), BILINEAR)`: `resized(width:height:filter: .bilinear)`.
+    public func resizedBilinear(width outW: Int, height outH: Int) -> AugImage {
+        resized(width: outW, height: outH, filter: .bilinear)
+    }
+
+    /// `Image.resize((width, height), BILINEAR or BICUBIC)`: the filter (`ResizeFilter`) widened by
+    /// the downscale factor (antialias), one separable pass per axis that changes, 22-bit
+    /// fixed-point weights, each pass rounding (and, for bicubic's negative lobes, clipping) to bytes. The order of the passes is Pillow's (13.0, `ImagingResampleInner`): the
     /// vertical pass runs first when the height shrinks by more than twice as many pixels as the width
     /// (h - outH > 0 and h - outH > 2 (w - outW)), else the horizontal pass runs first, on only the rows
     /// the vertical pass reads. (Pillow before 13 always ran the horizontal pass first; where the order
     /// changed, pixels can differ by 1.)
-    public func resizedBilinear(width outW: Int, height outH: Int) -> AugImage {
+    public func resized(width outW: Int, height outH: Int, filter: ResizeFilter) -> AugImage {
         if outW == width && outH == height { return self }
-        let horizontal = AugResampleCoefficients(inSize: width, outSize: outW)
-        let vertical = AugResampleCoefficients(inSize: height, outSize: outH)
+        let horizontal = AugResampleCoefficients(inSize: width, outSize: outW, filter: filter)
+        let vertical = AugResampleCoefficients(inSize: height, outSize: outH, filter: filter)
         let shrinkY = height - outH, shrinkX = width - outW
         if shrinkY > 0 && shrinkY > shrinkX * 2 {
             let rows = resampledVertically(vertical, outHeight: outH, rowOffset: 0)
@@ -119,16 +124,16 @@ extension AugImage {
     }
 }
 
-/// Pillow's `precompute_coeffs` for the bilinear filter, normalised to 22-bit integers.
+/// Pillow's `precompute_coeffs` for a filter, normalised to 22-bit integers.
 private struct AugResampleCoefficients {
     var bounds: [Int]       // (first input index, tap count) per output index
     var weights: [Int32]    // kernelSize taps per output index
     var kernelSize: Int
 
-    init(inSize: Int, outSize: Int) {
+    init(inSize: Int, outSize: Int, filter: ResizeFilter) {
         let scale = Double(inSize) / Double(outSize)
         let filterScale = max(scale, 1)
-        let support = 1.0 * filterScale
+        let support = filter.support * filterScale
         kernelSize = Int(support.rounded(.up)) * 2 + 1
         bounds = [Int](repeating: 0, count: 2 * outSize)
         weights = [Int32](repeating: 0, count: outSize * kernelSize)
@@ -140,8 +145,7 @@ private struct AugResampleCoefficients {
             let count = min(Int(center + support + 0.5), inSize) - xmin
             var total = 0.0
             for x in 0..<count {
-                let t = abs((Double(x + xmin) - center + 0.5) * ss)
-                taps[x] = t < 1 ? 1 - t : 0
+                taps[x] = filter.weight((Double(x + xmin) - center + 0.5) * ss)
                 total += taps[x]
             }
             for x in 0..<count {
