@@ -82,21 +82,30 @@ extension AugImage {
         return outH != height ? wide.resampledVertically(vertical, outHeight: outH, rowOffset: first) : wide
     }
 
-    /// Pillow's horizontal 8-bit pass over `rows` rows starting at input row `rowOffset`.
+    /// Pillow's horizontal 8-bit pass over `rows` rows starting at input row `rowOffset`. RGB
+    /// accumulates its three channels in one walk over the taps, as Pillow's 4-byte pixels do.
     private func resampledHorizontally(_ h: AugResampleCoefficients, outWidth outW: Int, rows: Int, rowOffset: Int) -> AugImage {
-        let (w, c) = (width, channels)
+        let (w, c, k) = (width, channels, h.kernelSize)
         return pixels.withUnsafeBufferPointer { src in
-            AugImage.build(width: outW, height: rows, channels: c) { dst in
-                for y in 0..<rows {
-                    let srcRow = (y + rowOffset) * w * c
-                    for x in 0..<outW {
-                        let lo = h.bounds[2 * x], n = h.bounds[2 * x + 1]
-                        for ch in 0..<c {
-                            var acc: Int32 = 1 << 21
-                            for t in 0..<n {
-                                acc &+= Int32(src[srcRow + (lo + t) * c + ch]) &* h.weights[x * h.kernelSize + t]
+            h.bounds.withUnsafeBufferPointer { bounds in
+                h.weights.withUnsafeBufferPointer { weights in
+                    AugImage.build(width: outW, height: rows, channels: c) { dst in
+                        for y in 0..<rows {
+                            let srcRow = src.baseAddress! + (y + rowOffset) * w * c
+                            let dstRow = dst.baseAddress! + y * outW * c
+                            for x in 0..<outW {
+                                let first = srcRow + bounds[2 * x] * c, n = bounds[2 * x + 1]
+                                let taps = weights.baseAddress! + x * k
+                                if c == 3 {
+                                    augResampleRGB(first, taps, n, dstRow + 3 * x)
+                                } else {
+                                    for ch in 0..<c {
+                                        var acc: Int32 = 1 << 21
+                                        for t in 0..<n { acc &+= Int32(first[t * c + ch]) &* taps[t] }
+                                        dstRow[x * c + ch] = augResampleClip(acc)
+                                    }
+                                }
                             }
-                            dst[(y * outW + x) * c + ch] = augResampleClip(acc)
                         }
                     }
                 }
@@ -105,23 +114,48 @@ extension AugImage {
     }
 
     /// Pillow's vertical 8-bit pass; `rowOffset` is the input row this image's first row stands for.
+    /// Each output row accumulates whole input rows (tap by tap) in 32-bit sums, which the compiler
+    /// vectorises; the sums are the same as Pillow's tap-inner loop, integer addition being exact.
     private func resampledVertically(_ v: AugResampleCoefficients, outHeight: Int, rowOffset: Int) -> AugImage {
-        let (w, c) = (width, channels)
+        let (rowLength, k) = (width * channels, v.kernelSize)
+        let sums = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, rowLength))
+        defer { sums.deallocate() }
         return pixels.withUnsafeBufferPointer { src in
-            AugImage.build(width: w, height: outHeight, channels: c) { dst in
-                for y in 0..<outHeight {
-                    let lo = v.bounds[2 * y] - rowOffset, n = v.bounds[2 * y + 1]
-                    for i in 0..<(w * c) {
-                        var acc: Int32 = 1 << 21
-                        for t in 0..<n {
-                            acc &+= Int32(src[(lo + t) * w * c + i]) &* v.weights[y * v.kernelSize + t]
+            v.bounds.withUnsafeBufferPointer { bounds in
+                v.weights.withUnsafeBufferPointer { weights in
+                    AugImage.build(width: width, height: outHeight, channels: channels) { dst in
+                        for y in 0..<outHeight {
+                            let lo = bounds[2 * y] - rowOffset, n = bounds[2 * y + 1]
+                            sums.update(repeating: 1 << 21, count: rowLength)
+                            for t in 0..<n {
+                                let row = src.baseAddress! + (lo + t) * rowLength, weight = weights[y * k + t]
+                                for i in 0..<rowLength { sums[i] &+= Int32(row[i]) &* weight }
+                            }
+                            let out = dst.baseAddress! + y * rowLength
+                            for i in 0..<rowLength { out[i] = augResampleClip(sums[i]) }
                         }
-                        dst[y * w * c + i] = augResampleClip(acc)
                     }
                 }
             }
         }
     }
+}
+
+/// One RGB output pixel of the horizontal pass: n taps from `first` (3 bytes apart).
+@inline(__always)
+private func augResampleRGB(_ first: UnsafePointer<UInt8>, _ taps: UnsafePointer<Int32>, _ n: Int, _ out: UnsafeMutablePointer<UInt8>) {
+    var r: Int32 = 1 << 21, g: Int32 = 1 << 21, b: Int32 = 1 << 21
+    var p = first
+    for t in 0..<n {
+        let weight = taps[t]
+        r &+= Int32(p[0]) &* weight
+        g &+= Int32(p[1]) &* weight
+        b &+= Int32(p[2]) &* weight
+        p += 3
+    }
+    out[0] = augResampleClip(r)
+    out[1] = augResampleClip(g)
+    out[2] = augResampleClip(b)
 }
 
 /// Pillow's `precompute_coeffs` for a filter, normalised to 22-bit integers.
