@@ -117,6 +117,32 @@ import TestSupport
         }
     }
 
+    /// A band of rows decoded alone (rows above skipped, rows below not decoded) is the same
+    /// bytes as those rows of the whole decode, at every DCT scale, for every file of the folder
+    /// (4:2:0 colour, grayscale, CMYK, PNG).
+    @Test func rowBandDecodeEqualsTheWholeDecodesRows() throws {
+        let data = try ImageNetLTFolder.write()
+        defer { data.remove() }
+        let list = try ImageList(listFile: data.listFile, root: data.root)
+        var rng = SeededGenerator(seed: 12)
+        var bands = 0
+        for index in 0..<list.count where index != ImageNetLTFolder.corruptIndex && index != ImageNetLTFolder.missingIndex {
+            let file = try EncodedImage(path: list.path(index))
+            for d in [1, 2, 4] {
+                let whole = try file.decode(reduction: d)
+                for _ in 0..<3 {
+                    let top = rng.int(below: whole.height), count = 1 + rng.int(below: whole.height - top)
+                    let band = try file.decode(reduction: d, rows: top..<(top + count))
+                    let expected = whole.cropped(top: top, left: 0, height: count, width: whole.width)
+                    try #require(band.width == expected.width && band.height == expected.height)
+                    #expect(band.pixels == expected.pixels, "\(file.path) 1/\(d) rows \(top)..<\(top + count)")
+                    bands += 1
+                }
+            }
+        }
+        #expect(bands == 11 * 9)
+    }
+
     // MARK: Pillow parity
 
     /// One transform of one file: TailKit's bytes, and what Python needs to redo it with Pillow.
