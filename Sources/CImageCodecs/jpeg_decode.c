@@ -58,6 +58,11 @@ int tk_jpeg_decode(const unsigned char *data, size_t size, tk_decoded_image *out
 }
 
 int tk_jpeg_decode_scaled(const unsigned char *data, size_t size, int scale_denom, tk_decoded_image *out) {
+    return tk_jpeg_decode_rows(data, size, scale_denom, 0, -1, out);
+}
+
+int tk_jpeg_decode_rows(const unsigned char *data, size_t size, int scale_denom, int first_row, int row_count,
+                        tk_decoded_image *out) {
     struct jpeg_decompress_struct cinfo;
     tk_jpeg_error_manager manager;
     unsigned char *volatile pixels = NULL;
@@ -103,24 +108,40 @@ int tk_jpeg_decode_scaled(const unsigned char *data, size_t size, int scale_deno
     jpeg_start_decompress(&cinfo);
 
     size_t width = cinfo.output_width;
-    size_t height = cinfo.output_height;
-    if (!tk_dimensions_fit(width, height, size)) {
+    size_t full_height = cinfo.output_height;
+    if (!tk_dimensions_fit(width, full_height, size)) {
         tk_jpeg_fail(&cinfo, "image dimensions out of range");
     }
+    if (row_count < 0) {
+        first_row = 0;
+        row_count = (int)full_height;
+    }
+    if (first_row < 0 || row_count < 1 || (size_t)first_row + (size_t)row_count > full_height) {
+        tk_jpeg_fail(&cinfo, "requested rows outside the image");
+    }
+    size_t height = (size_t)row_count;
     pixels = malloc(width * height * 3);
     if (is_cmyk) cmyk_row = malloc(width * 4);
     if (pixels == NULL || (is_cmyk && cmyk_row == NULL)) {
         tk_jpeg_fail(&cinfo, "out of memory");
     }
-    while (cinfo.output_scanline < height) {
-        unsigned char *destination = pixels + (size_t)cinfo.output_scanline * width * 3;
+    // Rows above the band are skipped (entropy-decoded only), rows below it never decoded.
+    if (first_row > 0 && jpeg_skip_scanlines(&cinfo, (JDIMENSION)first_row) != (JDIMENSION)first_row) {
+        tk_jpeg_fail(&cinfo, "decoder could not skip to the requested rows");
+    }
+    while (cinfo.output_scanline < (JDIMENSION)(first_row + row_count)) {
+        unsigned char *destination = pixels + (size_t)(cinfo.output_scanline - first_row) * width * 3;
         JSAMPROW row = is_cmyk ? cmyk_row : destination;
         if (jpeg_read_scanlines(&cinfo, &row, 1) != 1) {
             tk_jpeg_fail(&cinfo, "decoder returned no scanline");
         }
         if (is_cmyk) tk_jpeg_cmyk_to_rgb(cmyk_row, destination, width, cinfo.saw_Adobe_marker);
     }
-    jpeg_finish_decompress(&cinfo);
+    if (cinfo.output_scanline < full_height) {
+        jpeg_abort_decompress(&cinfo);
+    } else {
+        jpeg_finish_decompress(&cinfo);
+    }
     jpeg_destroy_decompress(&cinfo);
     free(cmyk_row);
 

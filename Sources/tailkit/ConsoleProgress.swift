@@ -44,10 +44,10 @@ final class ConsoleProgress: TrainerHook {
             + s.train.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: " ")
         if let eval = s.eval {
             if let report = ClassificationReport(metrics: eval) {
-                line += String(format: " | test top-1 %.2f", report.top1) + (s.best.map { String(format: " (best %.2f)", $0) } ?? "")
+                line += " | \(s.evalSplitName)" + String(format: " top-1 %.2f", report.top1) + (s.best.map { String(format: " (best %.2f)", $0) } ?? "")
                 line += String(format: "  balanced %.2f  ", report.balanced) + report.groupSummary
             } else {
-                line += " | test " + eval.sortedScalars.map { String(format: "%@ %.4f", $0.0, $0.1) }.joined(separator: " ")
+                line += " | \(s.evalSplitName) " + eval.sortedScalars.map { String(format: "%@ %.4f", $0.0, $0.1) }.joined(separator: " ")
                 line += s.best.map { String(format: " (best %.2f)", $0) } ?? ""
             }
         }

@@ -64,6 +64,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "imagenet-lt / inat2018: stream the images from their files at --crop-size (the reference's transforms); best epoch by the val list, final number on the test list.") var stream = false
     @Option(help: "Crop side of --stream (default 224).") var cropSize: Int?
     @Option(help: "With --stream, an image that cannot be decoded: skip (reported with its list line, left out; default) or fail.") var badImages: String?
+    @Option(help: "With --stream, the interpolation of RandomResizedCrop and Resize: bilinear (default; torchvision's and the reference's) or bicubic (Pillow's, a = -0.5).") var resizeFilter: String?
     @Option(help: "Fraction of every class kept out of the labeled set, as the pool of --unlabeled remainder (e.g. 0.5 for Fashion-MNIST).") var holdOut: Double?
     @Option(help: "Pseudo-labels of the pool, from `tailkit pseudo-label` or the reference's pickle.") var pseudoLabels: String?
     @Option(help: "Imbalance factor 1/rho_U of the unlabeled images (default 0.01).") var imbFactorUnlabel: Double?
@@ -212,6 +213,7 @@ struct TrainCommand: ParsableCommand {
         if stream { c.stream = true }
         if let cropSize { c.cropSize = cropSize }
         if let badImages { c.badImages = badImages }
+        if let resizeFilter { c.resizeFilter = resizeFilter }
         if let pseudoLabels { c.pseudoLabels = pseudoLabels }
         if let imbFactorUnlabel { c.imbFactorUnlabel = imbFactorUnlabel }
         if let unlabeledRatio { c.unlabeledRatio = unlabeledRatio }

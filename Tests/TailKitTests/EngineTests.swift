@@ -18,6 +18,11 @@ private final class ToyTableTask: TrainingTask {
     let batchSize: Int
     /// A step whose loss is made NaN, as a diverging method's would be.
     var poisonedStep: Int?
+    /// Evaluations (1-based) that report a NaN per-class entry, and the one whose loss is NaN, as
+    /// diverged weights' would be.
+    var nanVectorEvaluations: Set<Int> = []
+    var nanLossEvaluation: Int?
+    private var evaluations = 0
     var seen: [Double]
     var lastLoss: [Double]
 
@@ -55,8 +60,12 @@ private final class ToyTableTask: TrainingTask {
         let x = try ImageSetTensor.pixels(train)
         let predicted = try withNoGrad { try net(x).argmax(dim: 1) }.toArray(Int.self)
         let right = zip(predicted, train.labels).filter { $0 == $1 }.count
-        return Metrics(scalars: ["toy_accuracy": 100 * Double(right) / Double(train.count), "toy_table_loss": lastLoss.reduce(0, +)],
-                       vectors: ["toy_seen": seen])
+        evaluations += 1
+        var metrics = Metrics(scalars: ["toy_accuracy": 100 * Double(right) / Double(train.count), "toy_table_loss": lastLoss.reduce(0, +)],
+                              vectors: ["toy_seen": seen])
+        if nanVectorEvaluations.contains(evaluations) { metrics.vectors["toy_per_class"] = [.nan, .infinity, 1] }
+        if nanLossEvaluation == evaluations { metrics.scalars["loss"] = .nan }
+        return metrics
     }
 
     func savedStateDict() throws -> [(String, Tensor)] { net.stateDict() }
@@ -229,6 +238,40 @@ private final class CrashAfter: TrainerHook {
         let kept = try Checkpoint.read(from: folder.lastCheckpointPath)
         #expect(kept.step == 5)
         for (name, tensor) in kept.stateDict { #expect(try tensor.toArray(Float.self).allSatisfy(\.isFinite), "\(name)") }
+        #expect(try RunLog.periods(in: folder.logPath).map(\.step) == [5])
+    }
+
+    /// Non-finite evaluation numbers never crash the run folder: `eval_last.json` holds them as
+    /// null (valid JSON); a non-finite evaluation loss (diverged weights) stops the run before the
+    /// checkpoints are overwritten.
+    @Test func nonFiniteEvaluationIsWrittenAsNullAndANaNLossStopsTheRun() throws {
+        let (set, dataDir) = try tinySet()
+        defer { TemporaryFolder.remove(dataDir) }
+        let runs = try TemporaryFolder("tk-engine-naneval")
+        defer { runs.remove() }
+        let folder = try RunFolder(path: runs.file("run"), configYAML: "task: toy\n")
+        let task = try ToyTableTask(train: set)
+        task.nanVectorEvaluations = [1]
+        task.nanLossEvaluation = 2
+        let t = try Trainer(task: task, optimizer: try SGD(task.parameters(), lr: 0.05), schedule: ConstantSchedule(lr: 0.05),
+                            length: .steps(20, evalEvery: 5), arch: "toy", configJSON: "{}")
+        t.hooks = [folder, RunLog(path: folder.logPath)]
+        do {
+            try t.run()
+            Issue.record("training went on after a NaN evaluation loss")
+        } catch let TailKitError.trainingDiverged(message) {
+            #expect(message.contains("test loss became nan") && message.contains("step 10") && message.contains("last good checkpoint"),
+                    "\(message)")
+        }
+        #expect(try Checkpoint.read(from: folder.lastCheckpointPath).step == 5)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: "\(folder.path)/eval_last.json"))
+        let object = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
+        let vector = try #require((object["vectors"] as? [String: Any])?["toy_per_class"] as? [Any])
+        try #require(vector.count == 3)
+        #expect(vector[0] is NSNull && vector[1] is NSNull && (vector[2] as? Double) == 1)
+        let back = try JSONDecoder().decode(Metrics.self, from: bytes).vectors["toy_per_class"] ?? []
+        try #require(back.count == 3)
+        #expect(back[0].isNaN && back[1].isNaN && back[2] == 1)
         #expect(try RunLog.periods(in: folder.logPath).map(\.step) == [5])
     }
 }

@@ -39,10 +39,34 @@ import TorchNN
         #expect(t.model.trainableParameters().count == 2)
         try t.makeTrainer().run()
         let before = Dictionary(stage1, uniquingKeysWith: { a, _ in a })
-        for (name, tensor) in t.model.stateDict() {
+        for (name, tensor) in t.model.namedParameters() {
             let same = try values(tensor) == values(try #require(before[name]))
             #expect(same == !name.hasPrefix("fc."), "\(name): backbone must stay fixed, classifier must change")
         }
+        // As in the reference, the backbone's BN layers run in train mode: their running statistics follow stage 2.
+        let runningVar = try values(try #require(t.model.namedBuffers().first { $0.0 == "bn1.running_var" }?.1))
+        #expect(try runningVar != values(try #require(before["bn1.running_var"])))
+    }
+
+    /// A first stage whose BN running statistics are far off (here: variances of 1e-8, as a short or
+    /// unstable first stage of a deep net leaves them) gives eval-mode features that overflow; cRT
+    /// with its lr of 0.2 stays finite because the frozen backbone normalises with batch statistics,
+    /// and the evaluation after it uses the re-estimated running statistics.
+    @Test func crtOnAFirstStageWithBrokenBNStatisticsStaysFinite() throws {
+        let dir = try TinyDataset.writeMNISTStyle()
+        defer { TemporaryFolder.remove(dir) }
+        let data = try LoadedDataset.load(.mnist, dataDir: dir)
+        let stage1 = try firstStage(dir, data).map { name, t in
+            (name, name.hasSuffix("running_var") ? try Tensor.full(t.shape, 1e-8) : t)
+        }
+        var config = tinyConfig(dir, stage: "crt")
+        config.lr = 0.2
+        config.epochs = 1
+        let t = try SupervisedTask(config: config, train: data.train, test: data.test,
+                                   normalization: data.normalization, initialWeights: InitialWeights(source: "stage1", weights: stage1))
+        let summary = try #require(try t.makeTrainer().run())
+        let loss = try #require(summary.train["loss"]), evalLoss = try #require(summary.eval?.scalars["loss"])
+        #expect(loss.isFinite && evalLoss.isFinite, "train loss \(loss), eval loss \(evalLoss)")
     }
 
     @Test func lwsLearnsScalesAndFoldsThemIntoTheSavedClassifier() throws {

@@ -57,6 +57,11 @@ import TestSupport
         #expect(r1.err.contains("\(ImageNetLTFolder.missingPath) (line \(ImageNetLTFolder.missingLine) of "), "\(r1.err)")
         #expect(r1.err.contains("streaming 13 training images at 32 px; best epoch by the 4-image val list, final number on the 6-image test list"), "\(r1.err)")
         #expect(r1.out.contains("test list, weights of the best val epoch"), "\(r1.out)")
+        // Each epoch's numbers come from the val list and say so: console, log, report.
+        #expect(r1.err.contains("| val top-1 ") && !r1.err.contains("| test top-1"), "\(r1.err)")
+        let log = try String(contentsOfFile: stage1 + "/log.jsonl", encoding: .utf8)
+        #expect(log.contains(#""eval_split":"val""#) && !log.contains(#""eval_split":"test""#), "\(log)")
+        #expect(try String(contentsOfFile: stage1 + "/report.html", encoding: .utf8).contains("Evaluation on the val split"))
         let metrics = try testMetrics(stage1)
         for key in ["top1", "many", "medium", "few"] { #expect(metrics.scalars[key] != nil, "\(key) missing") }
         // Every test image was evaluated, against the training counts' groups (all classes few-shot here).
@@ -65,8 +70,9 @@ import TestSupport
 
         let crt = data.folder.file("runs/crt")
         let r2 = try tailkit(["train", "--data-dir", data.root, "--stage", "crt", "--pretrained", stage1 + "/best.ckpt",
-                              "--epochs", "1", "--out", crt] + common)
+                              "--epochs", "1", "--resize-filter", "bicubic", "--out", crt] + common)
         #expect(r2.status == 0, "\(r2.out)\n\(r2.err)")
+        #expect(try String(contentsOfFile: crt + "/config.yaml", encoding: .utf8).contains("resize-filter: bicubic"))
         #expect(r2.err.contains("pretrained: loaded"), "\(r2.err)")
         #expect(try testMetrics(crt).matrices["confusion"]?.joined().reduce(0, +) == 6)
     }

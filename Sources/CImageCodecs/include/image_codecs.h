@@ -28,6 +28,12 @@ int tk_jpeg_decode(const unsigned char *data, size_t size, tk_decoded_image *out
 /// ceil(width / denom) x ceil(height / denom), decoded that small (what PIL's `Image.draft` asks for).
 int tk_jpeg_decode_scaled(const unsigned char *data, size_t size, int scale_denom, tk_decoded_image *out);
 
+/// The rows [first_row, first_row + row_count) of the 1/`scale_denom` image, full width: rows above
+/// are skipped (jpeg_skip_scanlines), rows below never decoded; the pixels are those of the whole
+/// decode. `row_count` < 0 decodes every row.
+int tk_jpeg_decode_rows(const unsigned char *data, size_t size, int scale_denom, int first_row, int row_count,
+                        tk_decoded_image *out);
+
 /// Reads only the JPEG header: the full image size. Returns 0 on success, else `error` (200 bytes) says why.
 int tk_jpeg_read_size(const unsigned char *data, size_t size, int *width, int *height, char *error);
 

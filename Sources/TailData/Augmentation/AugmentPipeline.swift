@@ -10,8 +10,8 @@ public enum AugmentStep: Sendable, Equatable {
     case grayscale(probability: Double)
     case gaussianBlur(sigma: ClosedRange<Double>, probability: Double)
     case resize(height: Int, width: Int)
-    /// torchvision `Resize(n)`: shorter side to n, longer side int(n * long / short).
-    case resizeShorterSide(Int)
+    /// torchvision `Resize(n, interpolation)`: shorter side to n, longer side int(n * long / short).
+    case resizeShorterSide(Int, filter: ResizeFilter = .bilinear)
     case centerCrop(height: Int, width: Int)
 
     func apply(to image: AugImage, using rng: inout SeededGenerator) -> AugImage {
@@ -40,9 +40,9 @@ public enum AugmentStep: Sendable, Equatable {
             return image.gaussianBlurred(radius: s)
         case .resize(let h, let w):
             return image.resizedBilinear(width: w, height: h)
-        case .resizeShorterSide(let n):
+        case .resizeShorterSide(let n, let filter):
             let (h, w) = AugmentStep.shorterSideSize(n, height: image.height, width: image.width)
-            return image.resizedBilinear(width: w, height: h)
+            return image.resized(width: w, height: h, filter: filter)
         case .centerCrop(let h, let w):
             let top = Int((Double(image.height - h) / 2).rounded(.toNearestOrEven))
             let left = Int((Double(image.width - w) / 2).rounded(.toNearestOrEven))
@@ -55,7 +55,7 @@ public enum AugmentStep: Sendable, Equatable {
         switch self {
         case .padCrop(_, _, let h, let w), .resize(let h, let w), .centerCrop(let h, let w): return (h, w)
         case .randomResizedCrop(let rrc): return (rrc.height, rrc.width)
-        case .resizeShorterSide(let n): return AugmentStep.shorterSideSize(n, height: height, width: width)
+        case .resizeShorterSide(let n, _): return AugmentStep.shorterSideSize(n, height: height, width: width)
         default: return (height, width)
         }
     }
@@ -112,7 +112,11 @@ public struct AugmentPipeline: Sendable, Equatable {
     /// - `moco-v1`: RRC(0.2-1) + grayscale p 0.2 + ColorJitter(0.4 x 4) + flip.
     /// - `imagenet-train` / `inat-train`: RRC(0.08-1) + flip (+ ColorJitter(0.4,0.4,0.4) for ImageNet).
     /// - `imagenet-eval`: resize shorter side to 256/224 x size, centre crop.
-    public static func named(_ name: String, inputHeight: Int, inputWidth: Int, outputSize: Int? = nil) throws -> AugmentPipeline {
+    ///
+    /// `resizeFilter` is the interpolation of the ImageNet pipelines' RandomResizedCrop and Resize:
+    /// bilinear (torchvision's default, what the reference uses) or bicubic.
+    public static func named(_ name: String, inputHeight: Int, inputWidth: Int, outputSize: Int? = nil,
+                             resizeFilter: ResizeFilter = .bilinear) throws -> AugmentPipeline {
         guard inputHeight > 0, inputWidth > 0 else {
             throw DataError.invalidArgument("augmentation '\(name)': image size \(inputHeight)x\(inputWidth) is empty")
         }
@@ -129,6 +133,8 @@ public struct AugmentPipeline: Sendable, Equatable {
             AugmentStep.randomResizedCrop(RandomResizedCrop(height: size, width: size, scale: scale))
         }
         let flip = AugmentStep.horizontalFlip(probability: 0.5)
+        let imagenetCrop = AugmentStep.randomResizedCrop(RandomResizedCrop(height: outputSize ?? 224, width: outputSize ?? 224,
+                                                                           scale: 0.08...1, filter: resizeFilter))
         let steps: [AugmentStep]
         switch name.lowercased() {
         case "none":
@@ -150,13 +156,13 @@ public struct AugmentPipeline: Sendable, Equatable {
             steps = [rrc(0.2...1, side), .grayscale(probability: 0.2),
                      .colorJitter(ColorJitter(brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.4), probability: 1), flip]
         case "imagenet-train":
-            steps = [rrc(0.08...1, outputSize ?? 224), flip,
+            steps = [imagenetCrop, flip,
                      .colorJitter(ColorJitter(brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0), probability: 1)]
         case "inat-train":
-            steps = [rrc(0.08...1, outputSize ?? 224), flip]
+            steps = [imagenetCrop, flip]
         case "imagenet-eval":
             let crop = outputSize ?? 224
-            steps = [.resizeShorterSide(crop * 256 / 224), .centerCrop(height: crop, width: crop)]
+            steps = [.resizeShorterSide(crop * 256 / 224, filter: resizeFilter), .centerCrop(height: crop, width: crop)]
         default:
             throw DataError.invalidArgument("unknown augmentation '\(name)' (known: \(names.joined(separator: ", ")))")
         }

@@ -63,7 +63,18 @@ extension AugImage {
 
     /// A plain crop of a rectangle that lies inside the image.
     public func cropped(top: Int, left: Int, height cropHeight: Int, width cropWidth: Int) -> AugImage {
-        paddedCrop(padding: 0, mode: .zero, top: top, left: left, cropHeight: cropHeight, cropWidth: cropWidth)
+        guard top >= 0, left >= 0, cropHeight > 0, cropWidth > 0, top + cropHeight <= height, left + cropWidth <= width else {
+            return paddedCrop(padding: 0, mode: .zero, top: top, left: left, cropHeight: cropHeight, cropWidth: cropWidth)
+        }
+        // Inside the image: whole rows copied at once.
+        let (w, c, rowBytes) = (width, channels, cropWidth * channels)
+        return pixels.withUnsafeBufferPointer { src in
+            AugImage.build(width: cropWidth, height: cropHeight, channels: c) { dst in
+                for y in 0..<cropHeight {
+                    (dst.baseAddress! + y * rowBytes).update(from: src.baseAddress! + ((top + y) * w + left) * c, count: rowBytes)
+                }
+            }
+        }
     }
 }
 

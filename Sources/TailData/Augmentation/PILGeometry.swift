@@ -53,17 +53,22 @@ extension AugImage {
         return affineTransformed(AugAffine(a, b, c, d, e, f), fill: fill)
     }
 
-    /// `Image.resize((width, height), BILINEAR)`: triangle filter widened by the downscale factor
-    /// (antialias), one separable pass per axis that changes, 22-bit fixed-point weights, each pass
-    /// rounding to bytes. The order of the passes is Pillow's (13.0, `ImagingResampleInner`): the
+    /// `Image.resize((width, height), BILINEAR)`: `resized(width:height:filter: .bilinear)`.
+    public func resizedBilinear(width outW: Int, height outH: Int) -> AugImage {
+        resized(width: outW, height: outH, filter: .bilinear)
+    }
+
+    /// `Image.resize((width, height), BILINEAR or BICUBIC)`: the filter (`ResizeFilter`) widened by
+    /// the downscale factor (antialias), one separable pass per axis that changes, 22-bit
+    /// fixed-point weights, each pass rounding (and, for bicubic's negative lobes, clipping) to bytes. The order of the passes is Pillow's (13.0, `ImagingResampleInner`): the
     /// vertical pass runs first when the height shrinks by more than twice as many pixels as the width
     /// (h - outH > 0 and h - outH > 2 (w - outW)), else the horizontal pass runs first, on only the rows
     /// the vertical pass reads. (Pillow before 13 always ran the horizontal pass first; where the order
     /// changed, pixels can differ by 1.)
-    public func resizedBilinear(width outW: Int, height outH: Int) -> AugImage {
+    public func resized(width outW: Int, height outH: Int, filter: ResizeFilter) -> AugImage {
         if outW == width && outH == height { return self }
-        let horizontal = AugResampleCoefficients(inSize: width, outSize: outW)
-        let vertical = AugResampleCoefficients(inSize: height, outSize: outH)
+        let horizontal = AugResampleCoefficients(inSize: width, outSize: outW, filter: filter)
+        let vertical = AugResampleCoefficients(inSize: height, outSize: outH, filter: filter)
         let shrinkY = height - outH, shrinkX = width - outW
         if shrinkY > 0 && shrinkY > shrinkX * 2 {
             let rows = resampledVertically(vertical, outHeight: outH, rowOffset: 0)
@@ -77,21 +82,30 @@ extension AugImage {
         return outH != height ? wide.resampledVertically(vertical, outHeight: outH, rowOffset: first) : wide
     }
 
-    /// Pillow's horizontal 8-bit pass over `rows` rows starting at input row `rowOffset`.
+    /// Pillow's horizontal 8-bit pass over `rows` rows starting at input row `rowOffset`. RGB
+    /// accumulates its three channels in one walk over the taps, as Pillow's 4-byte pixels do.
     private func resampledHorizontally(_ h: AugResampleCoefficients, outWidth outW: Int, rows: Int, rowOffset: Int) -> AugImage {
-        let (w, c) = (width, channels)
+        let (w, c, k) = (width, channels, h.kernelSize)
         return pixels.withUnsafeBufferPointer { src in
-            AugImage.build(width: outW, height: rows, channels: c) { dst in
-                for y in 0..<rows {
-                    let srcRow = (y + rowOffset) * w * c
-                    for x in 0..<outW {
-                        let lo = h.bounds[2 * x], n = h.bounds[2 * x + 1]
-                        for ch in 0..<c {
-                            var acc: Int32 = 1 << 21
-                            for t in 0..<n {
-                                acc &+= Int32(src[srcRow + (lo + t) * c + ch]) &* h.weights[x * h.kernelSize + t]
+            h.bounds.withUnsafeBufferPointer { bounds in
+                h.weights.withUnsafeBufferPointer { weights in
+                    AugImage.build(width: outW, height: rows, channels: c) { dst in
+                        for y in 0..<rows {
+                            let srcRow = src.baseAddress! + (y + rowOffset) * w * c
+                            let dstRow = dst.baseAddress! + y * outW * c
+                            for x in 0..<outW {
+                                let first = srcRow + bounds[2 * x] * c, n = bounds[2 * x + 1]
+                                let taps = weights.baseAddress! + x * k
+                                if c == 3 {
+                                    augResampleRGB(first, taps, n, dstRow + 3 * x)
+                                } else {
+                                    for ch in 0..<c {
+                                        var acc: Int32 = 1 << 21
+                                        for t in 0..<n { acc &+= Int32(first[t * c + ch]) &* taps[t] }
+                                        dstRow[x * c + ch] = augResampleClip(acc)
+                                    }
+                                }
                             }
-                            dst[(y * outW + x) * c + ch] = augResampleClip(acc)
                         }
                     }
                 }
@@ -100,18 +114,26 @@ extension AugImage {
     }
 
     /// Pillow's vertical 8-bit pass; `rowOffset` is the input row this image's first row stands for.
+    /// Each output row accumulates whole input rows (tap by tap) in 32-bit sums, which the compiler
+    /// vectorises; the sums are the same as Pillow's tap-inner loop, integer addition being exact.
     private func resampledVertically(_ v: AugResampleCoefficients, outHeight: Int, rowOffset: Int) -> AugImage {
-        let (w, c) = (width, channels)
+        let (rowLength, k) = (width * channels, v.kernelSize)
+        let sums = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, rowLength))
+        defer { sums.deallocate() }
         return pixels.withUnsafeBufferPointer { src in
-            AugImage.build(width: w, height: outHeight, channels: c) { dst in
-                for y in 0..<outHeight {
-                    let lo = v.bounds[2 * y] - rowOffset, n = v.bounds[2 * y + 1]
-                    for i in 0..<(w * c) {
-                        var acc: Int32 = 1 << 21
-                        for t in 0..<n {
-                            acc &+= Int32(src[(lo + t) * w * c + i]) &* v.weights[y * v.kernelSize + t]
+            v.bounds.withUnsafeBufferPointer { bounds in
+                v.weights.withUnsafeBufferPointer { weights in
+                    AugImage.build(width: width, height: outHeight, channels: channels) { dst in
+                        for y in 0..<outHeight {
+                            let lo = bounds[2 * y] - rowOffset, n = bounds[2 * y + 1]
+                            sums.update(repeating: 1 << 21, count: rowLength)
+                            for t in 0..<n {
+                                let row = src.baseAddress! + (lo + t) * rowLength, weight = weights[y * k + t]
+                                for i in 0..<rowLength { sums[i] &+= Int32(row[i]) &* weight }
+                            }
+                            let out = dst.baseAddress! + y * rowLength
+                            for i in 0..<rowLength { out[i] = augResampleClip(sums[i]) }
                         }
-                        dst[y * w * c + i] = augResampleClip(acc)
                     }
                 }
             }
@@ -119,16 +141,33 @@ extension AugImage {
     }
 }
 
-/// Pillow's `precompute_coeffs` for the bilinear filter, normalised to 22-bit integers.
+/// One RGB output pixel of the horizontal pass: n taps from `first` (3 bytes apart).
+@inline(__always)
+private func augResampleRGB(_ first: UnsafePointer<UInt8>, _ taps: UnsafePointer<Int32>, _ n: Int, _ out: UnsafeMutablePointer<UInt8>) {
+    var r: Int32 = 1 << 21, g: Int32 = 1 << 21, b: Int32 = 1 << 21
+    var p = first
+    for t in 0..<n {
+        let weight = taps[t]
+        r &+= Int32(p[0]) &* weight
+        g &+= Int32(p[1]) &* weight
+        b &+= Int32(p[2]) &* weight
+        p += 3
+    }
+    out[0] = augResampleClip(r)
+    out[1] = augResampleClip(g)
+    out[2] = augResampleClip(b)
+}
+
+/// Pillow's `precompute_coeffs` for a filter, normalised to 22-bit integers.
 private struct AugResampleCoefficients {
     var bounds: [Int]       // (first input index, tap count) per output index
     var weights: [Int32]    // kernelSize taps per output index
     var kernelSize: Int
 
-    init(inSize: Int, outSize: Int) {
+    init(inSize: Int, outSize: Int, filter: ResizeFilter) {
         let scale = Double(inSize) / Double(outSize)
         let filterScale = max(scale, 1)
-        let support = 1.0 * filterScale
+        let support = filter.support * filterScale
         kernelSize = Int(support.rounded(.up)) * 2 + 1
         bounds = [Int](repeating: 0, count: 2 * outSize)
         weights = [Int32](repeating: 0, count: outSize * kernelSize)
@@ -140,8 +179,7 @@ private struct AugResampleCoefficients {
             let count = min(Int(center + support + 0.5), inSize) - xmin
             var total = 0.0
             for x in 0..<count {
-                let t = abs((Double(x + xmin) - center + 0.5) * ss)
-                taps[x] = t < 1 ? 1 - t : 0
+                taps[x] = filter.weight((Double(x + xmin) - center + 0.5) * ss)
                 total += taps[x]
             }
             for x in 0..<count {

@@ -1,18 +1,22 @@
 import Foundation
 
-/// torchvision `RandomResizedCrop(size, scale, ratio)` on a PIL image: 10 tries at a random
-/// area/aspect box, a central fallback, then PIL bilinear resize.
+/// torchvision `RandomResizedCrop(size, scale, ratio, interpolation)` on a PIL image: 10 tries at a
+/// random area/aspect box, a central fallback, then PIL's antialiased resize (bilinear, torchvision's
+/// default, or bicubic).
 public struct RandomResizedCrop: Sendable, Equatable {
     public var height: Int
     public var width: Int
     public var scale: ClosedRange<Double>
     public var ratio: ClosedRange<Double>
+    public var filter: ResizeFilter
 
-    public init(height: Int, width: Int, scale: ClosedRange<Double> = 0.08...1, ratio: ClosedRange<Double> = (3.0 / 4)...(4.0 / 3)) {
+    public init(height: Int, width: Int, scale: ClosedRange<Double> = 0.08...1, ratio: ClosedRange<Double> = (3.0 / 4)...(4.0 / 3),
+                filter: ResizeFilter = .bilinear) {
         self.height = height
         self.width = width
         self.scale = scale
         self.ratio = ratio
+        self.filter = filter
     }
 
     /// The crop box (top, left, height, width) torchvision's `get_params` would choose.
@@ -43,6 +47,6 @@ public struct RandomResizedCrop: Sendable, Equatable {
     public func apply(to image: AugImage, using rng: inout SeededGenerator) -> AugImage {
         let b = box(imageHeight: image.height, imageWidth: image.width, using: &rng)
         return image.cropped(top: b.top, left: b.left, height: b.height, width: b.width)
-            .resizedBilinear(width: width, height: height)
+            .resized(width: width, height: height, filter: filter)
     }
 }

@@ -109,6 +109,8 @@ protocol BatchBuilder: Sendable {
     var workers: Int { get }
     var prefetch: Int { get }
     func makeBatch(epoch: Int, number: Int, plan: DataLoaderPlan) -> Batch
+    /// Where the runner records how far ahead of the consumer the workers got (nil: not recorded).
+    var batchesInFlight: BatchesInFlight? { get }
     /// Whether `batch` could not be built and the epoch must end there (a fatal decode error);
     /// asked by the consumer in batch order, so the epoch ends at the first failed batch whatever
     /// the worker count.
@@ -117,6 +119,7 @@ protocol BatchBuilder: Sendable {
 
 extension BatchBuilder {
     func failed(_ batch: Batch) -> Bool { false }
+    var batchesInFlight: BatchesInFlight? { nil }
 }
 
 /// The fixed sample order of one epoch, cut into batches.
@@ -186,7 +189,7 @@ final class DataLoaderRunner: @unchecked Sendable {
         self.loader = loader
         self.epoch = epoch
         self.plan = plan
-        shared = DataLoaderShared(prefetch: loader.prefetch, total: plan.batchCount, start: start)
+        shared = DataLoaderShared(prefetch: loader.prefetch, total: plan.batchCount, start: start, inFlight: loader.batchesInFlight)
         let workers = min(loader.workers, plan.batchCount - start)
         shared.live = workers
         for _ in 0..<workers {
@@ -231,11 +234,13 @@ private final class DataLoaderShared: @unchecked Sendable {
     private var consumed = 0
     private var ready: [Int: Batch] = [:]
     private var stopped = false
+    private let inFlight: BatchesInFlight?
     var live = 0
 
-    init(prefetch: Int, total: Int, start: Int) {
+    init(prefetch: Int, total: Int, start: Int, inFlight: BatchesInFlight?) {
         self.prefetch = prefetch
         self.total = total
+        self.inFlight = inFlight
         nextToClaim = start
         consumed = start
     }
@@ -247,6 +252,7 @@ private final class DataLoaderShared: @unchecked Sendable {
         while !stopped && nextToClaim < total && nextToClaim >= consumed + prefetch { condition.wait() }
         guard !stopped && nextToClaim < total else { return nil }
         nextToClaim += 1
+        inFlight?.record(nextToClaim - consumed)
         return nextToClaim - 1
     }
 
@@ -255,6 +261,7 @@ private final class DataLoaderShared: @unchecked Sendable {
         defer { condition.unlock() }
         guard !stopped && consumed < total else { return nil }
         consumed += 1
+        inFlight?.record(1)
         return consumed - 1
     }
 

@@ -32,15 +32,17 @@ public struct DecodingPipeline: Sendable, Equatable {
         case .randomResizedCrop(let rrc):
             let box = rrc.box(imageHeight: file.height, imageWidth: file.width, using: &rng)
             let d = reduction(file, region: (box.width, box.height), target: (rrc.width, rrc.height))
-            let image = try file.decode(reduction: d)
-            let crop = Self.mapped(box, by: d, width: image.width, height: image.height)
-            let view = image.cropped(top: crop.top, left: crop.left, height: crop.height, width: crop.width)
-                .resizedBilinear(width: rrc.width, height: rrc.height)
+            let width = (file.width + d - 1) / d, height = (file.height + d - 1) / d
+            let crop = Self.mapped(box, by: d, width: width, height: height)
+            // Only the crop's rows are decoded.
+            let band = try file.decode(reduction: d, rows: crop.top..<(crop.top + crop.height))
+            let view = band.cropped(top: 0, left: crop.left, height: crop.height, width: crop.width)
+                .resized(width: rrc.width, height: rrc.height, filter: rrc.filter)
             return rest.apply(to: view, using: &rng)
-        case .resizeShorterSide:
+        case .resizeShorterSide(_, let filter):
             let target = first.outputSize(height: file.height, width: file.width)
             let d = reduction(file, region: (file.width, file.height), target: (target.width, target.height))
-            let view = try file.decode(reduction: d).resizedBilinear(width: target.width, height: target.height)
+            let view = try file.decode(reduction: d).resized(width: target.width, height: target.height, filter: filter)
             return rest.apply(to: view, using: &rng)
         default:
             return pipeline.apply(to: try file.decode(), using: &rng)

@@ -49,6 +49,22 @@ public struct EncodedImage: Sendable {
         return [8, 4, 2, 1].first { scale >= $0 } ?? 1
     }
 
+    /// Rows `rows` of the image decoded at 1/`reduction`, full width: for a JPEG only those rows go
+    /// through the IDCT and colour conversion (rows above are skipped, rows below never decoded);
+    /// the pixels are those of the whole decode. A PNG is decoded whole and cut.
+    public func decode(reduction: Int = 1, rows: Range<Int>) throws -> AugImage {
+        guard format == .jpeg else {
+            let whole = try decode(reduction: reduction)
+            return whole.cropped(top: rows.lowerBound, left: 0, height: rows.count, width: whole.width)
+        }
+        var result = tk_decoded_image()
+        let status = bytes.withUnsafeBufferPointer {
+            tk_jpeg_decode_rows($0.baseAddress, $0.count, Int32(reduction), Int32(rows.lowerBound), Int32(rows.count), &result)
+        }
+        let decoded = try ImageCodecResult.take(&result, status: status, path: path, format: "JPEG")
+        return AugImage(width: decoded.width, height: decoded.height, channels: 3, pixels: decoded.pixels)
+    }
+
     /// Decoded to RGB, a JPEG at 1/`reduction` of its size (ceil(width / d) x ceil(height / d)).
     public func decode(reduction: Int = 1) throws -> AugImage {
         let decoded: DecodedImage

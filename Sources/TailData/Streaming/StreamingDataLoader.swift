@@ -30,6 +30,9 @@ public final class StreamingDataLoader: BatchBuilder {
     public let prefetch: Int
     public let onFailure: DecodeFailurePolicy
     public let failureLog: DecodeFailureLog
+    /// The most batches its workers had built or were building ahead of the consumer (≤ `prefetch`).
+    public let inFlight = BatchesInFlight()
+    var batchesInFlight: BatchesInFlight? { inFlight }
     /// Each view's output (height, width), the same for every input size.
     public let viewSizes: [(height: Int, width: Int)]
 

@@ -13,6 +13,10 @@ import Foundation
 /// m.scalars["top1"] = 71.2
 /// m.vectors["per_class"] = [90, 80, 40]
 /// ```
+///
+/// JSON has no NaN or infinity, so `eval_last.json`, `test_metrics.json` and the run log write a
+/// non-finite scalar or vector entry (a diverged evaluation loss, say) as `null`, which reads back
+/// as NaN; the files stay valid JSON whatever the numbers.
 public struct Metrics: Codable, Sendable, Equatable {
     public var scalars: [String: Double]
     public var vectors: [String: [Double]]
@@ -25,6 +29,27 @@ public struct Metrics: Codable, Sendable, Equatable {
     }
 
     public var isEmpty: Bool { scalars.isEmpty && vectors.isEmpty && matrices.isEmpty }
+
+    enum CodingKeys: String, CodingKey { case scalars, vectors, matrices }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        scalars = try c.decode([String: Double?].self, forKey: .scalars).mapValues { $0 ?? .nan }
+        vectors = try c.decode([String: [Double?]].self, forKey: .vectors).mapValues { $0.map { $0 ?? .nan } }
+        matrices = try c.decode([String: [[Int]]].self, forKey: .matrices)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(scalars.mapValues(Self.finiteOrNil), forKey: .scalars)
+        try c.encode(vectors.mapValues { $0.map(Self.finiteOrNil) }, forKey: .vectors)
+        try c.encode(matrices, forKey: .matrices)
+    }
+
+    private static func finiteOrNil(_ x: Double) -> Double? { x.isFinite ? x : nil }
+
+    /// Names of the scalars that are NaN or infinite.
+    public var nonFiniteScalars: [String] { scalars.filter { !$0.value.isFinite }.keys.sorted() }
 
     /// The scalars in name order, for stable output.
     public var sortedScalars: [(String, Double)] { scalars.sorted { $0.key < $1.key } }

@@ -176,15 +176,26 @@ public final class Trainer<Task: TrainingTask> {
 
     private func endPeriod(epoch: Int, lr: Double, meter: MetricMeter, hooks ordered: [TrainerHook]) throws {
         let eval = try precision.autocast(device: device) { try task.evaluate() }
+        try checkFinite(eval, epoch: epoch)
         var isBest = false
         if let name = task.selectionMetric, let value = eval?.scalars[name] {
             isBest = best.map { value >= $0 } ?? true
             best = max(best ?? value, value)
         }
         let summary = PeriodSummary(epoch: epoch, step: step, lr: lr, train: meter.means, imagesPerSecond: meter.imagesPerSecond,
-                                    eval: eval, best: best, isBest: isBest)
+                                    eval: eval, best: best, isBest: isBest, evalSplit: eval == nil ? nil : task.evaluationSplit)
         lastSummary = summary
         for h in ordered { try h.periodEnded(summary, checkpoint: checkpoint) }
+    }
+
+    /// A non-finite evaluation loss means the weights themselves diverged (an optimizer step blew
+    /// them up after the last finite training loss): the run stops before any hook writes, so
+    /// `last.ckpt` and `best.ckpt` stay those of the last good period.
+    private func checkFinite(_ eval: Metrics?, epoch: Int) throws {
+        guard let eval, let loss = eval.scalars["loss"], !loss.isFinite else { return }
+        let split = task.evaluationSplit
+        throw TailKitError.trainingDiverged(
+            "\(task.name) \(split) loss became \(loss) at the evaluation after epoch \(epoch + 1), step \(step): the weights diverged; training stopped, the last good checkpoint is kept (try a lower --lr)")
     }
 
     /// The checkpoint of the current state: the task's weights and state, the optimizer's state,

@@ -60,10 +60,16 @@ public struct PeriodSummary: Codable, Sendable, Equatable {
     /// The best value of the task's selection metric so far, and whether this period set it.
     public var best: Double?
     public var isBest: Bool
+    /// The split `eval` comes from (`TrainingTask.evaluationSplit`); nil in logs written before it
+    /// was recorded, which read as "test".
+    public var evalSplit: String? = nil
+
+    /// `evalSplit`, "test" when the log predates it.
+    public var evalSplitName: String { evalSplit ?? "test" }
 
     enum CodingKeys: String, CodingKey {
         case epoch, step, lr, train, eval, best
-        case imagesPerSecond = "images_per_s", isBest = "is_best"
+        case imagesPerSecond = "images_per_s", isBest = "is_best", evalSplit = "eval_split"
     }
 }
 

@@ -64,6 +64,9 @@ public protocol TrainingTask: AnyObject {
     func afterOptimizerStep() throws
     /// Metrics of the current weights on held-out data, or nil when the task has none.
     func evaluate() throws -> Metrics?
+    /// The split `evaluate()` scores ("test", or "val" when a val list picks the best epoch and a
+    /// test list gives the final number): console, log, TensorBoard and report label its numbers so.
+    var evaluationSplit: String { get }
 
     /// The weights a checkpoint's `state_dict` holds (what other programs load).
     func savedStateDict() throws -> [(String, Tensor)]
@@ -79,5 +82,6 @@ extension TrainingTask {
     public func epochStarted(_ epoch: Int) throws {}
     public func afterOptimizerStep() throws {}
     public func evaluate() throws -> Metrics? { nil }
+    public var evaluationSplit: String { "test" }
     public func stateTensors() throws -> [(String, Tensor)] { [] }
 }

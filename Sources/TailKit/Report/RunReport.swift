@@ -43,7 +43,7 @@ public struct RunReport {
         if let eval = last.eval, let perClass = eval.vectors["per_class"], let counts = eval.vectors["train_counts"],
            perClass.count == counts.count {
             doc.append(.grid(perClassSections(perClass: perClass, counts: counts, confusion: eval.matrices["confusion"])))
-            doc.append(.table(caption: "Per class", headers: ["class", "training images", "test accuracy %"],
+            doc.append(.table(caption: "Per class", headers: ["class", "training images", "\(split) accuracy %"],
                               rows: perClass.indices.map { [name($0), String(Int(counts[$0])), fmt(perClass[$0])] },
                               highlightBestInColumns: nil))
         }
@@ -64,16 +64,19 @@ public struct RunReport {
             return fmt(eval.scalars[name] ?? 0)
         }
         let when = epochBased ? "epoch \(last.epoch + 1)" : "step \(last.step)"
-        return .table(caption: "Evaluation after \(when)" + (last.best.map { ", best so far \(fmt($0))" } ?? ""),
+        return .table(caption: "Evaluation on the \(split) split after \(when)" + (last.best.map { ", best so far \(fmt($0))" } ?? ""),
                       headers: names, rows: [cells], highlightBestInColumns: nil)
     }
 
-    /// A chart of the loss (train and test), and one of every other scalar over the periods.
+    /// The split the evaluations come from: "test", or "val" for runs whose val list picks the best epoch.
+    private var split: String { periods.last?.evalSplitName ?? "test" }
+
+    /// A chart of the loss (train and evaluation), and one of every other scalar over the periods.
     private func curves() -> [ReportDocument.Section] {
         let trainNames = Set(periods.flatMap { $0.train.keys }), evalNames = Set(periods.flatMap { $0.eval?.scalars.keys ?? [:].keys })
         var losses: [LineChart.Series] = []
         if trainNames.contains("loss") { losses.append(series("train", { $0.train["loss"] })) }
-        if evalNames.contains("loss") { losses.append(series("test", { $0.eval?.scalars["loss"] })) }
+        if evalNames.contains("loss") { losses.append(series(split, { $0.eval?.scalars["loss"] })) }
         var others: [LineChart.Series] = trainNames.filter { $0 != "loss" }.sorted().map { n in series("train \(n)", { $0.train[n] }) }
         others += evalNames.filter { $0 != "loss" }.sorted(by: Self.metricOrder).map { n in series(n, { $0.eval?.scalars[n] }) }
         var charts: [ReportDocument.Section] = []
@@ -93,7 +96,7 @@ public struct RunReport {
         }
         var sections: [ReportDocument.Section] = [
             .scatter(ScatterPlot(title: "Per-class accuracy against training count", xLabel: "training images (log)",
-                                 yLabel: "test accuracy %", points: points, classNames: classNames, logX: true)),
+                                 yLabel: "\(split) accuracy %", points: points, classNames: classNames, logX: true)),
         ]
         if let confusion { sections.append(.heatmap(Heatmap(title: "Confusion matrix (row-normalised)", counts: confusion, classNames: classNames))) }
         return sections

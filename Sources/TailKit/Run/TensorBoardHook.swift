@@ -2,7 +2,7 @@ import Foundation
 
 /// Writes every metric of a run to TensorBoard as it comes, whatever its name: step metrics as
 /// `train_step/<name>` every `stepInterval` steps, period means as `train/<name>`, evaluation
-/// scalars as `test/<name>`, matrices (the confusion matrix) as images. The x axis is the epoch
+/// scalars as `<split>/<name>` (`test`, or `val` when a val list picks the best epoch), matrices (the confusion matrix) as images. The x axis is the epoch
 /// for epoch-based runs (as the reference logs) and the optimizer step otherwise.
 public final class TensorBoardHook: TrainerHook {
     public let directory: String
@@ -38,10 +38,11 @@ public final class TensorBoardHook: TrainerHook {
         try writer.scalar("train/lr", s.lr, step: x)
         try writer.scalar("train/images_per_s", s.imagesPerSecond, step: x)
         guard let eval = s.eval else { return }
-        for (name, value) in eval.sortedScalars { try writer.scalar("test/\(name)", value, step: x) }
+        let split = s.evalSplitName
+        for (name, value) in eval.sortedScalars { try writer.scalar("\(split)/\(name)", value, step: x) }
         for (name, matrix) in eval.matrices.sorted(by: { $0.key < $1.key }) {
             let image = ConfusionImage(matrix)
-            let tag = name == "confusion" ? "test/confusion_matrix" : "test/\(name)"
+            let tag = name == "confusion" ? "\(split)/confusion_matrix" : "\(split)/\(name)"
             try writer.image(tag, width: image.width, height: image.height, rgb: image.rgb, step: x)
         }
     }

@@ -9,9 +9,15 @@ import TorchNN
 /// `imagenet_inat/config/ImageNet_LT/cls_crt.yaml`):
 ///
 /// - `joint`: the whole network, loss(f(x), y; w_e) with the rule's class weights w_e of epoch e;
-/// - `crt`: the backbone frozen (BN statistics included, run in eval mode), the classifier
-///   re-initialised and re-trained with class-aware sampling;
-/// - `lws`: everything frozen, one learnable scale s_c per class: z'_c = s_c · z_c; the checkpoint
+/// - `crt`: the backbone's parameters frozen, the classifier re-initialised and re-trained with
+///   class-aware sampling. As in the reference (`run_networks.py` keeps every network in train mode
+///   and only takes the frozen ones out of the optimizer), the backbone's BN layers normalise with
+///   the batch's statistics and re-estimate their running statistics on the second stage's
+///   batches. Running it in eval mode instead feeds the classifier features normalised by the
+///   first stage's running statistics, which after a short or unstable first stage of a deep net
+///   are far off (ResNet-50 features of norm 1e16 after a few steps, against ~20 in train mode),
+///   and lr 0.2 then takes the classifier to inf/NaN within an epoch;
+/// - `lws`: every parameter frozen (BN as in `crt`), one learnable scale s_c per class: z'_c = s_c · z_c; the checkpoint
 ///   holds the scales folded into the classifier (W' = diag(s) W, b' = s ⊙ b) and, as task state,
 ///   the scales themselves.
 ///
@@ -35,6 +41,11 @@ public final class SupervisedTask: TrainingTask {
     public let device: Device
     public let name = "supervised"
     public let selectionMetric: String? = "top1"
+    /// Streamed lists choose the best epoch on their val list; in-memory sets on their test set.
+    public var evaluationSplit: String {
+        if case .streamed = data { return "val" }
+        return "test"
+    }
     private let counts: [Int]
     private let loss: Loss
     private let lwsScales: Tensor?
@@ -215,14 +226,12 @@ public final class SupervisedTask: TrainingTask {
         return StepOutput(loss: l, count: batch.count, metrics: ["accuracy": 100 * Double(correct) / Double(max(1, batch.count))])
     }
 
-    /// Logits of a training batch. In the second stages the frozen backbone runs in eval mode
-    /// (fixed BN statistics) and without autograd.
+    /// Logits of a training batch. In the second stages the frozen backbone runs without autograd
+    /// but in train mode, as the reference's: batch statistics in its BN layers, whose running
+    /// statistics follow the second stage's (class-balanced) batches.
     private func trainingLogits(_ x: Tensor) throws -> Tensor {
-        guard stage != .joint else {
-            model.train()
-            return try model(x)
-        }
-        model.eval()
+        model.train()
+        guard stage != .joint else { return try model(x) }
         let features = try withNoGrad { try model.features(x) }
         let logits = try model.logits(fromFeatures: features)
         return try lwsScales.map { try logits * $0 } ?? logits

@@ -53,13 +53,26 @@ public struct Evaluator {
     /// be decoded is reported and left out (its label too), or ends the run with `.fail`.
     public func run(_ model: ClassifierModel, on list: ImageList, view: AugmentPipeline, onFailure: DecodeFailurePolicy = .skip,
                     logitScales: Tensor? = nil) throws -> Output {
-        let loader = try StreamingDataLoader(list: list, order: { _ in Array(0..<list.count) }, batchSize: batchSize, dropLast: false,
-                                             views: [view], normalization: normalization, seed: 0, workers: workers,
-                                             onFailure: onFailure)
+        let loader = try streamingLoader(list, view: view, onFailure: onFailure)
         let out = try run(model, batches: try loader.epoch(0), labelled: true, logitOffsets: nil, logitScales: logitScales,
                           keepFeatures: false, keepProbabilities: false)
         if let fatal = loader.failureLog.fatalFailure { throw fatal }
         return out
+    }
+
+    /// Images per decoded batch of a streamed evaluation, whatever `batchSize` says: the model's
+    /// output does not depend on the batch in eval mode, and 224-px batches of 256 are 154 MB each.
+    public static let streamedBatchLimit = 64
+
+    /// The loader of a streamed evaluation: batches of at most `streamedBatchLimit` images, and
+    /// `max(1, workers)` of them in flight ahead of the model, so its memory is at most
+    /// (workers + 1) × 64 × 3 × H × W floats (2 workers at 224 px: 116 MB) whatever the list's length.
+    public func streamingLoader(_ list: ImageList, view: AugmentPipeline, onFailure: DecodeFailurePolicy = .skip) throws
+        -> StreamingDataLoader
+    {
+        try StreamingDataLoader(list: list, order: { _ in Array(0..<list.count) }, batchSize: min(batchSize, Self.streamedBatchLimit),
+                                dropLast: false, views: [view], normalization: normalization, seed: 0, workers: workers,
+                                prefetch: max(1, workers), onFailure: onFailure)
     }
 
     private func run(_ model: ClassifierModel, batches: DataLoaderEpoch, labelled: Bool, logitOffsets: [Double]?,

@@ -32,6 +32,9 @@ public struct StreamedLists: Sendable {
         guard let onFailure = DecodeFailurePolicy(rawValue: config.badImages) else {
             throw TailKitError.invalidOption("--bad-images must be skip or fail, not '\(config.badImages)'")
         }
+        guard let filter = ResizeFilter(rawValue: config.resizeFilter) else {
+            throw TailKitError.invalidOption("--resize-filter must be bilinear or bicubic, not '\(config.resizeFilter)'")
+        }
         let train = try ImageList(listFile: "\(root)/\(files.train)", root: root)
         let classes = train.classNames.count
         let val = try ImageList(listFile: "\(root)/\(files.val)", root: root, classCount: classes)
@@ -41,8 +44,9 @@ public struct StreamedLists: Sendable {
             name: name, train: train, val: val, test: test,
             normalization: name == .imagenetLT ? .imageNet : .iNat2018,
             trainView: try AugmentPipeline.named(name == .imagenetLT ? "imagenet-train" : "inat-train",
-                                                 inputHeight: size, inputWidth: size, outputSize: size),
-            evalView: try AugmentPipeline.named("imagenet-eval", inputHeight: size, inputWidth: size, outputSize: size),
+                                                 inputHeight: size, inputWidth: size, outputSize: size, resizeFilter: filter),
+            evalView: try AugmentPipeline.named("imagenet-eval", inputHeight: size, inputWidth: size, outputSize: size,
+                                                resizeFilter: filter),
             onFailure: onFailure)
     }
 }

@@ -57,6 +57,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var cropSize = 224
     /// What a streamed image that cannot be decoded does: skip (reported, left out) or fail.
     public var badImages = "skip"
+    /// Interpolation of a streamed data set's RandomResizedCrop and Resize: bilinear (torchvision's
+    /// default, the reference's) or bicubic, both Pillow's antialiased filters.
+    public var resizeFilter = "bilinear"
     /// Fashion-MNIST / MNIST padded from 28x28 to 32x32.
     public var pad32 = false
     /// A user's data set (folder, csv) without a test part: each class's share in the test split.
@@ -124,7 +127,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case stage, sampler, unlabeled
         case imageSize = "image-size", pad32
         case testFraction = "test-fraction", skipBadImages = "skip-bad-images"
-        case stream, cropSize = "crop-size", badImages = "bad-images"
+        case stream, cropSize = "crop-size", badImages = "bad-images", resizeFilter = "resize-filter"
         case holdOut = "hold-out"
         case pseudoLabels = "pseudo-labels", imbFactorUnlabel = "imb-factor-unlabel", unlabeledRatio = "unlabeled-ratio"
         case queueSize = "queue-size", mocoDim = "moco-dim", mocoT = "moco-t", mocoM = "moco-m", bnSplits = "bn-splits"
@@ -173,6 +176,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try take(.stream, &stream)
         try take(.cropSize, &cropSize)
         try take(.badImages, &badImages)
+        try take(.resizeFilter, &resizeFilter)
         try take(.pad32, &pad32)
         try take(.testFraction, &testFraction)
         try take(.skipBadImages, &skipBadImages)
@@ -235,7 +239,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         order += [.arch, .epochs, .lr, .batchSize, .wd, .momentum, .optimizer, .randNumber, .seed, .schedule, .augment,
                   .workers, .device, .precision, .evalBatchSize, .imageSize, .pad32, .holdOut, .worldSize]
         if isOwnData { order += [.testFraction, .skipBadImages] }
-        if stream { order += [.stream, .cropSize, .badImages] }
+        if stream { order += [.stream, .cropSize, .badImages, .resizeFilter] }
         switch task {
         case .supervised: order += [.stage, .sampler, .unlabeled, .pseudoLabels, .imbFactorUnlabel, .unlabeledRatio]
         case .rotation, .pll: break
@@ -280,6 +284,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case .stream: return "\(stream)"
         case .cropSize: return "\(cropSize)"
         case .badImages: return badImages
+        case .resizeFilter: return resizeFilter
         case .pad32: return "\(pad32)"
         case .testFraction: return "\(testFraction)"
         case .skipBadImages: return "\(skipBadImages)"
@@ -330,6 +335,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try check(imageSize > 0, "--image-size \(imageSize) must be positive")
         try check(cropSize > 0, "--crop-size \(cropSize) must be positive")
         try check(DecodeFailurePolicy(rawValue: badImages) != nil, "--bad-images must be skip or fail, not '\(badImages)'")
+        try check(ResizeFilter(rawValue: resizeFilter) != nil, "--resize-filter must be bilinear or bicubic, not '\(resizeFilter)'")
         let chosen = try Device(parsing: device)
         try chosen.checkAvailable()
         try precision.check(device: chosen)

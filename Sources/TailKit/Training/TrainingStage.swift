@@ -8,7 +8,8 @@
 public enum TrainingStage: String, NamedChoice, Codable, Sendable {
     /// Backbone and classifier together (stage 1, or the usual single stage).
     case joint
-    /// Classifier re-training: the stage-1 backbone is frozen (BN statistics included), the
+    /// Classifier re-training: the stage-1 backbone's parameters are frozen (its BN layers run in
+    /// train mode and re-estimate their running statistics, as the reference's do), the
     /// classifier is re-initialised and trained with class-balanced sampling.
     case crt
     /// Learnable weight scaling: everything frozen, one learnable scale per class multiplies the

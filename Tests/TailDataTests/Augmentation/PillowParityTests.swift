@@ -183,6 +183,18 @@ import TestSupport
             let w = int(1, 64, &rng), h = int(1, 64, &rng)
             return ([w, h].map(Double.init), image.resizedBilinear(width: w, height: h))
         }
+        add("resizebicubic") { image, rng in
+            // Bicubic's negative lobes overshoot: the clip to 0...255 is part of what must match.
+            let w = int(1, 64, &rng), h = int(1, 64, &rng)
+            return ([w, h].map(Double.init), image.resized(width: w, height: h, filter: .bicubic))
+        }
+        add("resizedcropbicubic") { image, rng in
+            let rrc = RandomResizedCrop(height: int(1, 40, &rng), width: int(1, 40, &rng), scale: 0.08...1, filter: .bicubic)
+            var boxRNG = rng
+            let b = rrc.box(imageHeight: image.height, imageWidth: image.width, using: &boxRNG)
+            let out = rrc.apply(to: image, using: &rng)
+            return ([b.top, b.left, b.height, b.width, rrc.width, rrc.height].map(Double.init), out)
+        }
         add("resizedcrop") { image, rng in
             // RandomResizedCrop.apply: torchvision's box, then crop and PIL bilinear resize.
             let rrc = RandomResizedCrop(height: int(1, 40, &rng), width: int(1, 40, &rng), scale: 0.08...1)
@@ -348,6 +360,10 @@ import TestSupport
         if op == 'resizedcrop':
             top, left, h, w, ow, oh = i
             return im.crop((left, top, left + w, top + h)).resize((ow, oh), Image.Resampling.BILINEAR)
+        if op == 'resizebicubic': return im.resize((i[0], i[1]), Image.Resampling.BICUBIC)
+        if op == 'resizedcropbicubic':
+            top, left, h, w, ow, oh = i
+            return im.crop((left, top, left + w, top + h)).resize((ow, oh), Image.Resampling.BICUBIC)
         if op == 'hue': return hue(im, p[0])
         if op == 'gaussianblur': return im.filter(ImageFilter.GaussianBlur(p[0]))
         if op == 'rectangle': return rectangle(im, p)

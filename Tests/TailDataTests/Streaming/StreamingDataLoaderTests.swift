@@ -117,6 +117,32 @@ import TestSupport
         }
     }
 
+    /// A band of rows decoded alone (rows above skipped, rows below not decoded) is the same
+    /// bytes as those rows of the whole decode, at every DCT scale, for every file of the folder
+    /// (4:2:0 colour, grayscale, CMYK, PNG).
+    @Test func rowBandDecodeEqualsTheWholeDecodesRows() throws {
+        let data = try ImageNetLTFolder.write()
+        defer { data.remove() }
+        let list = try ImageList(listFile: data.listFile, root: data.root)
+        var rng = SeededGenerator(seed: 12)
+        var bands = 0
+        for index in 0..<list.count where index != ImageNetLTFolder.corruptIndex && index != ImageNetLTFolder.missingIndex {
+            let file = try EncodedImage(path: list.path(index))
+            for d in [1, 2, 4] {
+                let whole = try file.decode(reduction: d)
+                for _ in 0..<3 {
+                    let top = rng.int(below: whole.height), count = 1 + rng.int(below: whole.height - top)
+                    let band = try file.decode(reduction: d, rows: top..<(top + count))
+                    let expected = whole.cropped(top: top, left: 0, height: count, width: whole.width)
+                    try #require(band.width == expected.width && band.height == expected.height)
+                    #expect(band.pixels == expected.pixels, "\(file.path) 1/\(d) rows \(top)..<\(top + count)")
+                    bands += 1
+                }
+            }
+        }
+        #expect(bands == 11 * 9)
+    }
+
     // MARK: Pillow parity
 
     /// One transform of one file: TailKit's bytes, and what Python needs to redo it with Pillow.
@@ -130,11 +156,16 @@ import TestSupport
         let data = try ImageNetLTFolder.write()
         defer { data.remove() }
         let list = try ImageList(listFile: data.listFile, root: data.root)
-        let train = try AugmentPipeline.named("imagenet-train", inputHeight: 224, inputWidth: 224)
-        let eval = try AugmentPipeline.named("imagenet-eval", inputHeight: 224, inputWidth: 224)
-        guard case .randomResizedCrop(let rrc) = train.steps[0] else { Issue.record("imagenet-train starts with \(train.steps[0])"); return }
         var cases: [ParityCase] = []
         var reductions: Set<Int> = []
+        // Bicubic (--resize-filter bicubic) on one draw per file; bilinear, the reference's, on three.
+        for filter in ResizeFilter.allCases {
+        let train = try AugmentPipeline.named("imagenet-train", inputHeight: 224, inputWidth: 224, resizeFilter: filter)
+        let eval = try AugmentPipeline.named("imagenet-eval", inputHeight: 224, inputWidth: 224, resizeFilter: filter)
+        guard case .randomResizedCrop(let rrc) = train.steps[0], rrc.filter == filter else {
+            Issue.record("imagenet-train starts with \(train.steps[0])")
+            return
+        }
         for index in 0..<list.count where index != ImageNetLTFolder.corruptIndex && index != ImageNetLTFolder.missingIndex {
             let file = try EncodedImage(path: list.path(index))
             for dct in [false, true] {
@@ -144,11 +175,11 @@ import TestSupport
                 let target = AugmentStep.resizeShorterSide(256).outputSize(height: file.height, width: file.width)
                 let d = evalView.reduction(file, region: (file.width, file.height), target: (target.width, target.height))
                 reductions.insert(d)
-                cases.append(ParityCase(path: file.path, line: "eval \(d) \(target.width) \(target.height)",
+                cases.append(ParityCase(path: file.path, line: "eval \(filter.rawValue) \(d) \(target.width) \(target.height)",
                                         output: try evalView.apply(to: file, using: &rng)))
                 // RandomResizedCrop(224) + flip + ColorJitter(0.4, 0.4, 0.4, 0), several draws per file.
                 let trainView = DecodingPipeline(pipeline: train, dctScaling: dct)
-                for epoch in 0..<3 {
+                for epoch in 0..<(filter == .bilinear ? 3 : 1) {
                     var rng = AugmentPipeline.sampleGenerator(seed: 3, epoch: epoch, index: index)
                     var replay = rng
                     let box = rrc.box(imageHeight: file.height, imageWidth: file.width, using: &replay)
@@ -162,11 +193,12 @@ import TestSupport
                     let scaledW = (file.width + d - 1) / d, scaledH = (file.height + d - 1) / d
                     let crop = DecodingPipeline.mapped(box, by: d, width: scaledW, height: scaledH)
                     let fields = [d, crop.left, crop.top, crop.width, crop.height, flip ? 1 : 0] + order
-                    let line = "train " + fields.map(String.init).joined(separator: " ") + " "
+                    let line = "train \(filter.rawValue) " + fields.map(String.init).joined(separator: " ") + " "
                         + factors.map { String($0.bitPattern, radix: 16) }.joined(separator: " ")
                     cases.append(ParityCase(path: file.path, line: line, output: try trainView.apply(to: file, using: &rng)))
                 }
             }
+        }
         }
         // DCT scaling really happened for some crops (the 1024x768 and 800x300 files).
         #expect(reductions.contains(2) || reductions.contains(4))
@@ -189,7 +221,7 @@ import TestSupport
         #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
     }
 
-    /// torchvision's PIL transforms, written out: RandomResizedCrop = crop + resize(BILINEAR),
+    /// torchvision's PIL transforms, written out: RandomResizedCrop = crop + resize(BILINEAR, or BICUBIC),
     /// RandomHorizontalFlip = FLIP_LEFT_RIGHT, ColorJitter = ImageEnhance in the drawn order,
     /// Resize(256) = shorter side 256 and int(256 * long / short), CenterCrop = round((h - 224) / 2).
     /// A DCT-scaled case asks Pillow's `draft` for the same 1/d decode first.
@@ -200,7 +232,9 @@ folder = sys.argv[1]
 out = open(folder + "/outputs.bin", "wb")
 for row in open(folder + "/cases.txt").read().splitlines():
     path, spec = row.split("\t")
-    f = spec.split(" ")
+    kind, name, *f = spec.split(" ")
+    f = [kind] + f
+    resample = Image.BICUBIC if name == "bicubic" else Image.BILINEAR
     im = Image.open(path)
     d = int(f[1])
     if d > 1:
@@ -210,14 +244,14 @@ for row in open(folder + "/cases.txt").read().splitlines():
     im = im.convert("RGB")
     if f[0] == "eval":
         tw, th = int(f[2]), int(f[3])
-        im = im.resize((tw, th), Image.BILINEAR)
+        im = im.resize((tw, th), resample)
         top, left = int(round((th - 224) / 2.0)), int(round((tw - 224) / 2.0))
         im = im.crop((left, top, left + 224, top + 224))
     else:
         left, top, cw, ch, flip = (int(x) for x in f[2:7])
         order = [int(x) for x in f[7:11]]
         factors = [struct.unpack("<d", int(x, 16).to_bytes(8, "little"))[0] for x in f[11:14]]
-        im = im.crop((left, top, left + cw, top + ch)).resize((224, 224), Image.BILINEAR)
+        im = im.crop((left, top, left + cw, top + ch)).resize((224, 224), resample)
         if flip:
             im = im.transpose(Image.FLIP_LEFT_RIGHT)
         for op in order:
