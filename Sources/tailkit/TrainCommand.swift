@@ -55,6 +55,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "libtorch threads (default: all cores).") var threads: Int?
     @Option(help: "Checkpoint whose weights start the run: the backbone for --stage joint (e.g. from `tailkit pretrain`), the whole first-stage model for crt/lws.") var pretrained: String?
     @Option(help: "joint (default), crt (re-train a re-initialised classifier on a frozen backbone) or lws (learn per-class logit scales).") var stage: String?
+    @Option(help: "crt/lws: BN of the frozen backbone: frozen (default; the first stage's statistics) or batch (the reference's train mode: batch statistics, running ones re-estimated in stage 2).") var backboneBn: String?
     @Option(help: "Epoch order: auto, instance, resample, class-aware (4 per class), sqrt.") var sampler: String?
     @Option(help: "Self-training pool: remainder (training images outside the long-tailed set), svhn-extra, or a pool pickle.") var unlabeled: String?
     @Flag(help: "Pad Fashion-MNIST / MNIST from 28x28 to 32x32.") var pad32 = false
@@ -203,6 +204,7 @@ struct TrainCommand: ParsableCommand {
         if let device { c.device = device }
         if let precision { c.precision = try Precision(parsing: precision) }
         if let stage { c.stage = stage; _ = try c.trainingStage }
+        if let backboneBn { c.backboneBN = backboneBn }
         if let sampler { c.sampler = try SamplerKind(parsing: sampler) }
         if let unlabeled { c.unlabeled = unlabeled }
         if let holdOut { c.holdOut = holdOut }

@@ -43,16 +43,26 @@ import TorchNN
             let same = try values(tensor) == values(try #require(before[name]))
             #expect(same == !name.hasPrefix("fc."), "\(name): backbone must stay fixed, classifier must change")
         }
-        // As in the reference, the backbone's BN layers run in train mode: their running statistics follow stage 2.
+        // By default the backbone runs in eval mode: its BN running statistics stay the first stage's.
         let runningVar = try values(try #require(t.model.namedBuffers().first { $0.0 == "bn1.running_var" }?.1))
-        #expect(try runningVar != values(try #require(before["bn1.running_var"])))
+        #expect(try runningVar == values(try #require(before["bn1.running_var"])))
+
+        // With backbone-bn: batch (the reference's train mode) they follow stage 2's batches.
+        var batchConfig = tinyConfig(dir, stage: "crt")
+        batchConfig.backboneBN = "batch"
+        let b = try SupervisedTask(config: batchConfig, train: data.train, test: data.test,
+                                   normalization: data.normalization, initialWeights: InitialWeights(source: "stage1", weights: stage1))
+        try b.makeTrainer().run()
+        let drifted = try values(try #require(b.model.namedBuffers().first { $0.0 == "bn1.running_var" }?.1))
+        #expect(try drifted != values(try #require(before["bn1.running_var"])))
     }
 
     /// A first stage whose BN running statistics are far off (here: variances of 1e-8, as a short or
-    /// unstable first stage of a deep net leaves them) gives eval-mode features that overflow; cRT
-    /// with its lr of 0.2 stays finite because the frozen backbone normalises with batch statistics,
-    /// and the evaluation after it uses the re-estimated running statistics.
-    @Test func crtOnAFirstStageWithBrokenBNStatisticsStaysFinite() throws {
+    /// unstable first stage of a deep net leaves them) gives eval-mode features that overflow. With
+    /// backbone-bn: batch, cRT with its lr of 0.2 stays finite because the frozen backbone normalises
+    /// with batch statistics, and the evaluation after it uses the re-estimated running statistics;
+    /// with the default (frozen statistics) the run stops as diverged, saying so.
+    @Test func crtOnAFirstStageWithBrokenBNStatisticsStaysFiniteWithBatchStatistics() throws {
         let dir = try TinyDataset.writeMNISTStyle()
         defer { TemporaryFolder.remove(dir) }
         let data = try LoadedDataset.load(.mnist, dataDir: dir)
@@ -62,11 +72,23 @@ import TorchNN
         var config = tinyConfig(dir, stage: "crt")
         config.lr = 0.2
         config.epochs = 1
+        config.backboneBN = "batch"
         let t = try SupervisedTask(config: config, train: data.train, test: data.test,
                                    normalization: data.normalization, initialWeights: InitialWeights(source: "stage1", weights: stage1))
         let summary = try #require(try t.makeTrainer().run())
         let loss = try #require(summary.train["loss"]), evalLoss = try #require(summary.eval?.scalars["loss"])
         #expect(loss.isFinite && evalLoss.isFinite, "train loss \(loss), eval loss \(evalLoss)")
+
+        config.backboneBN = "frozen"
+        let frozen = try SupervisedTask(config: config, train: data.train, test: data.test,
+                                        normalization: data.normalization, initialWeights: InitialWeights(source: "stage1", weights: stage1))
+        do {
+            _ = try frozen.makeTrainer().run()
+            Issue.record("eval-mode BN with broken running statistics should have stopped the run as diverged")
+        } catch let error as TailKitError {
+            guard case .trainingDiverged(let message) = error else { Issue.record("wrong error: \(error)"); return }
+            #expect(message.contains("epoch 1"), "\(message)")
+        }
     }
 
     @Test func lwsLearnsScalesAndFoldsThemIntoTheSavedClassifier() throws {

@@ -9,14 +9,15 @@ import TorchNN
 /// `imagenet_inat/config/ImageNet_LT/cls_crt.yaml`):
 ///
 /// - `joint`: the whole network, loss(f(x), y; w_e) with the rule's class weights w_e of epoch e;
-/// - `crt`: the backbone's parameters frozen, the classifier re-initialised and re-trained with
-///   class-aware sampling. As in the reference (`run_networks.py` keeps every network in train mode
-///   and only takes the frozen ones out of the optimizer), the backbone's BN layers normalise with
-///   the batch's statistics and re-estimate their running statistics on the second stage's
-///   batches. Running it in eval mode instead feeds the classifier features normalised by the
-///   first stage's running statistics, which after a short or unstable first stage of a deep net
-///   are far off (ResNet-50 features of norm 1e16 after a few steps, against ~20 in train mode),
-///   and lr 0.2 then takes the classifier to inf/NaN within an epoch;
+/// - `crt`: the backbone frozen, the classifier re-initialised and re-trained with class-aware
+///   sampling. By default (`backbone-bn: frozen`) the backbone runs in eval mode, so its BN layers
+///   keep the first stage's running statistics: the features the classifier learns on are the
+///   features the first stage learned. The reference (`run_networks.py`) keeps every network in
+///   train mode, so its frozen BN layers normalise with batch statistics and their running
+///   statistics drift with stage 2's class-balanced batches (a quirk the spec marks);
+///   `backbone-bn: batch` reproduces it. That mode also survives a first stage whose running
+///   statistics are far off (a short or unstable first stage of a deep net), where eval-mode
+///   features can overflow and the run stops as diverged;
 /// - `lws`: every parameter frozen (BN as in `crt`), one learnable scale s_c per class: z'_c = s_c · z_c; the checkpoint
 ///   holds the scales folded into the classifier (W' = diag(s) W, b' = s ⊙ b) and, as task state,
 ///   the scales themselves.
@@ -47,6 +48,8 @@ public final class SupervisedTask: TrainingTask {
         return "test"
     }
     private let counts: [Int]
+    /// cRT/LWS with `backbone-bn: batch`: the frozen backbone's BN in train mode.
+    private let backboneBatchStatistics: Bool
     private let loss: Loss
     private let lwsScales: Tensor?
     private var classWeights: Tensor?
@@ -84,6 +87,7 @@ public final class SupervisedTask: TrainingTask {
         self.device = device
         counts = data.trainClassCounts
         self.groupCounts = groupCounts ?? counts
+        backboneBatchStatistics = config.backboneBN == "batch"
         Torch.manualSeed(UInt64(config.seed))
         let model = try config.arch.make(numClasses: data.numClasses, inChannels: data.channels,
                                          normedClassifier: config.loss.wantsNormedClassifier)
@@ -226,12 +230,15 @@ public final class SupervisedTask: TrainingTask {
         return StepOutput(loss: l, count: batch.count, metrics: ["accuracy": 100 * Double(correct) / Double(max(1, batch.count))])
     }
 
-    /// Logits of a training batch. In the second stages the frozen backbone runs without autograd
-    /// but in train mode, as the reference's: batch statistics in its BN layers, whose running
-    /// statistics follow the second stage's (class-balanced) batches.
+    /// Logits of a training batch. In the second stages the frozen backbone runs without autograd,
+    /// in eval mode (fixed BN statistics) or, with `backbone-bn: batch`, in train mode as the
+    /// reference's.
     private func trainingLogits(_ x: Tensor) throws -> Tensor {
-        model.train()
-        guard stage != .joint else { return try model(x) }
+        guard stage != .joint else {
+            model.train()
+            return try model(x)
+        }
+        if backboneBatchStatistics { model.train() } else { model.eval() }
         let features = try withNoGrad { try model.features(x) }
         let logits = try model.logits(fromFeatures: features)
         return try lwsScales.map { try logits * $0 } ?? logits

@@ -70,6 +70,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// "crt" (freeze the backbone, re-initialise and re-train the classifier) or "lws" (freeze
     /// everything, learn one scale per class on the logits), Kang et al. 2020.
     public var stage = "joint"
+    /// BN of the frozen backbone in cRT/LWS: `frozen` (eval mode: the first stage's running
+    /// statistics, as Kang et al. intend) or `batch` (train mode, as the reference's
+    /// `run_networks.py` runs it: batch statistics, running statistics drifting with stage 2).
+    public var backboneBN = "frozen"
     /// auto (instance-balanced, or class-balanced with replacement for --rule resample, or
     /// class-aware for crt/lws), instance, resample, class-aware (4 per class, round robin), sqrt.
     public var sampler = SamplerKind.auto
@@ -124,7 +128,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case randNumber = "rand-number", task, optimizer, precision
         case dataDir = "data-dir", imbFactor = "imb-factor", imbType = "imb-type", batchSize = "batch-size"
         case evalBatchSize = "eval-batch-size"
-        case stage, sampler, unlabeled
+        case stage, sampler, unlabeled, backboneBN = "backbone-bn"
         case imageSize = "image-size", pad32
         case testFraction = "test-fraction", skipBadImages = "skip-bad-images"
         case stream, cropSize = "crop-size", badImages = "bad-images", resizeFilter = "resize-filter"
@@ -171,6 +175,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try choose(.precision, &precision)
         try take(.evalBatchSize, &evalBatchSize)
         try take(.stage, &stage)
+        try take(.backboneBN, &backboneBN)
         try choose(.sampler, &sampler)
         try take(.imageSize, &imageSize)
         try take(.stream, &stream)
@@ -241,7 +246,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if isOwnData { order += [.testFraction, .skipBadImages] }
         if stream { order += [.stream, .cropSize, .badImages, .resizeFilter] }
         switch task {
-        case .supervised: order += [.stage, .sampler, .unlabeled, .pseudoLabels, .imbFactorUnlabel, .unlabeledRatio]
+        case .supervised: order += [.stage, .backboneBN, .sampler, .unlabeled, .pseudoLabels, .imbFactorUnlabel, .unlabeledRatio]
         case .rotation, .pll: break
         case .moco: order += [.queueSize, .mocoDim, .mocoT, .mocoM, .bnSplits]
         }
@@ -279,6 +284,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case .precision: return precision.rawValue
         case .evalBatchSize: return "\(evalBatchSize)"
         case .stage: return YAMLScalar.string(stage)
+        case .backboneBN: return stage == "joint" ? nil : backboneBN
         case .sampler: return sampler.rawValue
         case .imageSize: return "\(imageSize)"
         case .stream: return "\(stream)"
@@ -335,6 +341,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try check(imageSize > 0, "--image-size \(imageSize) must be positive")
         try check(cropSize > 0, "--crop-size \(cropSize) must be positive")
         try check(DecodeFailurePolicy(rawValue: badImages) != nil, "--bad-images must be skip or fail, not '\(badImages)'")
+        try check(backboneBN == "frozen" || backboneBN == "batch", "--backbone-bn must be frozen or batch, not '\(backboneBN)'")
         try check(ResizeFilter(rawValue: resizeFilter) != nil, "--resize-filter must be bilinear or bicubic, not '\(resizeFilter)'")
         let chosen = try Device(parsing: device)
         try chosen.checkAvailable()
