@@ -41,7 +41,23 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "JPEG files of the 224-px image-loader case (ImageNet-sized, written with Pillow; 0 skips the case).")
     var jpegImages = 2000
 
+    @Option(help: "Run only these cases, comma separated: \(BenchCommand.caseNames.joined(separator: ", ")) (default: all).")
+    var only: String?
+
+    static let caseNames = ["train-step", "bf16", "pll", "loader", "epoch", "image-loader", "memory"]
+
+    /// Whether `name` is among the cases asked for.
+    private func runs(_ name: String) -> Bool {
+        only.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.contains(name) } ?? true
+    }
+
     func validate() throws {
+        if let only {
+            for name in only.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
+            where !Self.caseNames.contains(name) {
+                throw ValidationError("--only: unknown case '\(name)' (cases: \(Self.caseNames.joined(separator: ", ")))")
+            }
+        }
         guard rounds >= 1, steps >= 1, batch >= 1, pllBatch >= 1, pllSteps >= 1, workers >= 0, leakSteps >= 0 else {
             throw ValidationError("--rounds, --steps, --batch, --pll-batch and --pll-steps must be at least 1; --workers and --leak-steps at least 0")
         }
@@ -50,17 +66,24 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let n = threads ?? Torch.defaultThreads
         Torch.initialize(threads: n)
-        let fp32 = try trainStepCase(threads: n)
-        if CPUFeatures.current.hasBF16 || Torch.cudaAvailable {
-            try bf16StepCase(threads: n, fp32: fp32)
-        } else {
-            FileHandle.standardError.write(Data("bench: no bf16 units on this CPU (lscpu lists neither amx_bf16 nor avx512_bf16): bf16 case skipped\n".utf8))
+        if runs("train-step") || runs("bf16") {
+            // The bf16 case reports its speed-up over this fp32 step.
+            let fp32 = try trainStepCase(threads: n)
+            if runs("bf16") { try bf16StepCaseWhereSupported(threads: n, fp32: fp32) }
         }
-        try partialLabelStepCase(threads: n)
-        try loaderCase(workers: workers)
-        try endToEndCase(threads: n)
-        if jpegImages > 0 { try imageLoaderCase(workers: max(1, workers)) }
-        if leakSteps > 0 { try memoryCase() }
+        if runs("pll") { try partialLabelStepCase(threads: n) }
+        if runs("loader") { try loaderCase(workers: workers) }
+        if runs("epoch") { try endToEndCase(threads: n) }
+        if runs("image-loader") && jpegImages > 0 { try imageLoaderCase(workers: max(1, workers)) }
+        if runs("memory") && leakSteps > 0 { try memoryCase() }
+    }
+
+    private func bf16StepCaseWhereSupported(threads n: Int, fp32: Comparison) throws {
+        guard CPUFeatures.current.hasBF16 || Torch.cudaAvailable else {
+            FileHandle.standardError.write(Data("bench: no bf16 units on this CPU (lscpu lists neither amx_bf16 nor avx512_bf16): bf16 case skipped\n".utf8))
+            return
+        }
+        try bf16StepCase(threads: n, fp32: fp32)
     }
 
     /// The medians of TailKit's and both PyTorch set-ups' images/s over the rounds.
