@@ -67,6 +67,7 @@ int tk_jpeg_decode_rows(const unsigned char *data, size_t size, int scale_denom,
     tk_jpeg_error_manager manager;
     unsigned char *volatile pixels = NULL;
     unsigned char *volatile cmyk_row = NULL;
+    unsigned char *volatile scratch_row = NULL;
 
     out->width = 0;
     out->height = 0;
@@ -85,6 +86,7 @@ int tk_jpeg_decode_rows(const unsigned char *data, size_t size, int scale_denom,
         jpeg_destroy_decompress(&cinfo);
         free(pixels);
         free(cmyk_row);
+        free(scratch_row);
         return 1;
     }
     jpeg_create_decompress(&cinfo);
@@ -125,7 +127,7 @@ int tk_jpeg_decode_rows(const unsigned char *data, size_t size, int scale_denom,
     if (pixels == NULL || (is_cmyk && cmyk_row == NULL)) {
         tk_jpeg_fail(&cinfo, "out of memory");
     }
-    // Rows above the band are skipped (entropy-decoded only), rows below it never decoded.
+    // Rows above the band are skipped (entropy-decoded only, no IDCT or colour conversion).
     if (first_row > 0 && jpeg_skip_scanlines(&cinfo, (JDIMENSION)first_row) != (JDIMENSION)first_row) {
         tk_jpeg_fail(&cinfo, "decoder could not skip to the requested rows");
     }
@@ -137,11 +139,22 @@ int tk_jpeg_decode_rows(const unsigned char *data, size_t size, int scale_denom,
         }
         if (is_cmyk) tk_jpeg_cmyk_to_rgb(cmyk_row, destination, width, cinfo.saw_Adobe_marker);
     }
-    if (cinfo.output_scanline < full_height) {
-        jpeg_abort_decompress(&cinfo);
-    } else {
-        jpeg_finish_decompress(&cinfo);
+    // The rows below the band are entropy-decoded too (skipped, no IDCT), so that a file truncated
+    // below the band fails as it does when decoded whole: every crop of a broken file is refused,
+    // not only the crops that reach the damage. libjpeg-turbo jumps over a skip that reaches the
+    // last row without reading it, so all but the last row are skipped and that one is read.
+    size_t remaining = full_height - cinfo.output_scanline;
+    if (remaining > 1) {
+        jpeg_skip_scanlines(&cinfo, (JDIMENSION)(remaining - 1));
     }
+    if (cinfo.output_scanline < full_height) {
+        scratch_row = malloc(width * (is_cmyk ? 4 : 3));
+        if (scratch_row == NULL) tk_jpeg_fail(&cinfo, "out of memory");
+        JSAMPROW row = scratch_row;
+        if (jpeg_read_scanlines(&cinfo, &row, 1) != 1) tk_jpeg_fail(&cinfo, "decoder returned no scanline");
+    }
+    jpeg_finish_decompress(&cinfo);
+    free(scratch_row);
     jpeg_destroy_decompress(&cinfo);
     free(cmyk_row);
 

@@ -51,13 +51,14 @@ indirect enum JSONValue: Decodable, Equatable {
         return nil
     }
 
-    /// Every element a number (or non-finite string): a per-class vector.
+    /// Every element a number (or non-finite string, or null, which `Metrics` writes for a
+    /// non-finite entry and which reads as NaN): a per-class vector.
     var numbers: [Double]? {
         guard case let .array(a) = self else { return nil }
         var out: [Double] = []
         out.reserveCapacity(a.count)
         for e in a {
-            guard let d = e.number else { return nil }
+            guard let d = e.number ?? (e == .null ? .nan : nil) else { return nil }
             out.append(d)
         }
         return out

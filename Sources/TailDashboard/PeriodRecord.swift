@@ -55,6 +55,9 @@ struct PeriodRecord {
                                 vectors: inout [(String, Any?)], matrices: inout [String]) {
         if let d = value.number {
             scalars.append((name, d))
+        } else if value == .null {
+            // `Metrics` writes a non-finite scalar (a diverged loss) as null.
+            scalars.append((name, Double.nan))
         } else if let list = value.numbers {
             vectors.append((name, list))
         } else if value.isMatrix {

@@ -24,7 +24,7 @@ struct BenchCommand: ParsableCommand {
 
         Then one partial-label training step (CORR + RECORDS, ResNet-18, weak and strong views of --pll-batch samples in one pass, with the confidence and feature-mean updates) against the same step of RECORDS-LTPLL's train.py loop, both set-ups as above; rates are training samples per second.
 
-        Scale out (after the others, or alone with --scale-out-only): data-parallel training on Fashion-MNIST-LT (ResNet-32, global batch 128, no augmentation) as 1 rank x 1 thread, 2 ranks x 1 thread (tailkit launch) and 1 rank x 2 threads, training images/s from rank 0's log times the ranks; and pseudo-labelling --spark-records generated records in one process against scripts/spark_pseudo_label.py on Spark local[2], images/s of the whole command including start-up. On a 2-core machine the ranks share the cores: 2 ranks x 1 thread against 1 rank x 1 thread is the data-parallel scaling (what a second core or machine buys), against 1 rank x 2 threads it is the price of ranks over threads on the same cores.
+        Scale out (after the others, or alone with --only scale-out): data-parallel training on Fashion-MNIST-LT (ResNet-32, global batch 128, no augmentation) as 1 rank x 1 thread, 2 ranks x 1 thread (tailkit launch) and 1 rank x 2 threads, training images/s from rank 0's log times the ranks; and pseudo-labelling --spark-records generated records in one process against scripts/spark_pseudo_label.py on Spark local[2], images/s of the whole command including start-up. On a 2-core machine the ranks share the cores: 2 ranks x 1 thread against 1 rank x 1 thread is the data-parallel scaling (what a second core or machine buys), against 1 rank x 2 threads it is the price of ranks over threads on the same cores.
 
         Then the data loader alone (weak and FixMatch-strong augmentation), the 224-px ImageNet-LT training pipeline on --jpeg-images ImageNet-sized JPEGs (TailKit's streaming loader against a torchvision-style DataLoader with PIL decode and the same transforms, scripts/bench_image_loader.py, same worker count; images/s, their ratio, and peak memory of each side), and the RSS growth over --leak-steps training steps.
         """
@@ -44,9 +44,24 @@ struct BenchCommand: ParsableCommand {
     var jpegImages = 2000
     @Option(help: "Epochs of each data-parallel training run of the scale-out case (0 skips the case).") var scaleOutEpochs = 1
     @Option(help: "Generated records of the Spark pseudo-labelling case (0 skips it).") var sparkRecords = 20_000
-    @Flag(help: "Run only the scale-out cases.") var scaleOutOnly = false
+
+    @Option(help: "Run only these cases, comma separated: \(BenchCommand.caseNames.joined(separator: ", ")) (default: all).")
+    var only: String?
+
+    static let caseNames = ["train-step", "bf16", "pll", "loader", "epoch", "image-loader", "memory", "scale-out"]
+
+    /// Whether `name` is among the cases asked for.
+    private func runs(_ name: String) -> Bool {
+        only.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.contains(name) } ?? true
+    }
 
     func validate() throws {
+        if let only {
+            for name in only.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
+            where !Self.caseNames.contains(name) {
+                throw ValidationError("--only: unknown case '\(name)' (cases: \(Self.caseNames.joined(separator: ", ")))")
+            }
+        }
         guard rounds >= 1, steps >= 1, batch >= 1, pllBatch >= 1, pllSteps >= 1, workers >= 0, leakSteps >= 0 else {
             throw ValidationError("--rounds, --steps, --batch, --pll-batch and --pll-steps must be at least 1; --workers and --leak-steps at least 0")
         }
@@ -55,19 +70,25 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let n = threads ?? Torch.defaultThreads
         Torch.initialize(threads: n)
-        if scaleOutOnly { return try scaleOutCase(threads: n) }
-        let fp32 = try trainStepCase(threads: n)
-        if CPUFeatures.current.hasBF16 || Torch.cudaAvailable {
-            try bf16StepCase(threads: n, fp32: fp32)
-        } else {
-            FileHandle.standardError.write(Data("bench: no bf16 units on this CPU (lscpu lists neither amx_bf16 nor avx512_bf16): bf16 case skipped\n".utf8))
+        if runs("train-step") || runs("bf16") {
+            // The bf16 case reports its speed-up over this fp32 step.
+            let fp32 = try trainStepCase(threads: n)
+            if runs("bf16") { try bf16StepCaseWhereSupported(threads: n, fp32: fp32) }
         }
-        try partialLabelStepCase(threads: n)
-        try loaderCase(workers: workers)
-        try endToEndCase(threads: n)
-        if jpegImages > 0 { try imageLoaderCase(workers: max(1, workers)) }
-        if leakSteps > 0 { try memoryCase() }
-        try scaleOutCase(threads: n)
+        if runs("pll") { try partialLabelStepCase(threads: n) }
+        if runs("loader") { try loaderCase(workers: workers) }
+        if runs("epoch") { try endToEndCase(threads: n) }
+        if runs("image-loader") && jpegImages > 0 { try imageLoaderCase(workers: max(1, workers)) }
+        if runs("memory") && leakSteps > 0 { try memoryCase() }
+        if runs("scale-out") { try scaleOutCase(threads: n) }
+    }
+
+    private func bf16StepCaseWhereSupported(threads n: Int, fp32: Comparison) throws {
+        guard CPUFeatures.current.hasBF16 || Torch.cudaAvailable else {
+            FileHandle.standardError.write(Data("bench: no bf16 units on this CPU (lscpu lists neither amx_bf16 nor avx512_bf16): bf16 case skipped\n".utf8))
+            return
+        }
+        try bf16StepCase(threads: n, fp32: fp32)
     }
 
     /// 1 vs 2 data-parallel ranks, and one process vs Spark local[2] for pseudo-labelling (ScaleOutBenchmark).

@@ -91,6 +91,20 @@ import TestSupport
         #expect(page["best"] as? Bool == false)
     }
 
+    /// `Metrics` writes non-finite numbers as null (eval_last.json, log.jsonl): they stay a gap in
+    /// their curve or vector, not a dropped metric.
+    @Test func nullMetricsAreGapsNotDroppedMetrics() throws {
+        let line = #"{"event":"period","epoch":1,"step":10,"lr":0.1,"is_best":false,"images_per_s":12,"train":{"loss":2},"#
+            + #""eval":{"scalars":{"loss":null,"top1":10},"vectors":{"per_class":[20,null]},"matrices":{}},"eval_split":"val"}"#
+        let record = try #require(PeriodRecord(object: JSONValue.parse(Data(line.utf8)), offset: 0, length: line.utf8.count))
+        let page = try #require(try JSONSerialization.jsonObject(with: Data(record.json.utf8)) as? [String: Any])
+        let scalars = try #require(page["s"] as? [String: Any])
+        #expect(scalars["eval/loss"] is NSNull && scalars["eval/top1"] as? Double == 10)
+        let perClass = try #require((page["v"] as? [String: Any])?["eval/per_class"] as? [Any])
+        try #require(perClass.count == 2)
+        #expect(perClass[0] as? Double == 20 && perClass[1] is NSNull)
+    }
+
     @Test func configSettingsFlattenForTheDiff() {
         let settings = ConfigSettings.flatten("# run\nloss: ce\nrule: drw\nsemi:\n  ratio: 2\n  classes:\n    - 1\n    - 2\n")
         #expect(settings.map(\.0) == ["loss", "rule", "semi.ratio", "semi.classes"])

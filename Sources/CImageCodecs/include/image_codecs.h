@@ -29,7 +29,8 @@ int tk_jpeg_decode(const unsigned char *data, size_t size, tk_decoded_image *out
 int tk_jpeg_decode_scaled(const unsigned char *data, size_t size, int scale_denom, tk_decoded_image *out);
 
 /// The rows [first_row, first_row + row_count) of the 1/`scale_denom` image, full width: rows above
-/// are skipped (jpeg_skip_scanlines), rows below never decoded; the pixels are those of the whole
+/// and below are skipped (jpeg_skip_scanlines: no IDCT or colour conversion), and the file is still
+/// read to its end, so a truncated file fails whatever the band; the pixels are those of the whole
 /// decode. `row_count` < 0 decodes every row.
 int tk_jpeg_decode_rows(const unsigned char *data, size_t size, int scale_denom, int first_row, int row_count,
                         tk_decoded_image *out);

@@ -28,15 +28,48 @@ extension AugImage {
         }
     }
 
-    /// ImageEnhance.Brightness: blend with black.
-    public func brightnessAdjusted(_ factor: Double) -> AugImage {
-        blended(withDegenerate: AugImage(width: width, height: height, channels: channels), factor: factor)
+    /// `blended(withDegenerate:factor:)` with a flat degenerate image of value `level`: the output
+    /// byte depends on the input byte alone, so one 256-entry table of that same arithmetic maps
+    /// the image (no degenerate image is made).
+    func blended(withLevel level: UInt8, factor: Double) -> AugImage {
+        let alpha = Float(factor)
+        if alpha == 1 { return self }
+        let interpolate = alpha >= 0 && alpha <= 1
+        let d = Int(level)
+        let table = (0..<256).map { v -> UInt8 in
+            let x = Float(d) + alpha * Float(v - d)
+            return interpolate ? UInt8(x) : (x <= 0 ? 0 : (x >= 255 ? 255 : UInt8(x)))
+        }
+        var out = self
+        out.applyTable(table)
+        return out
     }
 
-    /// ImageEnhance.Color: blend with the image's own grayscale (a no-op for 1-channel images).
+    /// ImageEnhance.Brightness: blend with black.
+    public func brightnessAdjusted(_ factor: Double) -> AugImage {
+        blended(withLevel: 0, factor: factor)
+    }
+
+    /// ImageEnhance.Color: blend with the image's own grayscale (a no-op for 1-channel images); the
+    /// grayscale is computed pixel by pixel inside the blend, never stored.
     public func colorAdjusted(_ factor: Double) -> AugImage {
         guard channels == 3 else { return self }
-        return blended(withDegenerate: grayscaled(outputChannels: 3), factor: factor)
+        let alpha = Float(factor)
+        if alpha == 1 { return self }
+        let interpolate = alpha >= 0 && alpha <= 1
+        let n = pixelCount
+        return pixels.withUnsafeBufferPointer { src in
+            AugImage.build(width: width, height: height, channels: 3) { out in
+                for i in 0..<n {
+                    let r = UInt32(src[3 * i]), g = UInt32(src[3 * i + 1]), b = UInt32(src[3 * i + 2])
+                    let d = Int((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16)
+                    for k in 0..<3 {
+                        let v = Float(d) + alpha * Float(Int(src[3 * i + k]) - d)
+                        out[3 * i + k] = interpolate ? UInt8(v) : (v <= 0 ? 0 : (v >= 255 ? 255 : UInt8(v)))
+                    }
+                }
+            }
+        }
     }
 
     /// ImageEnhance.Contrast: blend with a flat image at the rounded mean luminance.
@@ -46,8 +79,7 @@ extension AugImage {
         gray.pixels.withUnsafeBufferPointer { for v in $0 { sum += Int(v) } }
         let mean = Double(sum) / Double(max(1, gray.pixels.count))
         let level = UInt8(clamping: Int(mean + 0.5))
-        return blended(withDegenerate: AugImage(width: width, height: height, channels: channels, filledWith: level),
-                       factor: factor)
+        return blended(withLevel: level, factor: factor)
     }
 
     /// ImageEnhance.Sharpness: blend with ImageFilter.SMOOTH.

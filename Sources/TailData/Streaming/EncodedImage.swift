@@ -50,8 +50,9 @@ public struct EncodedImage: Sendable {
     }
 
     /// Rows `rows` of the image decoded at 1/`reduction`, full width: for a JPEG only those rows go
-    /// through the IDCT and colour conversion (rows above are skipped, rows below never decoded);
-    /// the pixels are those of the whole decode. A PNG is decoded whole and cut.
+    /// through the IDCT and colour conversion (the others are skipped), and the file is still read
+    /// to its end, so a truncated file fails whichever rows are asked for; the pixels are those of
+    /// the whole decode. A PNG is decoded whole and cut.
     public func decode(reduction: Int = 1, rows: Range<Int>) throws -> AugImage {
         guard format == .jpeg else {
             let whole = try decode(reduction: reduction)

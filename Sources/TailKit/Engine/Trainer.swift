@@ -17,8 +17,8 @@ public enum TrainingLength: Sendable, Equatable {
 ///
 /// Per step t (0-based): lr ← schedule(t); out ← task.step(batch_t); stop if out.loss is not
 /// finite; zero grads; backward; hooks.gradientsReady; optimizer.step(); task.afterOptimizerStep().
-/// After every period (an epoch, or `evalEvery` steps): task.evaluate(), best-so-far of the task's
-/// selection metric, hooks.periodEnded.
+/// After every period (an epoch, or `evalEvery` steps): task.evaluate() (stop if its loss is not
+/// finite, before any hook writes), best-so-far of the task's selection metric, hooks.periodEnded.
 ///
 /// ```swift
 /// let trainer = try Trainer(task: task, optimizer: sgd, schedule: schedule, length: .epochs(30),

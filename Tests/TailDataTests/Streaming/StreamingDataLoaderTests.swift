@@ -141,6 +141,9 @@ import TestSupport
             }
         }
         #expect(bands == 11 * 9)
+        // The truncated file (cut after a third of its bytes) fails even for a band of its intact top rows.
+        let truncated = try EncodedImage(path: list.path(ImageNetLTFolder.corruptIndex))
+        #expect(throws: DataError.self) { _ = try truncated.decode(reduction: 1, rows: 0..<4) }
     }
 
     // MARK: Pillow parity
