@@ -38,6 +38,9 @@ void check_in(c10d::Store &store, int rank, int world_size) {
     store.set("tailkit/world_size/" + std::to_string(rank), bytes(std::to_string(world_size)));
     if (rank != 0) {
         auto declared = std::stoi(text(store.get("tailkit/world_size/0")));
+        // Rank 0 hosts the store and keeps it up until this rank has read its world size, so that a
+        // mismatch reaches this rank as a mismatch, not as a closed connection.
+        store.set("tailkit/world_size_read/" + std::to_string(rank), bytes("1"));
         if (declared != world_size)
             throw std::runtime_error("world size mismatch: rank 0 has --world-size " + std::to_string(declared) +
                                      ", rank " + std::to_string(rank) + " has " + std::to_string(world_size));
@@ -45,9 +48,15 @@ void check_in(c10d::Store &store, int rank, int world_size) {
     }
     for (int r = 1; r < world_size; ++r) {
         auto declared = std::stoi(text(store.get("tailkit/world_size/" + std::to_string(r))));
-        if (declared != world_size)
+        if (declared != world_size) {
+            try {
+                store.wait({"tailkit/world_size_read/" + std::to_string(r)}, std::chrono::seconds(10));
+            } catch (const std::exception &) {
+                // That rank is gone already: the mismatch is still the error to report.
+            }
             throw std::runtime_error("world size mismatch: rank 0 has --world-size " + std::to_string(world_size) +
                                      ", rank " + std::to_string(r) + " has " + std::to_string(declared));
+        }
     }
 }
 
