@@ -11,7 +11,7 @@ import Testing
         .deletingLastPathComponent().appendingPathComponent("Fuzz/corpus").path
 
     /// The reader of each fuzz target in this module, as its target calls it.
-    private static let readers: [String: (String) throws -> Void] = [
+    private static let readers: [String: @Sendable (String) throws -> Void] = [
         "svhn": { path in _ = try SVHN.load(path: path) },
         "imagelist": { path in _ = try ImageList(listBytes: DatasetFileIO.read(path), listFile: path, root: "/data") },
         "tar": { path in
