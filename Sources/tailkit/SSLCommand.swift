@@ -19,6 +19,7 @@ struct SSLCommand: ParsableCommand {
         Imbalance add-ons (--imbalance), composable with every base that makes what they need (a pair that cannot work is refused with the reason):
           none  the base as it is.
           daso  DASO: class prototypes from a balanced queue of EMA features of the labeled images give a semantic pseudo-label; it is blended with the base's by weights that grow with how over-represented the predicted class is among recent pseudo-labels (temperature --daso-dist-temp: 1.5 for matched CIFAR-10-like splits, 0.3 otherwise), plus a semantic alignment loss on the strong view. Active after --daso-pretrain-steps.
+          darp  DARP: the soft pseudo-labels of the whole unlabeled set are refined (every --darp-period steps after --darp-warmup of the run) to match the unlabeled class counts: the count rule when --imb-unlabeled equals --imb-labeled, else estimated at the end of the warm-up from the EMA model's confusion on the validation split and its predictions on the unlabeled images (DARP's estimator).
           la    train-time logit adjustment of the labeled loss, z + tau log(pi_labeled) (--la-tau).
 
         Training is iteration-based, as DASO's: --steps iterations of --batch-size labeled and int(batch x mu) unlabeled images, SGD lr 0.03 with Nesterov momentum 0.9 and weight decay 5e-4, a constant lr (--lr-schedule cosine for FixMatch's cosine), WRN-28-2 (LeakyReLU 0.1), and an EMA model (--ema-decay) that is evaluated every --eval-every steps on the test set. Each evaluation logs top-1 and top-1 after post-hoc logit adjustment (z - log pi), their medians over the last 20 evaluations (top1_median20, top1_la_median20: DASO's reported figure), many/medium/few, and the pseudo-labels of the period: per-class precision and recall against the hidden labels (pl_precision, pl_recall; -1 where a class got none), their accuracy and the mask ratio. The run folder holds config.yaml, counts.json, log.jsonl, TensorBoard events (tb/), last.ckpt/best.ckpt (the EMA weights; the online model, DASO's queue and distribution in task_state) and report.html; --resume continues exactly after a crash or Ctrl-C.
@@ -54,6 +55,10 @@ struct SSLCommand: ParsableCommand {
     @Option(help: "DASO: a fixed blend weight in [0, 1] instead of the distribution-aware one.") var dasoFixedBlend: Double?
     @Option(help: "DASO: weight of the semantic alignment loss (default 1).") var dasoAlignWeight: Double?
     @Option(help: "DASO: feature vectors per class in the queue (default 256).") var dasoQueueSize: Int?
+    @Option(help: "DARP: share of the steps before it refines (default 0.4).") var darpWarmup: Double?
+    @Option(help: "DARP: steps between refinements (default 10).") var darpPeriod: Int?
+    @Option(help: "DARP: rows marked per class, as a multiple of its target count (default 2).") var darpAlpha: Double?
+    @Option(help: "DARP: rounds of the solver (default 10).") var darpIterations: Int?
     @Option(help: "Logit adjustment: tau (default 1).") var laTau: Double?
     @Option(help: "Network: \(Architecture.validNames) (default wrn28-2, DASO's).") var arch: String?
     @Option(help: "Learning rate (default 0.03).") var lr: Double?
@@ -149,6 +154,10 @@ struct SSLCommand: ParsableCommand {
         ssl.daso.interpAlpha = dasoFixedBlend
         if let dasoAlignWeight { ssl.daso.alignWeight = dasoAlignWeight }
         if let dasoQueueSize { ssl.daso.queueSize = dasoQueueSize }
+        if let darpWarmup { ssl.darp.warmupRatio = darpWarmup }
+        if let darpPeriod { ssl.darp.period = darpPeriod }
+        if let darpAlpha { ssl.darp.alpha = darpAlpha }
+        if let darpIterations { ssl.darp.iterations = darpIterations }
         let run = SSLRunConfig(base: base, ssl: ssl)
         try run.validate()
         let g = { (x: Double) in x == x.rounded() ? "\(Int(x))" : "\(x)" }

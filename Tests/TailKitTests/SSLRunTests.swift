@@ -85,6 +85,26 @@ import Torch
         #expect(eval.scalars["top1_la"] != nil && eval.scalars["mask_ratio"] == nil)
     }
 
+    /// Reversed unlabeled distribution: DARP estimates the unlabeled counts at the end of its warm-up
+    /// (step 6 of 12) and refines from then on; the estimate and its table are in the checkpoint.
+    @Test func darpEstimatesTheUnlabeledDistributionThenRefines() throws {
+        let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
+        defer { TemporaryFolder.remove(data) }
+        let runs = try TemporaryFolder("tk-ssl-darp")
+        defer { runs.remove() }
+        let out = runs.file("run")
+        let p = try TailKitExecutable.launch(arguments("fixmatch", "darp", data: data, out: out) + ["--darp-warmup", "0.5", "--darp-period", "2"])
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0)
+        let last = try Checkpoint.read(from: "\(out)/last.ckpt")
+        let target = try #require(last.taskState.first { $0.0 == "darp.target" }?.1).toArray(Double.self)
+        let unlabeled = try #require(last.taskState.first { $0.0 == "darp.table" }?.1)
+        #expect(target.count == 10)
+        // Scaled to the unlabeled total.
+        #expect(Swift.abs(target.reduce(0, +) - Double(unlabeled.shape[0])) < 1e-6)
+        #expect(try last.taskState.first { $0.0 == "darp.calls" }?.1.itemInt() == 12)
+    }
+
     @Test func badInputIsRefusedWithTheFlagAndTheNumbers() throws {
         let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
         defer { TemporaryFolder.remove(data) }
@@ -106,7 +126,7 @@ import Torch
             return try String(contentsOfFile: log, encoding: .utf8)
         }
         #expect(try failure(["--algorithm": "mixmatchx"]).contains("valid algorithms: supervised, fixmatch"))
-        #expect(try failure(["--imbalance": "darpx"]).contains("none, daso, la"))
+        #expect(try failure(["--imbalance": "darpx"]).contains("none, daso, darp, la"))
         let pair = try failure(["--algorithm": "supervised"])
         #expect(pair.contains("--imbalance daso cannot work with --algorithm supervised") && pair.contains("fixmatch"), "\(pair)")
         // 40 images per class less 5 held out for validation leave 35.

@@ -30,6 +30,10 @@ public protocol ImbalanceAddOn: AnyObject {
     func extraLosses(_ forward: SSLForward) throws -> [(name: String, value: Tensor)]
     /// The step's final pseudo-labels (all of them, confident or not), after the losses.
     func observe(_ pseudoLabels: PseudoLabelBatch, step: Int) throws
+    /// Whether the add-on needs an estimate of the unlabeled class counts before the next step (DARP
+    /// at the end of its warm-up when the unlabeled distribution is unknown); the task then makes one.
+    var wantsUnlabeledEstimate: Bool { get }
+    func takeUnlabeledEstimate(_ counts: [Double]) throws
     /// Numbers to log with the evaluation.
     func evaluationMetrics() -> [String: Double]
     /// The add-on's state for an exact resume, and its restoration.
@@ -43,6 +47,8 @@ extension ImbalanceAddOn {
     public func pseudoLabels(_ probabilities: Tensor, forward: SSLForward) throws -> Tensor { probabilities }
     public func extraLosses(_ forward: SSLForward) throws -> [(name: String, value: Tensor)] { [] }
     public func observe(_ pseudoLabels: PseudoLabelBatch, step: Int) throws {}
+    public var wantsUnlabeledEstimate: Bool { false }
+    public func takeUnlabeledEstimate(_ counts: [Double]) throws {}
     public func evaluationMetrics() -> [String: Double] { [:] }
     public func stateTensors() throws -> [(String, Tensor)] { [] }
     public func restore(_ state: [(String, Tensor)]) throws {}

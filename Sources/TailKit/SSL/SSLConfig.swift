@@ -10,7 +10,7 @@ import Foundation
 /// - training: `steps` [MAX_ITER] 250000, `eval-every` [PERIODS.EVAL] 500, `mu` [UNLABELED_BATCH_RATIO] 2,
 ///   `threshold` τ [CONFIDENCE_THRESHOLD] 0.95, `unlabeled-weight` λ_u 1, `ema-decay` [EMA_DECAY] 0.999,
 ///   `lr-schedule` constant (SOLVER.APPLY_SCHEDULER is off in every shipped config) or cosine;
-/// - add-ons: `daso-*` (`DASOConfig`), `la-tau` [LOGIT_ADJUST.TAU] 1.
+/// - add-ons: `daso-*` (`DASOConfig`), `darp-*` (`DARPConfig`), `la-tau` [LOGIT_ADJUST.TAU] 1.
 ///
 /// ```swift
 /// var ssl = SSLConfig(algorithm: .fixmatch, imbalance: .daso)
@@ -35,6 +35,7 @@ public struct SSLConfig: Codable, Equatable, Sendable {
     public var lrSchedule = "constant"
     public var laTau = 1.0
     public var daso = DASOConfig()
+    public var darp = DARPConfig()
 
     public init(algorithm: SSLAlgorithmKind = .fixmatch, imbalance: ImbalanceAddOnKind = .none) {
         self.algorithm = algorithm
@@ -52,6 +53,7 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         case dasoPretrainSteps = "daso-pretrain-steps", dasoProtoTemp = "daso-proto-temp", dasoDistPeriod = "daso-dist-period"
         case dasoDistTemp = "daso-dist-temp", dasoFixedBlend = "daso-fixed-blend", dasoAlignWeight = "daso-align-weight"
         case dasoQueueSize = "daso-queue-size"
+        case darpWarmup = "darp-warmup", darpPeriod = "darp-period", darpAlpha = "darp-alpha", darpIterations = "darp-iterations"
     }
 
     public init(from decoder: Decoder) throws {
@@ -81,6 +83,10 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         daso.interpAlpha = try c.decodeIfPresent(Double.self, forKey: .dasoFixedBlend)
         try take(.dasoAlignWeight, &daso.alignWeight)
         try take(.dasoQueueSize, &daso.queueSize)
+        try take(.darpWarmup, &darp.warmupRatio)
+        try take(.darpPeriod, &darp.period)
+        try take(.darpAlpha, &darp.alpha)
+        try take(.darpIterations, &darp.iterations)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -107,6 +113,10 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         try c.encodeIfPresent(daso.interpAlpha, forKey: .dasoFixedBlend)
         try c.encode(daso.alignWeight, forKey: .dasoAlignWeight)
         try c.encode(daso.queueSize, forKey: .dasoQueueSize)
+        try c.encode(darp.warmupRatio, forKey: .darpWarmup)
+        try c.encode(darp.period, forKey: .darpPeriod)
+        try c.encode(darp.alpha, forKey: .darpAlpha)
+        try c.encode(darp.iterations, forKey: .darpIterations)
     }
 
     /// The keys that apply to the run's algorithm and add-on, with their values as YAML text.
@@ -126,6 +136,9 @@ public struct SSLConfig: Codable, Equatable, Sendable {
                     (.dasoDistPeriod, "\(daso.distUpdatePeriod)"), (.dasoDistTemp, "\(daso.distTemp)"),
                     (.dasoAlignWeight, "\(daso.alignWeight)"), (.dasoQueueSize, "\(daso.queueSize)")]
             if let alpha = daso.interpAlpha { out.append((.dasoFixedBlend, "\(alpha)")) }
+        case .darp:
+            out += [(.darpWarmup, "\(darp.warmupRatio)"), (.darpPeriod, "\(darp.period)"), (.darpAlpha, "\(darp.alpha)"),
+                    (.darpIterations, "\(darp.iterations)")]
         }
         return out
     }
@@ -151,6 +164,7 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         try check(["constant", "cosine"].contains(lrSchedule), "--lr-schedule '\(lrSchedule)' must be constant or cosine")
         try check(laTau.isFinite, "--la-tau \(laTau) must be a finite number")
         if imbalance == .daso { try daso.validate() }
-        try SSLPairing.check(base: algorithm.make(config: self), addOn: try imbalance.make(config: self, labeledCounts: [1]))
+        if imbalance == .darp { try darp.validate() }
+        try SSLPairing.check(base: algorithm.make(config: self), addOn: try imbalance.make(config: self, labeledCounts: [1, 1]))
     }
 }

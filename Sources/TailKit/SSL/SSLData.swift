@@ -14,12 +14,16 @@ import TailData
 public struct SSLData {
     public var labeled: ImageSet
     public var unlabeled: ImageSet
+    /// The balanced validation split (`num-valid`): not evaluated, but DARP estimates the unlabeled
+    /// distribution with it.
+    public var validation: ImageSet
     public var test: ImageSet
     public var normalization: ImageNormalization
 
-    public init(labeled: ImageSet, unlabeled: ImageSet, test: ImageSet, normalization: ImageNormalization) {
+    public init(labeled: ImageSet, unlabeled: ImageSet, validation: ImageSet, test: ImageSet, normalization: ImageNormalization) {
         self.labeled = labeled
         self.unlabeled = unlabeled
+        self.validation = validation
         self.test = test
         self.normalization = normalization
     }
@@ -35,7 +39,11 @@ public struct SSLData {
             seed: UInt32(truncatingIfNeeded: config.base.randNumber)))
         let labeled = data.train.subset(split.labeled), unlabeled = data.train.subset(split.unlabeled)
         try checkBatches(config, labeled: labeled.count, unlabeled: unlabeled.count)
-        return SSLData(labeled: labeled, unlabeled: unlabeled, test: data.test, normalization: normalization(of: data))
+        if ssl.imbalance == .darp && ssl.imbUnlabeled != ssl.imbLabeled && split.validation.isEmpty {
+            throw TailKitError.invalidOption("--imbalance darp estimates an unlabeled distribution that differs from the labeled one on the validation split: --num-valid must be positive")
+        }
+        return SSLData(labeled: labeled, unlabeled: unlabeled, validation: data.train.subset(split.validation), test: data.test,
+                       normalization: normalization(of: data))
     }
 
     /// The data sets split here.

@@ -12,6 +12,8 @@ public struct SSLForward {
     public var strongFeatures: Tensor?
     /// The 0-based training step.
     public var step: Int
+    /// Each unlabeled image's index in the unlabeled set (DARP keeps a table by it).
+    public var unlabeledIndices: [Int] = []
 
     public init(labeledLogits: Tensor, labels: Tensor, weakLogits: Tensor? = nil, strongLogits: Tensor? = nil,
                 weakFeatures: Tensor? = nil, strongFeatures: Tensor? = nil, step: Int) {

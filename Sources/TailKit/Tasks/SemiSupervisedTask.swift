@@ -51,7 +51,7 @@ public final class SemiSupervisedTask: TrainingTask {
         self.data = data
         counts = data.labeled.classCounts()
         algorithm = config.ssl.algorithm.make(config: config.ssl)
-        addOn = try config.ssl.imbalance.make(config: config.ssl, labeledCounts: counts)
+        addOn = try config.ssl.imbalance.make(config: config.ssl, labeledCounts: counts, unlabeledCount: data.unlabeled.count)
         try SSLPairing.check(base: algorithm, addOn: addOn)
         device = try Device(parsing: config.base.device)
         Torch.manualSeed(UInt64(truncatingIfNeeded: config.base.seed))
@@ -92,8 +92,10 @@ public final class SemiSupervisedTask: TrainingTask {
         lastStep = position.step
         let xl = try batch.labeled.views[0].tensor(device: device).channelsLast(), y = try batch.labeled.labelTensor(device: device)
         try addOn.beforeStep(SSLStepContext(labeledImages: xl, labels: y, ema: ema, step: position.step))
+        if addOn.wantsUnlabeledEstimate { try addOn.takeUnlabeledEstimate(try estimateUnlabeledCounts()) }
         let unlabeled = try batch.unlabeled.map { b in try b.views.map { try $0.tensor(device: device) } } ?? []
-        let forward = try algorithm.forward(model: model, labeled: xl, labels: y, unlabeled: unlabeled, step: position.step)
+        var forward = try algorithm.forward(model: model, labeled: xl, labels: y, unlabeled: unlabeled, step: position.step)
+        forward.unlabeledIndices = batch.unlabeled?.indices ?? []
         let losses = try algorithm.losses(forward, addOn: addOn)
         var metrics: [String: Double] = [:]
         for term in losses.terms { metrics[term.name] = try term.value.item() }
@@ -131,6 +133,25 @@ public final class SemiSupervisedTask: TrainingTask {
         metrics.scalars.merge(addOn.evaluationMetrics()) { _, new in new }
         quality = PseudoLabelStatistics(classes: quality.classes)
         return metrics
+    }
+
+    /// The unlabeled class counts estimated with the evaluated model (`UnlabeledDistributionEstimate` on
+    /// the validation split and the unlabeled set); the uncorrected predicted counts when the estimate is
+    /// rejected (a negative count or a condition number of 100 or more), with a note.
+    public private(set) var unlabeledEstimate: UnlabeledDistributionEstimate?
+
+    func estimateUnlabeledCounts() throws -> [Double] {
+        let evaluator = Evaluator(normalization: data.normalization, batchSize: config.base.evalBatchSize, device: device,
+                                  workers: max(1, config.base.workers))
+        let validation = try evaluator.run(evaluatedModel, on: data.validation, keepProbabilities: true)
+        let unlabeled = try evaluator.run(evaluatedModel, on: data.unlabeled, keepProbabilities: true)
+        evaluatedModel.train()
+        let estimate = try UnlabeledDistributionEstimate(validation: validation.probabilities, labels: validation.labels,
+                                                         unlabeled: unlabeled.probabilities, classes: data.labeled.numClasses)
+        unlabeledEstimate = estimate
+        let shown = { (v: [Double]) in v.map { String(format: "%.0f", $0) }.joined(separator: " ") }
+        FileHandle.standardError.write(Data(("DARP: unlabeled counts estimated \(shown(estimate.counts)) (condition number \(String(format: "%.1f", estimate.conditionNumber)))\(estimate.accepted ? "" : "; rejected, using the predicted counts \(shown(estimate.predicted))")\n").utf8))
+        return estimate.accepted ? estimate.counts : estimate.predicted
     }
 
     /// Top-1 (%) of argmax_c (z_c − log π_c), from the softmax rows (log p differs from z by a
