@@ -24,6 +24,8 @@ struct BenchCommand: ParsableCommand {
 
         Then one partial-label training step (CORR + RECORDS, ResNet-18, weak and strong views of --pll-batch samples in one pass, with the confidence and feature-mean updates) against the same step of RECORDS-LTPLL's train.py loop, both set-ups as above; rates are training samples per second.
 
+        Then one FixMatch iteration (DASO's WRN-28-2, --fixmatch-batch labeled and --fixmatch-mu times as many unlabeled images, each in a weak and a strong view, one forward pass over all of them, the labeled and masked unlabeled losses, SGD with Nesterov momentum and the EMA update) against the same loop of DASO's fixmatch.py in PyTorch, both set-ups as above; rates are labeled images per second.
+
         Then the data loader alone (weak and FixMatch-strong augmentation), the 224-px ImageNet-LT training pipeline on --jpeg-images ImageNet-sized JPEGs (TailKit's streaming loader against a torchvision-style DataLoader with PIL decode and the same transforms, scripts/bench_image_loader.py, same worker count; images/s, their ratio, and peak memory of each side), and the RSS growth over --leak-steps training steps.
         """
     )
@@ -34,6 +36,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Steps of the memory-growth check (0 skips it).") var leakSteps = 1000
     @Option(help: "Samples per batch of the partial-label (CORR + RECORDS, ResNet-18) step case.") var pllBatch = 32
     @Option(help: "Timed steps per round of the partial-label case.") var pllSteps = 3
+    @Option(help: "Labeled images per FixMatch iteration (the unlabeled ones are --fixmatch-mu times as many, two views each).") var fixmatchBatch = 64
+    @Option(help: "Unlabeled images per labeled one in the FixMatch iteration (64 + 448 with the defaults).") var fixmatchMu = 7.0
+    @Option(help: "Timed iterations per round of the FixMatch case.") var fixmatchSteps = 2
+    @Option(help: "Run only these cases, comma-separated: \(Self.caseNames.joined(separator: ", ")) (default: all).") var only: String?
     @Option(help: "Threads for both sides (default: all cores).") var threads: Int?
     @Option(help: "Data-loader threads (TailKit) and DataLoader worker processes (PyTorch); default: the trainer's.")
     var workers = TrainConfig().workers
@@ -42,25 +48,35 @@ struct BenchCommand: ParsableCommand {
     var jpegImages = 2000
 
     func validate() throws {
-        guard rounds >= 1, steps >= 1, batch >= 1, pllBatch >= 1, pllSteps >= 1, workers >= 0, leakSteps >= 0 else {
+        guard rounds >= 1, steps >= 1, batch >= 1, pllBatch >= 1, pllSteps >= 1, workers >= 0, leakSteps >= 0,
+              fixmatchBatch >= 1, fixmatchMu > 0, fixmatchSteps >= 1 else {
             throw ValidationError("--rounds, --steps, --batch, --pll-batch and --pll-steps must be at least 1; --workers and --leak-steps at least 0")
         }
     }
 
+    static let caseNames = ["train", "pll", "fixmatch", "loader", "end-to-end", "images", "memory"]
+
     func run() throws {
         let n = threads ?? Torch.defaultThreads
         Torch.initialize(threads: n)
-        let fp32 = try trainStepCase(threads: n)
-        if CPUFeatures.current.hasBF16 || Torch.cudaAvailable {
-            try bf16StepCase(threads: n, fp32: fp32)
-        } else {
-            FileHandle.standardError.write(Data("bench: no bf16 units on this CPU (lscpu lists neither amx_bf16 nor avx512_bf16): bf16 case skipped\n".utf8))
+        let chosen = Set((only ?? Self.caseNames.joined(separator: ",")).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        if let unknown = chosen.first(where: { !Self.caseNames.contains($0) }) {
+            throw ValidationError("--only: unknown case '\(unknown)'; cases: \(Self.caseNames.joined(separator: ", "))")
         }
-        try partialLabelStepCase(threads: n)
-        try loaderCase(workers: workers)
-        try endToEndCase(threads: n)
-        if jpegImages > 0 { try imageLoaderCase(workers: max(1, workers)) }
-        if leakSteps > 0 { try memoryCase() }
+        if chosen.contains("train") {
+            let fp32 = try trainStepCase(threads: n)
+            if CPUFeatures.current.hasBF16 || Torch.cudaAvailable {
+                try bf16StepCase(threads: n, fp32: fp32)
+            } else {
+                FileHandle.standardError.write(Data("bench: no bf16 units on this CPU (lscpu lists neither amx_bf16 nor avx512_bf16): bf16 case skipped\n".utf8))
+            }
+        }
+        if chosen.contains("pll") { try partialLabelStepCase(threads: n) }
+        if chosen.contains("fixmatch") { try fixMatchStepCase(threads: n) }
+        if chosen.contains("loader") { try loaderCase(workers: workers) }
+        if chosen.contains("end-to-end") { try endToEndCase(threads: n) }
+        if chosen.contains("images") && jpegImages > 0 { try imageLoaderCase(workers: max(1, workers)) }
+        if chosen.contains("memory") && leakSteps > 0 { try memoryCase() }
     }
 
     /// The medians of TailKit's and both PyTorch set-ups' images/s over the rounds.
@@ -130,6 +146,17 @@ struct BenchCommand: ParsableCommand {
         printJSON(c.fields.merging([
             "case": "pll_corr_records_step", "model": "resnet18", "batch": pllBatch, "views": 2, "input": "3x32x32",
             "unit": "training samples/s (each two views through the network)", "dtype": "float32", "threads": n, "rounds": rounds,
+        ]) { a, _ in a })
+    }
+
+    private func fixMatchStepCase(threads n: Int) throws {
+        let bench = FixMatchStepBenchmark(batch: fixmatchBatch, mu: fixmatchMu, steps: fixmatchSteps, warmup: 1)
+        let c = try interleaved("fixmatch iteration", ours: bench.labeledImagesPerSecond, case: "fixmatch_step", threads: n,
+                                arguments: ["--batch", "\(fixmatchBatch)", "--mu", "\(fixmatchMu)", "--steps", "\(fixmatchSteps)", "--warmup", "1"])
+        printJSON(c.fields.merging([
+            "case": "fixmatch_step", "model": "wrn28-2", "batch": fixmatchBatch, "unlabeled_batch": Int(Double(fixmatchBatch) * fixmatchMu),
+            "views": "labeled weak + unlabeled weak and strong", "input": "3x32x32",
+            "unit": "labeled images/s (each with mu unlabeled images in two views)", "dtype": "float32", "threads": n, "rounds": rounds,
         ]) { a, _ in a })
     }
 

@@ -95,6 +95,11 @@ public struct SSLData {
 public struct SSLBatch {
     public var labeled: Batch
     public var unlabeled: Batch?
+
+    public init(labeled: Batch, unlabeled: Batch?) {
+        self.labeled = labeled
+        self.unlabeled = unlabeled
+    }
 }
 
 /// The labeled loader and, when the base uses one, the unlabeled loader stepped together: each side an
