@@ -14,6 +14,7 @@ struct SSLCommand: ParsableCommand {
 
         Base algorithms (--algorithm):
           supervised  cross entropy on the labeled images only (the unlabeled set is ignored; the raw model is evaluated).
+          pseudolabel Pseudo-Label: pseudo-label = argmax of one weak view's prediction, kept when confident, taught to that same view; its weight ramps up linearly over --ramp-ratio of the steps.
           fixmatch    FixMatch: pseudo-label = argmax of the weak view's prediction, kept when its confidence >= --threshold (0.95), taught to the strong view (RandAugment + Cutout); --mu unlabeled images per labeled one.
 
         Imbalance add-ons (--imbalance), composable with every base that makes what they need (a pair that cannot work is refused with the reason):
@@ -46,6 +47,7 @@ struct SSLCommand: ParsableCommand {
     @Option(help: "Unlabeled images per labeled one in a step (default 2).") var mu: Double?
     @Option(help: "Confidence a pseudo-label needs to be used (default 0.95).") var threshold: Double?
     @Option(help: "Weight of the unlabeled loss (default 1).") var unlabeledWeight: Double?
+    @Option(help: "Pseudo-Label: share of the steps over which the unlabeled weight ramps up linearly (default 0.4).") var rampRatio: Double?
     @Option(help: "Decay of the EMA model (default 0.999).") var emaDecay: Double?
     @Option(help: "constant (default, as DASO's configs) or cosine (FixMatch's 7/16 cosine over --steps).") var lrSchedule: String?
     @Option(help: "DASO: iterations of plain base training first (default 5000; at least --daso-dist-period).") var dasoPretrainSteps: Int?
@@ -145,6 +147,7 @@ struct SSLCommand: ParsableCommand {
         if let threshold { ssl.threshold = threshold }
         if let unlabeledWeight { ssl.unlabeledWeight = unlabeledWeight }
         if let emaDecay { ssl.emaDecay = emaDecay }
+        if let rampRatio { ssl.rampRatio = rampRatio }
         if let lrSchedule { ssl.lrSchedule = lrSchedule }
         if let laTau { ssl.laTau = laTau }
         if let dasoPretrainSteps { ssl.daso.pretrainSteps = dasoPretrainSteps }

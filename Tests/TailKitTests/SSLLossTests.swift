@@ -37,6 +37,22 @@ import TorchNN
         #expect(close(try weighted.terms[1].value.item(), 1.5 * Foundation.log(2)))
     }
 
+    /// Pseudo-Label on one view: unlabeled logits (4, 0) give label 0 at 0.982 ≥ 0.95, (0, 0) is masked;
+    /// the loss is CE((4, 0), 0) = log(1 + e⁻⁴) over μB = 2, times the ramp r(5) = 5/10.
+    @Test func pseudoLabelLossesByHand() throws {
+        let base = PseudoLabelAlgorithm(threshold: 0.95, unlabeledWeight: 1, rampSteps: 10)
+        #expect(base.ramp(at: 0) == 0 && base.ramp(at: 5) == 0.5 && base.ramp(at: 20) == 1)
+        let unlabeled = try Tensor([Float](arrayLiteral: 4, 0, 0, 0), shape: [2, 2])
+        let forward = SSLForward(labeledLogits: try Tensor([Float](arrayLiteral: 0, 0), shape: [1, 2]), labels: try Tensor([1]),
+                                 weakLogits: unlabeled, strongLogits: unlabeled, step: 5)
+        let losses = try base.losses(forward, addOn: NoAddOn())
+        try #require(losses.terms.count == 2)
+        #expect(losses.terms.map(\.name) == ["loss_cls", "loss_pl"])
+        #expect(close(try losses.terms[0].value.item(), Foundation.log(2)))
+        #expect(close(try losses.terms[1].value.item(), 0.5 * Foundation.log(1 + Foundation.exp(-4.0)) / 2))
+        #expect(losses.pseudoLabels?.labels == [0, 0] && losses.pseudoLabels?.mask == [true, false])
+    }
+
     /// π̂ = (0.5, 0.25, 0.25): T = 1 gives w = (1, 0.5, 0.5); T = 0.5 squares π̂ first:
     /// (0.25, 0.0625, 0.0625) / 0.375 → w = (1, 0.25, 0.25); T = 2 takes square roots: w = (1, 1/√2, 1/√2).
     @Test func dasoBlendWeightsByHand() throws {
@@ -166,6 +182,9 @@ import TorchNN
         try SSLConfig(algorithm: .fixmatch, imbalance: .daso).validate()
         try SSLConfig(algorithm: .supervised, imbalance: .la).validate()
         try SSLConfig(algorithm: .fixmatch, imbalance: .la).validate()
+        try SSLConfig(algorithm: .pseudolabel, imbalance: .darp).validate()
+        #expect(throws: TailKitError.self) { try SSLConfig(algorithm: .pseudolabel, imbalance: .daso).validate() }
+        #expect(throws: TailKitError.self) { try SSLConfig(algorithm: .supervised, imbalance: .darp).validate() }
         #expect(throws: TailKitError.self) { try SSLAlgorithmKind(parsing: "mixup") }
     }
 }

@@ -125,7 +125,7 @@ import Torch
             #expect(!FileManager.default.fileExists(atPath: args[args.count - 1] + "/last.ckpt"), "\(replacing) trained")
             return try String(contentsOfFile: log, encoding: .utf8)
         }
-        #expect(try failure(["--algorithm": "mixmatchx"]).contains("valid algorithms: supervised, fixmatch"))
+        #expect(try failure(["--algorithm": "mixmatchx"]).contains("valid algorithms: supervised, pseudolabel, fixmatch"))
         #expect(try failure(["--imbalance": "darpx"]).contains("none, daso, darp, la"))
         let pair = try failure(["--algorithm": "supervised"])
         #expect(pair.contains("--imbalance daso cannot work with --algorithm supervised") && pair.contains("fixmatch"), "\(pair)")

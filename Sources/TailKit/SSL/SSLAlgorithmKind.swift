@@ -1,6 +1,8 @@
 /// The base semi-supervised algorithms of `tailkit ssl --algorithm` (DASO's `ALGORITHM.NAME`).
 ///
 /// - `supervised`: cross entropy on the labeled batches only; the unlabeled set is not used.
+/// - `pseudolabel`: Pseudo-Label (Lee, 2013): hard pseudo-labels of one weak view above the threshold,
+///   taught to the same view, weighted by a linear ramp over `ramp-ratio` of the steps.
 /// - `fixmatch`: FixMatch (Sohn et al., NeurIPS 2020): hard pseudo-labels from the weak view of an
 ///   unlabeled image, kept above a confidence threshold, taught to the strong view.
 ///
@@ -10,6 +12,7 @@
 /// ```
 public enum SSLAlgorithmKind: String, NamedChoice, Codable, Sendable {
     case supervised
+    case pseudolabel
     case fixmatch
 
     public static let choiceKind = "algorithm"
@@ -18,6 +21,9 @@ public enum SSLAlgorithmKind: String, NamedChoice, Codable, Sendable {
     public func make(config: SSLConfig) -> any SSLAlgorithm {
         switch self {
         case .supervised: return SupervisedAlgorithm()
+        case .pseudolabel:
+            return PseudoLabelAlgorithm(threshold: config.threshold, unlabeledWeight: config.unlabeledWeight,
+                                        rampSteps: Int(Double(config.steps) * config.rampRatio))
         case .fixmatch: return FixMatchAlgorithm(threshold: config.threshold, unlabeledWeight: config.unlabeledWeight)
         }
     }

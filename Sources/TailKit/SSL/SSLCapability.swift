@@ -39,6 +39,7 @@ extension SSLAlgorithmKind {
     public var capabilities: Set<SSLCapability> {
         switch self {
         case .supervised: return [.labeledLogits]
+        case .pseudolabel: return [.labeledLogits, .pseudoLabels, .emaModel]
         case .fixmatch: return Set(SSLCapability.allCases)
         }
     }

@@ -30,6 +30,8 @@ public struct SSLConfig: Codable, Equatable, Sendable {
     public var mu = 2.0
     public var threshold = 0.95
     public var unlabeledWeight = 1.0
+    /// Share of the steps over which Pseudo-Label's unlabeled weight ramps up linearly (CONS_RAMPUP_ITERS_RATIO).
+    public var rampRatio = 0.4
     public var emaDecay = 0.999
     /// constant (DASO's configs) or cosine (FixMatch's `WarmupCosineLRFixMatch`).
     public var lrSchedule = "constant"
@@ -49,7 +51,7 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         case algorithm, imbalance, steps, mu, threshold
         case labeledHead = "labeled-head", unlabeledHead = "unlabeled-head", imbLabeled = "imb-labeled"
         case imbUnlabeled = "imb-unlabeled", numValid = "num-valid", evalEvery = "eval-every"
-        case unlabeledWeight = "unlabeled-weight", emaDecay = "ema-decay", lrSchedule = "lr-schedule", laTau = "la-tau"
+        case unlabeledWeight = "unlabeled-weight", rampRatio = "ramp-ratio", emaDecay = "ema-decay", lrSchedule = "lr-schedule", laTau = "la-tau"
         case dasoPretrainSteps = "daso-pretrain-steps", dasoProtoTemp = "daso-proto-temp", dasoDistPeriod = "daso-dist-period"
         case dasoDistTemp = "daso-dist-temp", dasoFixedBlend = "daso-fixed-blend", dasoAlignWeight = "daso-align-weight"
         case dasoQueueSize = "daso-queue-size"
@@ -73,6 +75,7 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         try take(.mu, &mu)
         try take(.threshold, &threshold)
         try take(.unlabeledWeight, &unlabeledWeight)
+        try take(.rampRatio, &rampRatio)
         try take(.emaDecay, &emaDecay)
         try take(.lrSchedule, &lrSchedule)
         try take(.laTau, &laTau)
@@ -103,6 +106,7 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         try c.encode(mu, forKey: .mu)
         try c.encode(threshold, forKey: .threshold)
         try c.encode(unlabeledWeight, forKey: .unlabeledWeight)
+        try c.encode(rampRatio, forKey: .rampRatio)
         try c.encode(emaDecay, forKey: .emaDecay)
         try c.encode(lrSchedule, forKey: .lrSchedule)
         try c.encode(laTau, forKey: .laTau)
@@ -128,6 +132,7 @@ public struct SSLConfig: Codable, Equatable, Sendable {
             (.threshold, "\(threshold)"), (.unlabeledWeight, "\(unlabeledWeight)"), (.emaDecay, "\(emaDecay)"),
             (.lrSchedule, lrSchedule),
         ]
+        if algorithm == .pseudolabel { out.append((.rampRatio, "\(rampRatio)")) }
         switch imbalance {
         case .none: break
         case .la: out.append((.laTau, "\(laTau)"))
@@ -160,6 +165,7 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         try check(mu > 0 && mu.isFinite, "--mu \(mu) must be positive")
         try check(threshold >= 0 && threshold <= 1, "--threshold \(threshold) must be in [0, 1]")
         try check(unlabeledWeight >= 0 && unlabeledWeight.isFinite, "--unlabeled-weight \(unlabeledWeight) must not be negative")
+        try check(rampRatio >= 0 && rampRatio <= 1, "--ramp-ratio \(rampRatio) must be in [0, 1]")
         try check(emaDecay >= 0 && emaDecay < 1, "--ema-decay \(emaDecay) must be in [0, 1)")
         try check(["constant", "cosine"].contains(lrSchedule), "--lr-schedule '\(lrSchedule)' must be constant or cosine")
         try check(laTau.isFinite, "--la-tau \(laTau) must be a finite number")
