@@ -128,6 +128,7 @@ import TorchNN
         #expect(stats.recall == [0.5, 1, 0])
         let m = stats.metrics()
         #expect(m.scalars["mask_ratio"] == 60)
+        #expect(m.scalars["pl_precision_1"] == 0.5 && m.scalars["pl_recall_0"] == 0.5 && m.scalars["pl_precision_2"] == -1)
         #expect(m.scalars["pl_accuracy"] == 60)        // rows 0, 2, 3 right
         #expect(Swift.abs((m.scalars["pl_masked_accuracy"] ?? 0) - 200.0 / 3) < 1e-9)
         #expect(try PseudoLabelStatistics(classes: 3, flattened: stats.flattened) == stats)

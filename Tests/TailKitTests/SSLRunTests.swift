@@ -56,7 +56,7 @@ import Torch
         let log = try RunLog.periods(in: "\(crashed)/log.jsonl")
         #expect(log.map(\.step) == [3, 6, 9, 12])
         let eval = try #require(log.last?.eval)
-        for key in ["top1", "top1_la", "top1_median20", "top1_la_median20", "mask_ratio", "pl_accuracy", "many"] {
+        for key in ["top1", "top1_la", "top1_median20", "top1_la_median20", "mask_ratio", "pl_accuracy", "many", "pl_precision_9", "pl_recall_0"] {
             #expect(eval.scalars[key] != nil, "evaluation lacks \(key)")
         }
         let precision = try #require(eval.vectors["pl_precision"]), recall = try #require(eval.vectors["pl_recall"])

@@ -10,7 +10,7 @@
 /// ```swift
 /// var quality = PseudoLabelStatistics(classes: 10)
 /// quality.add(pseudoLabels, truth: batch.labels)
-/// let m = quality.metrics()        // pl_precision, pl_recall, mask_ratio, pl_accuracy
+/// let m = quality.metrics()        // pl_precision, pl_recall (vectors, and pl_precision_<c> scalars), mask_ratio, pl_accuracy
 /// ```
 public struct PseudoLabelStatistics: Equatable, Sendable {
     public let classes: Int
@@ -61,6 +61,11 @@ public struct PseudoLabelStatistics: Equatable, Sendable {
         let known = confusion.joined().reduce(0, +), correct = (0..<classes).reduce(0) { $0 + confusion[$1][$1] }
         var m = Metrics(vectors: ["pl_precision": precision, "pl_recall": recall,
                                   "pl_count": (0..<classes).map { c in Double((0..<classes).reduce(0) { $0 + confusion[$1][c] }) }])
+        // Per class also as scalars, so that TensorBoard plots them (test/pl_precision_3, ...).
+        for (c, (p, r)) in zip(precision, recall).enumerated() {
+            m.scalars["pl_precision_\(c)"] = p
+            m.scalars["pl_recall_\(c)"] = r
+        }
         m.scalars["mask_ratio"] = 100 * Double(masked) / Double(total)
         if known > 0 { m.scalars["pl_accuracy"] = 100 * Double(correct) / Double(known) }
         if maskedKnown > 0 { m.scalars["pl_masked_accuracy"] = 100 * Double(maskedCorrect) / Double(maskedKnown) }

@@ -10,8 +10,9 @@ public enum SSLCapability: String, CaseIterable, Sendable, Comparable {
     /// An EMA copy of the model (DASO embeds its labeled images with it).
     case emaModel = "an EMA model"
 
+    /// Declaration order, so refusals list the needs in a fixed order.
     public static func < (a: SSLCapability, b: SSLCapability) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+        (allCases.firstIndex(of: a) ?? 0) < (allCases.firstIndex(of: b) ?? 0)
     }
 }
 
