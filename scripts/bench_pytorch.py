@@ -204,6 +204,97 @@ def pll_step_rate(tuned, batch, steps, warmup, classes=10, m=0.9):
     return batch * steps / (time.perf_counter() - start)
 
 
+# --- FixMatch iteration: DASO's WRN-28-2 and the loop of ytaek-oh/daso lib/algorithm/fixmatch.py ---------
+
+class WideBlock(nn.Module):
+    """Pre-activation residual block of WRN-28-w with LeakyReLU(0.1) (DASO lib/models/wrn.py)."""
+
+    def __init__(self, cin, cout, stride, activate_before_residual=False):
+        super().__init__()
+        self.activate_before_residual = activate_before_residual
+        self.pre_act = nn.Sequential(nn.BatchNorm2d(cin), nn.LeakyReLU(0.1))
+        self.layer = nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.LeakyReLU(0.1),
+                                   nn.Conv2d(cout, cout, 3, 1, 1, bias=False))
+        self.identity = nn.Conv2d(cin, cout, 1, stride, bias=False) if stride != 1 or cin != cout else None
+
+    def forward(self, x):
+        a = self.pre_act(x)
+        shortcut = a if self.activate_before_residual else x
+        if self.identity is not None:
+            shortcut = self.identity(shortcut)
+        return shortcut + self.layer(a)
+
+
+class WRN28(nn.Module):
+    def __init__(self, num_classes=10, width=2):
+        super().__init__()
+        c = [16, 16 * width, 32 * width, 64 * width]
+        self.init_conv = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+        units = []
+        for u in range(3):
+            blocks = [WideBlock(c[u], c[u + 1], 1 if u == 0 else 2, activate_before_residual=(u == 0))]
+            blocks += [WideBlock(c[u + 1], c[u + 1], 1) for _ in range(3)]
+            units.append(nn.Sequential(*blocks))
+        self.units = nn.Sequential(*units)
+        self.unit4 = nn.Sequential(nn.BatchNorm2d(c[3]), nn.LeakyReLU(0.1), nn.AdaptiveAvgPool2d(1))
+        self.classifier = nn.Linear(c[3], num_classes)
+
+    def forward(self, x):
+        return self.classifier(self.unit4(self.units(self.init_conv(x))).flatten(1))
+
+
+def fixmatch_step_rate(tuned, batch, mu, steps, warmup, threshold=0.95, ema_decay=0.999):
+    """One FixMatch iteration as DASO's FixMatch.run_step: a forward pass over [x_l; u_w; u_s], CE on the
+    labeled logits, pseudo-labels from the weak view's softmax above the threshold, the masked CE of the
+    strong view over all muB images, SGD (Nesterov, wd 5e-4) and the EMA update of parameters and buffers.
+    Rate: labeled images per second (each step also takes 2 x mu x batch unlabeled views)."""
+    torch.manual_seed(0)
+    model = WRN28()
+    if tuned:
+        model = model.to(memory_format=torch.channels_last)
+    ema = WRN28()
+    ema.load_state_dict(model.state_dict())
+    for p in ema.parameters():
+        p.requires_grad_(False)
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.03, momentum=0.9, weight_decay=5e-4, nesterov=True)
+    torch.manual_seed(1)
+    u = int(batch * mu)
+    x_l, u_w, u_s = torch.randn(batch, 3, 32, 32), torch.randn(u, 3, 32, 32), torch.randn(u, 3, 32, 32)
+    labels = torch.arange(batch) % 10
+
+    def step(t):
+        x = torch.cat([x_l, u_w, u_s], 0)
+        if tuned:
+            x = x.contiguous(memory_format=torch.channels_last)
+        logits = model(x)
+        loss_cls = F.cross_entropy(logits[:batch], labels)
+        logits_weak, logits_strong = logits[batch:].chunk(2)
+        p = logits_weak.detach().softmax(dim=1)
+        confidence, pred = torch.max(p, dim=1)
+        mask = confidence.ge(threshold).float()
+        loss_cons = (F.cross_entropy(logits_strong, pred, reduction="none") * mask).sum() / u
+        opt.zero_grad()
+        (loss_cls + loss_cons).backward()
+        opt.step()
+        d = min(1 - 1 / (t + 1), ema_decay)
+        with torch.no_grad():
+            for e, q in zip(ema.parameters(), model.parameters()):
+                e.mul_(d).add_(q, alpha=1 - d)
+            for e, q in zip(ema.buffers(), model.buffers()):
+                if e.dtype.is_floating_point:
+                    e.mul_(d).add_(q, alpha=1 - d)
+                else:
+                    e.copy_(q)
+
+    for i in range(warmup):
+        step(i)
+    start = time.perf_counter()
+    for i in range(steps):
+        step(warmup + i)
+    return batch * steps / (time.perf_counter() - start)
+
+
 # --- (a) torchvision's CIFAR recipe on PIL images, as torchvision defines each transform ---------------
 
 class TorchvisionStyleCIFAR(torch.utils.data.Dataset):
@@ -334,7 +425,7 @@ def train_epoch_with_loader_rate(tuned, batch, images, workers):
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
-    p.add_argument("case", choices=["train_step", "epoch_with_loader", "pll_step"])
+    p.add_argument("case", choices=["train_step", "epoch_with_loader", "pll_step", "fixmatch_step"])
     p.add_argument("variant", choices=["reference", "tuned"])
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--threads", type=int, required=True)
@@ -343,6 +434,7 @@ if __name__ == "__main__":
     p.add_argument("--images", type=int, default=2560)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
+    p.add_argument("--mu", type=float, default=7)
     a = p.parse_args()
     tuned = a.variant == "tuned"
     torch.set_num_threads(a.threads)
@@ -350,6 +442,8 @@ if __name__ == "__main__":
         rate = train_step_rate(tuned, a.batch, a.steps, a.warmup, a.precision)
     elif a.case == "pll_step":
         rate = pll_step_rate(tuned, a.batch, a.steps, a.warmup)
+    elif a.case == "fixmatch_step":
+        rate = fixmatch_step_rate(tuned, a.batch, a.mu, a.steps, a.warmup)
     else:
         rate = train_epoch_with_loader_rate(tuned, a.batch, a.images, a.workers)
     malloc = {k: os.environ[k] for k in MALLOC_ENV if k in os.environ}

@@ -26,6 +26,8 @@ struct BenchCommand: ParsableCommand {
 
         Scale out (after the others, or alone with --only scale-out): data-parallel training on Fashion-MNIST-LT (ResNet-32, global batch 128, no augmentation) as 1 rank x 1 thread, 2 ranks x 1 thread (tailkit launch) and 1 rank x 2 threads, training images/s from rank 0's log times the ranks; and pseudo-labelling --spark-records generated records in one process against scripts/spark_pseudo_label.py on Spark local[2], images/s of the whole command including start-up. On a 2-core machine the ranks share the cores: 2 ranks x 1 thread against 1 rank x 1 thread is the data-parallel scaling (what a second core or machine buys), against 1 rank x 2 threads it is the price of ranks over threads on the same cores.
 
+        Then one FixMatch iteration (DASO's WRN-28-2, --fixmatch-batch labeled and --fixmatch-mu times as many unlabeled images, each in a weak and a strong view, one forward pass over all of them, the labeled and masked unlabeled losses, SGD with Nesterov momentum and the EMA update) against the same loop of DASO's fixmatch.py in PyTorch, both set-ups as above; rates are labeled images per second.
+
         Then the data loader alone (weak and FixMatch-strong augmentation), the 224-px ImageNet-LT training pipeline on --jpeg-images ImageNet-sized JPEGs (TailKit's streaming loader against a torchvision-style DataLoader with PIL decode and the same transforms, scripts/bench_image_loader.py, same worker count; images/s, their ratio, and peak memory of each side), and the RSS growth over --leak-steps training steps.
         """
     )
@@ -36,6 +38,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Steps of the memory-growth check (0 skips it).") var leakSteps = 1000
     @Option(help: "Samples per batch of the partial-label (CORR + RECORDS, ResNet-18) step case.") var pllBatch = 32
     @Option(help: "Timed steps per round of the partial-label case.") var pllSteps = 3
+    @Option(help: "Labeled images per FixMatch iteration (the unlabeled ones are --fixmatch-mu times as many, two views each).") var fixmatchBatch = 64
+    @Option(help: "Unlabeled images per labeled one in the FixMatch iteration (64 + 448 with the defaults).") var fixmatchMu = 7.0
+    @Option(help: "Timed iterations per round of the FixMatch case.") var fixmatchSteps = 2
     @Option(help: "Threads for both sides (default: all cores).") var threads: Int?
     @Option(help: "Data-loader threads (TailKit) and DataLoader worker processes (PyTorch); default: the trainer's.")
     var workers = TrainConfig().workers
@@ -48,7 +53,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Run only these cases, comma separated: \(BenchCommand.caseNames.joined(separator: ", ")) (default: all).")
     var only: String?
 
-    static let caseNames = ["train-step", "bf16", "pll", "loader", "epoch", "image-loader", "memory", "scale-out"]
+    static let caseNames = ["train-step", "bf16", "pll", "fixmatch", "loader", "epoch", "image-loader", "memory", "scale-out"]
 
     /// Whether `name` is among the cases asked for.
     private func runs(_ name: String) -> Bool {
@@ -62,8 +67,9 @@ struct BenchCommand: ParsableCommand {
                 throw ValidationError("--only: unknown case '\(name)' (cases: \(Self.caseNames.joined(separator: ", ")))")
             }
         }
-        guard rounds >= 1, steps >= 1, batch >= 1, pllBatch >= 1, pllSteps >= 1, workers >= 0, leakSteps >= 0 else {
-            throw ValidationError("--rounds, --steps, --batch, --pll-batch and --pll-steps must be at least 1; --workers and --leak-steps at least 0")
+        guard rounds >= 1, steps >= 1, batch >= 1, pllBatch >= 1, pllSteps >= 1, workers >= 0, leakSteps >= 0,
+              fixmatchBatch >= 1, fixmatchMu > 0, fixmatchSteps >= 1 else {
+            throw ValidationError("--rounds, --steps, --batch, --pll-batch, --pll-steps, --fixmatch-batch, --fixmatch-mu and --fixmatch-steps must be positive; --workers and --leak-steps at least 0")
         }
     }
 
@@ -76,6 +82,7 @@ struct BenchCommand: ParsableCommand {
             if runs("bf16") { try bf16StepCaseWhereSupported(threads: n, fp32: fp32) }
         }
         if runs("pll") { try partialLabelStepCase(threads: n) }
+        if runs("fixmatch") { try fixMatchStepCase(threads: n) }
         if runs("loader") { try loaderCase(workers: workers) }
         if runs("epoch") { try endToEndCase(threads: n) }
         if runs("image-loader") && jpegImages > 0 { try imageLoaderCase(workers: max(1, workers)) }
@@ -189,6 +196,17 @@ struct BenchCommand: ParsableCommand {
         printJSON(c.fields.merging([
             "case": "pll_corr_records_step", "model": "resnet18", "batch": pllBatch, "views": 2, "input": "3x32x32",
             "unit": "training samples/s (each two views through the network)", "dtype": "float32", "threads": n, "rounds": rounds,
+        ]) { a, _ in a })
+    }
+
+    private func fixMatchStepCase(threads n: Int) throws {
+        let bench = FixMatchStepBenchmark(batch: fixmatchBatch, mu: fixmatchMu, steps: fixmatchSteps, warmup: 1)
+        let c = try interleaved("fixmatch iteration", ours: bench.labeledImagesPerSecond, case: "fixmatch_step", threads: n,
+                                arguments: ["--batch", "\(fixmatchBatch)", "--mu", "\(fixmatchMu)", "--steps", "\(fixmatchSteps)", "--warmup", "1"])
+        printJSON(c.fields.merging([
+            "case": "fixmatch_step", "model": "wrn28-2", "batch": fixmatchBatch, "unlabeled_batch": Int(Double(fixmatchBatch) * fixmatchMu),
+            "views": "labeled weak + unlabeled weak and strong", "input": "3x32x32",
+            "unit": "labeled images/s (each with mu unlabeled images in two views)", "dtype": "float32", "threads": n, "rounds": rounds,
         ]) { a, _ in a })
     }
 

@@ -79,6 +79,8 @@ struct PretrainCommand: ParsableCommand {
                 throw ValidationError("\(folder) is a supervised run: continue it with `tailkit train --resume`")
             case .pll:
                 throw ValidationError("\(folder) is a partial-label run: continue it with `tailkit pll --resume`")
+            case .ssl:
+                throw ValidationError("\(folder) is a semi-supervised run: continue it with `tailkit ssl --resume`")
             }
             print("pre-trained backbone: \(runFolder.lastCheckpointPath)")
         }

@@ -11,7 +11,7 @@ struct TailKitCommand: AsyncParsableCommand {
         Start with `tailkit demo` (or `make demo`), which trains on the built-in long-tailed Fashion-MNIST and prints per-group accuracy. `tailkit bench` compares TailKit's speed with Python PyTorch of the same version on this machine.
         """,
         version: VersionInfo.text,
-        subcommands: [DemoCommand.self, TrainCommand.self, LaunchCommand.self, PretrainCommand.self, PLLCommand.self, PseudoLabelCommand.self, EvalCommand.self,
+        subcommands: [DemoCommand.self, TrainCommand.self, LaunchCommand.self, PretrainCommand.self, PLLCommand.self, SSLCommand.self, PseudoLabelCommand.self, EvalCommand.self,
                       PredictCommand.self, ReportCommand.self, DashboardCommand.self, DataCommand.self, BenchCommand.self]
     )
 }

@@ -175,7 +175,7 @@ struct TrainCommand: ParsableCommand {
             let (checkpoint, folder) = try RunFolder.resumePoint(resume)
             var config = try TrainConfig(json: checkpoint.configJSON)
             guard config.task == .supervised else {
-                let command = config.task == .pll ? "tailkit pll --resume" : "tailkit pretrain --resume"
+                let command = config.task == .pll ? "tailkit pll --resume" : config.task == .ssl ? "tailkit ssl --resume" : "tailkit pretrain --resume"
                 throw ValidationError("\(resume) is a \(config.task.rawValue) run: continue it with `\(command)`")
             }
             if let epochs { config.epochs = epochs }

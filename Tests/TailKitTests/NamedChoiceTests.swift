@@ -11,7 +11,7 @@ import TestSupport
         #expect(throws: TailKitError.invalidOption("unknown stage 'ft'; valid stages: joint, crt, lws")) {
             try TrainingStage(parsing: "ft")
         }
-        #expect(throws: TailKitError.invalidOption("unknown task 'simclr'; valid tasks: supervised, rotation, moco, pll")) {
+        #expect(throws: TailKitError.invalidOption("unknown task 'simclr'; valid tasks: supervised, rotation, moco, pll, ssl")) {
             try TaskKind(parsing: "simclr")
         }
         #expect(throws: TailKitError.invalidOption("unknown dataset 'voc'; valid datasets: fmnist, mnist, cifar10, cifar100, svhn, stl10, imagenet-lt, inat2018, folder, csv")) {

@@ -12,6 +12,9 @@ public enum TaskKind: String, NamedChoice, Codable, Sendable {
     case moco
     /// Partial-label learning: CORR, RECORDS or SoLar (RECORDS-LTPLL's train.py, train_solar.py).
     case pll
+    /// Imbalanced semi-supervised learning: FixMatch and friends with imbalance add-ons such as DASO
+    /// (ytaek-oh/daso's main.py; its own settings are `SSLConfig`'s).
+    case ssl
 
     public static let choiceKind = "task"
 }

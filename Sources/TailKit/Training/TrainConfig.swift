@@ -120,6 +120,14 @@ public struct TrainConfig: Codable, Equatable, Sendable {
             batchSize = 256
             augment = "records"
         }
+        if task == .ssl {
+            // DASO's solver: WRN-28-2, SGD 0.03 (Nesterov, momentum 0.9), wd 5e-4 on every parameter, batch 64.
+            arch = .wrn28_2
+            lr = 0.03
+            wd = 5e-4
+            batchSize = 64
+            augment = "fixmatch"
+        }
     }
 
     /// YAML and JSON keys are the CLI's flag names, so a config file reads like a command line.
@@ -247,7 +255,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if stream { order += [.stream, .cropSize, .badImages, .resizeFilter] }
         switch task {
         case .supervised: order += [.stage, .backboneBN, .sampler, .unlabeled, .pseudoLabels, .imbFactorUnlabel, .unlabeledRatio]
-        case .rotation, .pll: break
+        case .rotation, .pll, .ssl: break
         case .moco: order += [.queueSize, .mocoDim, .mocoT, .mocoM, .bnSplits]
         }
         return order.compactMap { key in yamlValue(key).map { (key.rawValue, $0) } }

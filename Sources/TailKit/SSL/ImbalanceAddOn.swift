@@ -1,0 +1,70 @@
+import Torch
+
+/// An imbalance add-on: it changes a base algorithm's training through hooks, and keeps whatever
+/// state it needs (queues, distributions) in the checkpoint. Every hook has a neutral default, so an
+/// add-on implements only what it changes. One type per add-on; `SSLPairing.check` refuses a base
+/// that lacks one of its `requirements`.
+///
+/// Per step the task calls, in order: `beforeStep` (before the forward pass), then the base calls
+/// `labeledLogits`, `pseudoLabels` and `extraLosses` while computing its losses, then the task calls
+/// `observe` with the step's final pseudo-labels.
+///
+/// ```swift
+/// final class Doubling: ImbalanceAddOn {
+///     let kind = ImbalanceAddOnKind.la
+///     let requirements: Set<SSLCapability> = [.labeledLogits]
+///     func labeledLogits(_ z: Tensor) throws -> Tensor { try z * 2 }
+/// }
+/// ```
+public protocol ImbalanceAddOn: AnyObject {
+    var kind: ImbalanceAddOnKind { get }
+    /// What the base must offer.
+    var requirements: Set<SSLCapability> { get }
+    /// Before the forward pass (DASO: the EMA features of the labeled batch enter the queue).
+    func beforeStep(_ context: SSLStepContext) throws
+    /// Logit hook: the labeled logits the labeled loss sees.
+    func labeledLogits(_ logits: Tensor) throws -> Tensor
+    /// Pseudo-label hook: the class distributions [μB, C] (no gradient) the pseudo-labels come from.
+    func pseudoLabels(_ probabilities: Tensor, forward: SSLForward) throws -> Tensor
+    /// Losses the add-on adds to the base's.
+    func extraLosses(_ forward: SSLForward) throws -> [(name: String, value: Tensor)]
+    /// The step's final pseudo-labels (all of them, confident or not), after the losses.
+    func observe(_ pseudoLabels: PseudoLabelBatch, step: Int) throws
+    /// Whether the add-on needs an estimate of the unlabeled class counts before the next step (DARP
+    /// at the end of its warm-up when the unlabeled distribution is unknown); the task then makes one.
+    var wantsUnlabeledEstimate: Bool { get }
+    func takeUnlabeledEstimate(_ counts: [Double]) throws
+    /// Numbers to log with the evaluation.
+    func evaluationMetrics() -> [String: Double]
+    /// The add-on's state for an exact resume, and its restoration.
+    func stateTensors() throws -> [(String, Tensor)]
+    func restore(_ state: [(String, Tensor)]) throws
+}
+
+extension ImbalanceAddOn {
+    public func beforeStep(_ context: SSLStepContext) throws {}
+    public func labeledLogits(_ logits: Tensor) throws -> Tensor { logits }
+    public func pseudoLabels(_ probabilities: Tensor, forward: SSLForward) throws -> Tensor { probabilities }
+    public func extraLosses(_ forward: SSLForward) throws -> [(name: String, value: Tensor)] { [] }
+    public func observe(_ pseudoLabels: PseudoLabelBatch, step: Int) throws {}
+    public var wantsUnlabeledEstimate: Bool { false }
+    public func takeUnlabeledEstimate(_ counts: [Double]) throws {}
+    public func evaluationMetrics() -> [String: Double] { [:] }
+    public func stateTensors() throws -> [(String, Tensor)] { [] }
+    public func restore(_ state: [(String, Tensor)]) throws {}
+}
+
+/// The base algorithm as it is (`--imbalance none`).
+public final class NoAddOn: ImbalanceAddOn {
+    public let kind = ImbalanceAddOnKind.none
+    public let requirements: Set<SSLCapability> = [.labeledLogits]
+    public init() {}
+}
+
+/// Looks up a named tensor of a checkpoint's task state.
+func stateTensor(_ state: [(String, Tensor)], _ key: String) throws -> Tensor {
+    guard let t = state.first(where: { $0.0 == key })?.1 else {
+        throw TailKitError.invalidOption("the checkpoint holds no \(key) (task_state); it is not of this run's algorithm and add-on")
+    }
+    return t
+}

@@ -1,0 +1,40 @@
+import TailData
+
+/// The imbalance add-ons of `tailkit ssl --imbalance`, each composable with the base algorithms that
+/// offer what it needs (see `SSLCapability`).
+///
+/// - `none`: the base algorithm as it is.
+/// - `daso`: DASO (Oh et al., CVPR 2022): semantic pseudo-labels from a balanced prototype queue,
+///   blended with the linear ones by distribution-aware weights, plus the semantic alignment loss.
+/// - `darp`: DARP (Kim et al., NeurIPS 2020): the soft pseudo-labels of the whole unlabeled set refined
+///   to match the (estimated) unlabeled class counts.
+/// - `la`: train-time logit adjustment of the labeled logits, z + τ log π (Menon et al., ICLR 2021;
+///   DASO's `ALGORITHM.LOGIT_ADJUST`).
+///
+/// ```swift
+/// let addOn = try ImbalanceAddOnKind(parsing: "daso").make(config: ssl, labeledCounts: counts)
+/// ```
+public enum ImbalanceAddOnKind: String, NamedChoice, Codable, Sendable {
+    case none
+    case daso
+    case darp
+    case la
+
+    public static let choiceKind = "imbalance add-on"
+
+    /// The add-on of this kind with the run's settings; `labeledCounts` are the labeled set's class
+    /// counts, `unlabeledCount` the unlabeled set's size.
+    public func make(config: SSLConfig, labeledCounts: [Int], unlabeledCount: Int = 1) throws -> any ImbalanceAddOn {
+        switch self {
+        case .none: return NoAddOn()
+        case .daso: return try DASOAddOn(config: config.daso, classes: labeledCounts.count, totalSteps: config.steps)
+        case .darp:
+            try config.darp.validate()
+            // Matched distributions: the unlabeled count rule is the target; otherwise it is estimated.
+            let matched = config.imbUnlabeled == config.imbLabeled
+            let target = matched ? try LongTail.counts(head: config.unlabeledHead, classes: labeledCounts.count, ratio: config.imbUnlabeled).map(Double.init) : nil
+            return DARPAddOn(config: config.darp, unlabeledCount: unlabeledCount, classes: labeledCounts.count, steps: config.steps, target: target)
+        case .la: return try LogitAdjustmentAddOn(labeledCounts: labeledCounts, tau: config.laTau)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+/// What a base algorithm offers an imbalance add-on. An add-on states what it needs; a pair where the
+/// base lacks one of those is refused before training, with the reason (`SSLPairing.check`).
+public enum SSLCapability: String, CaseIterable, Sendable, Comparable {
+    /// Logits of the labeled batch (every base).
+    case labeledLogits = "logits of the labeled batch"
+    /// A class distribution per unlabeled image, from its weak view, that becomes its pseudo-label.
+    case pseudoLabels = "pseudo-labels from a weak view of each unlabeled image"
+    /// Encoder features of the weak and the strong view of each unlabeled image.
+    case unlabeledFeatures = "features of a weak and a strong view of each unlabeled image"
+    /// An EMA copy of the model (DASO embeds its labeled images with it).
+    case emaModel = "an EMA model"
+
+    /// Declaration order, so refusals list the needs in a fixed order.
+    public static func < (a: SSLCapability, b: SSLCapability) -> Bool {
+        (allCases.firstIndex(of: a) ?? 0) < (allCases.firstIndex(of: b) ?? 0)
+    }
+}
+
+/// Whether a base algorithm and an imbalance add-on can train together.
+///
+/// ```swift
+/// try SSLPairing.check(base: SupervisedAlgorithm(), addOn: daso)
+/// // throws "--imbalance daso cannot work with --algorithm supervised: daso needs pseudo-labels from ..."
+/// ```
+public enum SSLPairing {
+    public static func check(base: any SSLAlgorithm, addOn: any ImbalanceAddOn) throws {
+        let missing = addOn.requirements.subtracting(base.capabilities).sorted()
+        guard !missing.isEmpty else { return }
+        let needs = missing.map(\.rawValue).joined(separator: ", ")
+        let bases = SSLAlgorithmKind.allCases.filter { addOn.requirements.isSubset(of: $0.capabilities) }.map(\.rawValue)
+        throw TailKitError.invalidOption(
+            "--imbalance \(addOn.kind.rawValue) cannot work with --algorithm \(base.kind.rawValue): \(addOn.kind.rawValue) needs "
+            + "\(needs), which \(base.kind.rawValue) does not make"
+            + (bases.isEmpty ? "" : " (bases it works with: \(bases.joined(separator: ", ")))"))
+    }
+}
+
+extension SSLAlgorithmKind {
+    /// What a base of this kind offers an add-on.
+    public var capabilities: Set<SSLCapability> {
+        switch self {
+        case .supervised: return [.labeledLogits]
+        case .pseudolabel: return [.labeledLogits, .pseudoLabels, .emaModel]
+        case .fixmatch: return Set(SSLCapability.allCases)
+        }
+    }
+}

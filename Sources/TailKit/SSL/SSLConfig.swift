@@ -1,0 +1,176 @@
+import Foundation
+
+/// The settings of a semi-supervised run beyond the common ones of `TrainConfig`, under kebab-case
+/// keys in `config.yaml` and as `tailkit ssl` flags. Defaults are DASO's (`lib/config/defaults.py`
+/// and the shipped FixMatch configs; the names in brackets):
+///
+/// - split: `labeled-head` N_1 [NUM_LABELED_HEAD] 1500, `unlabeled-head` M_1 [NUM_UNLABELED_HEAD] 3000,
+///   `imb-labeled` γ_l [IMB_FACTOR_L] 100, `imb-unlabeled` γ_u [IMB_FACTOR_UL] 100 (a ratio ≥ 1; negative
+///   for the reversed distribution [REVERSE_UL_DISTRIBUTION], 1 for uniform), `num-valid` [NUM_VALID] 5000;
+/// - training: `steps` [MAX_ITER] 250000, `eval-every` [PERIODS.EVAL] 500, `mu` [UNLABELED_BATCH_RATIO] 2,
+///   `threshold` τ [CONFIDENCE_THRESHOLD] 0.95, `unlabeled-weight` λ_u 1, `ema-decay` [EMA_DECAY] 0.999,
+///   `lr-schedule` constant (SOLVER.APPLY_SCHEDULER is off in every shipped config) or cosine;
+/// - add-ons: `daso-*` (`DASOConfig`), `darp-*` (`DARPConfig`), `la-tau` [LOGIT_ADJUST.TAU] 1.
+///
+/// ```swift
+/// var ssl = SSLConfig(algorithm: .fixmatch, imbalance: .daso)
+/// ssl.imbUnlabeled = -100          // reversed unlabeled distribution
+/// try ssl.validate()
+/// ```
+public struct SSLConfig: Codable, Equatable, Sendable {
+    public var algorithm = SSLAlgorithmKind.fixmatch
+    public var imbalance = ImbalanceAddOnKind.none
+    public var labeledHead = 1500
+    public var unlabeledHead = 3000
+    public var imbLabeled = 100.0
+    public var imbUnlabeled = 100.0
+    public var numValid = 5000
+    public var steps = 250_000
+    public var evalEvery = 500
+    public var mu = 2.0
+    public var threshold = 0.95
+    public var unlabeledWeight = 1.0
+    /// Share of the steps over which Pseudo-Label's unlabeled weight ramps up linearly (CONS_RAMPUP_ITERS_RATIO).
+    public var rampRatio = 0.4
+    public var emaDecay = 0.999
+    /// constant (DASO's configs) or cosine (FixMatch's `WarmupCosineLRFixMatch`).
+    public var lrSchedule = "constant"
+    public var laTau = 1.0
+    public var daso = DASOConfig()
+    public var darp = DARPConfig()
+
+    public init(algorithm: SSLAlgorithmKind = .fixmatch, imbalance: ImbalanceAddOnKind = .none) {
+        self.algorithm = algorithm
+        self.imbalance = imbalance
+    }
+
+    /// Whether the unlabeled distribution is reversed (negative `imb-unlabeled`).
+    public var reversedUnlabeled: Bool { imbUnlabeled < 0 }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case algorithm, imbalance, steps, mu, threshold
+        case labeledHead = "labeled-head", unlabeledHead = "unlabeled-head", imbLabeled = "imb-labeled"
+        case imbUnlabeled = "imb-unlabeled", numValid = "num-valid", evalEvery = "eval-every"
+        case unlabeledWeight = "unlabeled-weight", rampRatio = "ramp-ratio", emaDecay = "ema-decay", lrSchedule = "lr-schedule", laTau = "la-tau"
+        case dasoPretrainSteps = "daso-pretrain-steps", dasoProtoTemp = "daso-proto-temp", dasoDistPeriod = "daso-dist-period"
+        case dasoDistTemp = "daso-dist-temp", dasoFixedBlend = "daso-fixed-blend", dasoAlignWeight = "daso-align-weight"
+        case dasoQueueSize = "daso-queue-size"
+        case darpWarmup = "darp-warmup", darpPeriod = "darp-period", darpAlpha = "darp-alpha", darpIterations = "darp-iterations"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func take<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
+            if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
+        }
+        if let text = try c.decodeIfPresent(String.self, forKey: .algorithm) { algorithm = try SSLAlgorithmKind(parsing: text) }
+        if let text = try c.decodeIfPresent(String.self, forKey: .imbalance) { imbalance = try ImbalanceAddOnKind(parsing: text) }
+        try take(.labeledHead, &labeledHead)
+        try take(.unlabeledHead, &unlabeledHead)
+        try take(.imbLabeled, &imbLabeled)
+        try take(.imbUnlabeled, &imbUnlabeled)
+        try take(.numValid, &numValid)
+        try take(.steps, &steps)
+        try take(.evalEvery, &evalEvery)
+        try take(.mu, &mu)
+        try take(.threshold, &threshold)
+        try take(.unlabeledWeight, &unlabeledWeight)
+        try take(.rampRatio, &rampRatio)
+        try take(.emaDecay, &emaDecay)
+        try take(.lrSchedule, &lrSchedule)
+        try take(.laTau, &laTau)
+        try take(.dasoPretrainSteps, &daso.pretrainSteps)
+        try take(.dasoProtoTemp, &daso.protoTemp)
+        try take(.dasoDistPeriod, &daso.distUpdatePeriod)
+        try take(.dasoDistTemp, &daso.distTemp)
+        daso.interpAlpha = try c.decodeIfPresent(Double.self, forKey: .dasoFixedBlend)
+        try take(.dasoAlignWeight, &daso.alignWeight)
+        try take(.dasoQueueSize, &daso.queueSize)
+        try take(.darpWarmup, &darp.warmupRatio)
+        try take(.darpPeriod, &darp.period)
+        try take(.darpAlpha, &darp.alpha)
+        try take(.darpIterations, &darp.iterations)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(algorithm.rawValue, forKey: .algorithm)
+        try c.encode(imbalance.rawValue, forKey: .imbalance)
+        try c.encode(labeledHead, forKey: .labeledHead)
+        try c.encode(unlabeledHead, forKey: .unlabeledHead)
+        try c.encode(imbLabeled, forKey: .imbLabeled)
+        try c.encode(imbUnlabeled, forKey: .imbUnlabeled)
+        try c.encode(numValid, forKey: .numValid)
+        try c.encode(steps, forKey: .steps)
+        try c.encode(evalEvery, forKey: .evalEvery)
+        try c.encode(mu, forKey: .mu)
+        try c.encode(threshold, forKey: .threshold)
+        try c.encode(unlabeledWeight, forKey: .unlabeledWeight)
+        try c.encode(rampRatio, forKey: .rampRatio)
+        try c.encode(emaDecay, forKey: .emaDecay)
+        try c.encode(lrSchedule, forKey: .lrSchedule)
+        try c.encode(laTau, forKey: .laTau)
+        try c.encode(daso.pretrainSteps, forKey: .dasoPretrainSteps)
+        try c.encode(daso.protoTemp, forKey: .dasoProtoTemp)
+        try c.encode(daso.distUpdatePeriod, forKey: .dasoDistPeriod)
+        try c.encode(daso.distTemp, forKey: .dasoDistTemp)
+        try c.encodeIfPresent(daso.interpAlpha, forKey: .dasoFixedBlend)
+        try c.encode(daso.alignWeight, forKey: .dasoAlignWeight)
+        try c.encode(daso.queueSize, forKey: .dasoQueueSize)
+        try c.encode(darp.warmupRatio, forKey: .darpWarmup)
+        try c.encode(darp.period, forKey: .darpPeriod)
+        try c.encode(darp.alpha, forKey: .darpAlpha)
+        try c.encode(darp.iterations, forKey: .darpIterations)
+    }
+
+    /// The keys that apply to the run's algorithm and add-on, with their values as YAML text.
+    private var settings: [(CodingKeys, String)] {
+        var out: [(CodingKeys, String)] = [
+            (.algorithm, algorithm.rawValue), (.imbalance, imbalance.rawValue), (.labeledHead, "\(labeledHead)"),
+            (.unlabeledHead, "\(unlabeledHead)"), (.imbLabeled, "\(imbLabeled)"), (.imbUnlabeled, "\(imbUnlabeled)"),
+            (.numValid, "\(numValid)"), (.steps, "\(steps)"), (.evalEvery, "\(evalEvery)"), (.mu, "\(mu)"),
+            (.threshold, "\(threshold)"), (.unlabeledWeight, "\(unlabeledWeight)"), (.emaDecay, "\(emaDecay)"),
+            (.lrSchedule, lrSchedule),
+        ]
+        if algorithm == .pseudolabel { out.append((.rampRatio, "\(rampRatio)")) }
+        switch imbalance {
+        case .none: break
+        case .la: out.append((.laTau, "\(laTau)"))
+        case .daso:
+            out += [(.dasoPretrainSteps, "\(daso.pretrainSteps)"), (.dasoProtoTemp, "\(daso.protoTemp)"),
+                    (.dasoDistPeriod, "\(daso.distUpdatePeriod)"), (.dasoDistTemp, "\(daso.distTemp)"),
+                    (.dasoAlignWeight, "\(daso.alignWeight)"), (.dasoQueueSize, "\(daso.queueSize)")]
+            if let alpha = daso.interpAlpha { out.append((.dasoFixedBlend, "\(alpha)")) }
+        case .darp:
+            out += [(.darpWarmup, "\(darp.warmupRatio)"), (.darpPeriod, "\(darp.period)"), (.darpAlpha, "\(darp.alpha)"),
+                    (.darpIterations, "\(darp.iterations)")]
+        }
+        return out
+    }
+
+    /// `key: value` pairs for `config.yaml` and the report.
+    public func yamlSettings() -> [(String, String)] { settings.map { ($0.0.rawValue, $0.1) } }
+
+    /// Rejects values that cannot run, naming the flag.
+    public func validate() throws {
+        func check(_ ok: Bool, _ message: String) throws { if !ok { throw TailKitError.invalidOption(message) } }
+        try check(labeledHead >= 1, "--labeled-head \(labeledHead) must be positive")
+        try check(unlabeledHead >= 0, "--unlabeled-head \(unlabeledHead) must not be negative")
+        try check(imbLabeled >= 1 && imbLabeled.isFinite, "--imb-labeled \(imbLabeled) must be a ratio of at least 1 (head/tail; 1 = balanced)")
+        try check(Swift.abs(imbUnlabeled) >= 1 && imbUnlabeled.isFinite,
+                  "--imb-unlabeled \(imbUnlabeled) must be a ratio of at least 1 in size (head/tail; 1 = uniform; negative = reversed)")
+        try check(numValid >= 0, "--num-valid \(numValid) must not be negative")
+        try check(steps >= 1, "--steps \(steps) must be positive")
+        try check(evalEvery >= 1, "--eval-every \(evalEvery) must be positive")
+        try check(mu > 0 && mu.isFinite, "--mu \(mu) must be positive")
+        try check(threshold >= 0 && threshold <= 1, "--threshold \(threshold) must be in [0, 1]")
+        try check(unlabeledWeight >= 0 && unlabeledWeight.isFinite, "--unlabeled-weight \(unlabeledWeight) must not be negative")
+        try check(rampRatio >= 0 && rampRatio <= 1, "--ramp-ratio \(rampRatio) must be in [0, 1]")
+        try check(emaDecay >= 0 && emaDecay < 1, "--ema-decay \(emaDecay) must be in [0, 1)")
+        try check(["constant", "cosine"].contains(lrSchedule), "--lr-schedule '\(lrSchedule)' must be constant or cosine")
+        try check(laTau.isFinite, "--la-tau \(laTau) must be a finite number")
+        if imbalance == .daso { try daso.validate() }
+        if imbalance == .darp { try darp.validate() }
+        try SSLPairing.check(base: algorithm.make(config: self), addOn: try imbalance.make(config: self, labeledCounts: [1, 1]))
+    }
+}

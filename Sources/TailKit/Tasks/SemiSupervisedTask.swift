@@ -1,0 +1,190 @@
+import Foundation
+import TailData
+import Torch
+import TorchNN
+
+/// Imbalanced semi-supervised training on the engine (ytaek-oh/daso's `main.py` loop, spec §5): one
+/// base algorithm (`SSLAlgorithm`) and one imbalance add-on (`ImbalanceAddOn`) composed, checked by
+/// `SSLPairing`, iteration-based (`steps`, evaluation every `eval-every`).
+///
+/// Per step t: the add-on's `beforeStep` (DASO fills its queue from the EMA encoder), the base's
+/// forward pass and losses through the add-on's hooks, L = Σ of the named losses; the trainer
+/// steps SGD (Nesterov); then the EMA model follows (d = min(1 − 1/(t+1), decay)). The final
+/// pseudo-labels go to the add-on (`observe`) and to `PseudoLabelStatistics` against the hidden labels.
+///
+/// Each evaluation scores the EMA model (the raw one for `supervised`) on the test set: top-1 and the
+/// classification report, top-1 after post-hoc logit adjustment z − log π_labeled (`top1_la`), the
+/// medians of the last 20 evaluations of both (`top1_median20`, `top1_la_median20`, DASO's reported
+/// figure), the period's per-class pseudo-label precision and recall and the mask ratio.
+///
+/// Checkpoint: `state_dict` holds the evaluated model (EMA for the SSL bases); `task_state` the
+/// online model (`online.*`), the add-on's state (DASO's queue and π̂), the evaluation history and
+/// the period's pseudo-label counts, so a resumed run continues exactly (DASO's own resume drops
+/// the queue and π̂).
+///
+/// ```swift
+/// let task = try SemiSupervisedTask(config: run, data: data)
+/// try task.makeTrainer().run()
+/// ```
+public final class SemiSupervisedTask: TrainingTask {
+    public let config: SSLRunConfig
+    public let data: SSLData
+    public let algorithm: any SSLAlgorithm
+    public let addOn: any ImbalanceAddOn
+    public let model: any ClassifierModel
+    public let ema: EMAModel?
+    public let name = "ssl"
+    public let selectionMetric: String? = "top1"
+    public private(set) var history = EvaluationHistory()
+    public private(set) var quality: PseudoLabelStatistics
+    private let device: Device
+    private let counts: [Int]
+    private var lastStep = 0
+
+    public var classCounts: [Int] { counts }
+    /// The model evaluation scores and the checkpoint's `state_dict` holds.
+    public var evaluatedModel: any ClassifierModel { ema?.model ?? model }
+
+    public init(config: SSLRunConfig, data: SSLData) throws {
+        try config.validate()
+        self.config = config
+        self.data = data
+        counts = data.labeled.classCounts()
+        algorithm = config.ssl.algorithm.make(config: config.ssl)
+        addOn = try config.ssl.imbalance.make(config: config.ssl, labeledCounts: counts, unlabeledCount: data.unlabeled.count)
+        try SSLPairing.check(base: algorithm, addOn: addOn)
+        device = try Device(parsing: config.base.device)
+        Torch.manualSeed(UInt64(truncatingIfNeeded: config.base.seed))
+        let make = { try config.base.arch.make(numClasses: data.labeled.numClasses, inChannels: data.labeled.channels, normedClassifier: false) }
+        model = try make()
+        if algorithm.evaluatesEMA || addOn.requirements.contains(.emaModel) {
+            ema = try EMAModel(copying: model, fresh: try make(), decay: config.ssl.emaDecay)
+        } else {
+            ema = nil
+        }
+        for m in [model, ema?.model].compactMap({ $0 }) {
+            if device != .cpu { try m.move(to: device) } else { try m.useChannelsLast() }
+        }
+        quality = PseudoLabelStatistics(classes: data.labeled.numClasses)
+    }
+
+    /// The trainer: SGD with Nesterov momentum (DASO's solver), the constant or FixMatch-cosine lr,
+    /// `steps` iterations, evaluation every `eval-every`.
+    public func makeTrainer() throws -> Trainer<SemiSupervisedTask> {
+        let base = config.base
+        let optimizer: any Optimizer = base.optimizer == .sgd
+            ? try SGD(parameters(), lr: base.lr, momentum: base.momentum, weightDecay: base.wd, nesterov: base.momentum > 0)
+            : try base.makeOptimizer(parameters())
+        let schedule: any LRSchedule = config.ssl.lrSchedule == "cosine" ? FixMatchCosineSchedule(baseLR: base.lr) : ConstantSchedule(lr: base.lr)
+        return try Trainer(task: self, optimizer: optimizer, schedule: schedule,
+                           length: .steps(config.ssl.steps, evalEvery: config.ssl.evalEvery), arch: base.arch.rawValue,
+                           configJSON: config.json(), precision: base.precision, device: device)
+    }
+
+    public func parameters() -> [Tensor] { model.trainableParameters() }
+
+    public func makeStream() throws -> any BatchStream<SSLBatch> {
+        try SSLBatchStream(data: data, config: config, unlabeledViews: algorithm.unlabeledViews)
+    }
+
+    public func step(_ batch: SSLBatch, at position: SchedulePosition) throws -> StepOutput {
+        model.train()
+        lastStep = position.step
+        let xl = try batch.labeled.views[0].tensor(device: device).channelsLast(), y = try batch.labeled.labelTensor(device: device)
+        try addOn.beforeStep(SSLStepContext(labeledImages: xl, labels: y, ema: ema, step: position.step))
+        if addOn.wantsUnlabeledEstimate { try addOn.takeUnlabeledEstimate(try estimateUnlabeledCounts()) }
+        let unlabeled = try batch.unlabeled.map { b in try b.views.map { try $0.tensor(device: device) } } ?? []
+        var forward = try algorithm.forward(model: model, labeled: xl, labels: y, unlabeled: unlabeled, step: position.step)
+        forward.unlabeledIndices = batch.unlabeled?.indices ?? []
+        let losses = try algorithm.losses(forward, addOn: addOn)
+        var metrics: [String: Double] = [:]
+        for term in losses.terms { metrics[term.name] = try term.value.item() }
+        if let pseudo = losses.pseudoLabels, let u = batch.unlabeled {
+            try addOn.observe(pseudo, step: position.step)
+            quality.add(pseudo, truth: u.labels)
+            metrics["mask_ratio"] = 100 * pseudo.maskRatio
+        }
+        let correct = try forward.labeledLogits.detach().argmax(dim: 1).eq(y).sum().itemInt()
+        metrics["top1"] = 100 * Double(correct) / Double(max(1, batch.labeled.count))
+        return StepOutput(loss: try losses.total(), count: batch.labeled.count, metrics: metrics)
+    }
+
+    public func afterOptimizerStep() throws {
+        try ema?.update(from: model, step: lastStep)
+    }
+
+    /// Test top-1 (raw and logit-adjusted) of the evaluated model, the medians of the last 20, and
+    /// the period's pseudo-label quality (which then restarts).
+    public func evaluate() throws -> Metrics? {
+        let evaluator = Evaluator(normalization: data.normalization, batchSize: config.base.evalBatchSize, device: device,
+                                  workers: max(1, config.base.workers))
+        let output = try evaluator.run(evaluatedModel, on: data.test, keepProbabilities: true)
+        evaluatedModel.train()
+        var metrics = ClassificationReport(topK: output.topK, labels: output.labels, trainCounts: counts).metrics(loss: output.loss)
+        let adjusted = Self.logitAdjustedTop1(probabilities: output.probabilities, labels: output.labels, labeledCounts: counts)
+        let top1 = metrics.scalars["top1"] ?? 0
+        history.append(top1: top1, top1LA: adjusted)
+        metrics.scalars["top1_la"] = adjusted
+        metrics.scalars["top1_median20"] = history.median(\.top1)
+        metrics.scalars["top1_la_median20"] = history.median(\.top1LA)
+        let pl = quality.metrics()
+        metrics.scalars.merge(pl.scalars) { _, new in new }
+        metrics.vectors.merge(pl.vectors) { _, new in new }
+        metrics.scalars.merge(addOn.evaluationMetrics()) { _, new in new }
+        quality = PseudoLabelStatistics(classes: quality.classes)
+        return metrics
+    }
+
+    /// The unlabeled class counts estimated with the evaluated model (`UnlabeledDistributionEstimate` on
+    /// the validation split and the unlabeled set); the uncorrected predicted counts when the estimate is
+    /// rejected (a negative count or a condition number of 100 or more), with a note.
+    public private(set) var unlabeledEstimate: UnlabeledDistributionEstimate?
+
+    func estimateUnlabeledCounts() throws -> [Double] {
+        let evaluator = Evaluator(normalization: data.normalization, batchSize: config.base.evalBatchSize, device: device,
+                                  workers: max(1, config.base.workers))
+        let validation = try evaluator.run(evaluatedModel, on: data.validation, keepProbabilities: true)
+        let unlabeled = try evaluator.run(evaluatedModel, on: data.unlabeled, keepProbabilities: true)
+        evaluatedModel.train()
+        let estimate = try UnlabeledDistributionEstimate(validation: validation.probabilities, labels: validation.labels,
+                                                         unlabeled: unlabeled.probabilities, classes: data.labeled.numClasses)
+        unlabeledEstimate = estimate
+        let shown = { (v: [Double]) in v.map { String(format: "%.0f", $0) }.joined(separator: " ") }
+        FileHandle.standardError.write(Data(("DARP: unlabeled counts estimated \(shown(estimate.counts)) (condition number \(String(format: "%.1f", estimate.conditionNumber)))\(estimate.accepted ? "" : "; rejected, using the predicted counts \(shown(estimate.predicted))")\n").utf8))
+        return estimate.accepted ? estimate.counts : estimate.predicted
+    }
+
+    /// Top-1 (%) of argmax_c (z_c − log π_c), from the softmax rows (log p differs from z by a
+    /// per-row constant, so the ranking is the same); π = labeled class frequencies.
+    static func logitAdjustedTop1(probabilities: [[Double]], labels: [Int], labeledCounts: [Int]) -> Double {
+        let total = Double(labeledCounts.reduce(0, +))
+        let logPrior = labeledCounts.map { Foundation.log(Double(max($0, 1)) / total) }
+        var correct = 0
+        for (row, label) in zip(probabilities, labels) {
+            let scores = row.enumerated().map { Foundation.log(max($0.element, Double.leastNonzeroMagnitude)) - logPrior[$0.offset] }
+            if let best = scores.indices.max(by: { scores[$0] < scores[$1] }), best == label { correct += 1 }
+        }
+        return 100 * Double(correct) / Double(max(1, labels.count))
+    }
+
+    public func savedStateDict() throws -> [(String, Tensor)] { evaluatedModel.stateDict() }
+
+    public func stateTensors() throws -> [(String, Tensor)] {
+        var state: [(String, Tensor)] = []
+        if ema != nil { state += model.stateDict().map { ("online.\($0.0)", $0.1) } }
+        state.append(("ssl.history", try Tensor(history.flattened)))
+        state.append(("ssl.pl_quality", try Tensor(quality.flattened.map { Int64($0) })))
+        return state + (try addOn.stateTensors())
+    }
+
+    public func restore(stateDict: [(String, Tensor)], taskState: [(String, Tensor)]) throws {
+        try evaluatedModel.loadStateDict(stateDict, strict: true)
+        if ema != nil {
+            let online = taskState.filter { $0.0.hasPrefix("online.") }.map { (String($0.0.dropFirst("online.".count)), $0.1) }
+            try model.loadStateDict(online, strict: true)
+        }
+        history = try EvaluationHistory(flattened: try stateTensor(taskState, "ssl.history").toArray(Double.self))
+        quality = try PseudoLabelStatistics(classes: quality.classes, flattened: try stateTensor(taskState, "ssl.pl_quality").toArray(Int.self))
+        try addOn.restore(taskState)
+    }
+}

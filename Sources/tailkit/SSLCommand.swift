@@ -1,0 +1,171 @@
+import ArgumentParser
+import Foundation
+import TailData
+import TailKit
+import Torch
+
+/// `tailkit ssl`: imbalanced semi-supervised learning (DASO's benchmark) with a run folder.
+struct SSLCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ssl",
+        abstract: "Imbalanced semi-supervised learning: a base algorithm (FixMatch, ...) with an imbalance add-on (DASO, ...).",
+        discussion: """
+        Labeled and unlabeled data are both long-tailed, perhaps differently (Oh et al., DASO, CVPR 2022). The training set is split as DASO splits CIFAR: --num-valid images (balanced) are held out, then each class gives --labeled-head N_1 labeled and --unlabeled-head M_1 unlabeled images, then class r (0 = head) keeps int(N_1 (1/g_l)^(r/(C-1))) labeled images with g_l = --imb-labeled, and likewise M_1 and --imb-unlabeled g_u for the unlabeled ones. A negative --imb-unlabeled reverses the unlabeled ranking (class C-1 becomes the unlabeled head); --imb-unlabeled 1 keeps the unlabeled set uniform. The unlabeled images' labels are never learned from; they only measure the pseudo-labels.
+
+        Base algorithms (--algorithm):
+          supervised  cross entropy on the labeled images only (the unlabeled set is ignored; the raw model is evaluated).
+          pseudolabel Pseudo-Label: pseudo-label = argmax of one weak view's prediction, kept when confident, taught to that same view; its weight ramps up linearly over --ramp-ratio of the steps.
+          fixmatch    FixMatch: pseudo-label = argmax of the weak view's prediction, kept when its confidence >= --threshold (0.95), taught to the strong view (RandAugment + Cutout); --mu unlabeled images per labeled one.
+
+        Imbalance add-ons (--imbalance), composable with every base that makes what they need (a pair that cannot work is refused with the reason):
+          none  the base as it is.
+          daso  DASO: class prototypes from a balanced queue of EMA features of the labeled images give a semantic pseudo-label; it is blended with the base's by weights that grow with how over-represented the predicted class is among recent pseudo-labels (temperature --daso-dist-temp: 1.5 for matched CIFAR-10-like splits, 0.3 otherwise), plus a semantic alignment loss on the strong view. Active after --daso-pretrain-steps.
+          darp  DARP: the soft pseudo-labels of the whole unlabeled set are refined (every --darp-period steps after --darp-warmup of the run) to match the unlabeled class counts: the count rule when --imb-unlabeled equals --imb-labeled, else estimated at the end of the warm-up from the EMA model's confusion on the validation split and its predictions on the unlabeled images (DARP's estimator).
+          la    train-time logit adjustment of the labeled loss, z + tau log(pi_labeled) (--la-tau).
+
+        Training is iteration-based, as DASO's: --steps iterations of --batch-size labeled and int(batch x mu) unlabeled images, SGD lr 0.03 with Nesterov momentum 0.9 and weight decay 5e-4, a constant lr (--lr-schedule cosine for FixMatch's cosine), WRN-28-2 (LeakyReLU 0.1), and an EMA model (--ema-decay) that is evaluated every --eval-every steps on the test set. Each evaluation logs top-1 and top-1 after post-hoc logit adjustment (z - log pi), their medians over the last 20 evaluations (top1_median20, top1_la_median20: DASO's reported figure), many/medium/few, and the pseudo-labels of the period: per-class precision and recall against the hidden labels (pl_precision, pl_recall; -1 where a class got none), their accuracy and the mask ratio. The run folder holds config.yaml, counts.json, log.jsonl, TensorBoard events (tb/), last.ckpt/best.ckpt (the EMA weights; the online model, DASO's queue and distribution in task_state) and report.html; --resume continues exactly after a crash or Ctrl-C.
+
+        Examples:
+          tailkit ssl --algorithm fixmatch --imbalance daso --labeled-head 1500 --unlabeled-head 3000 --imb-labeled 100 --imb-unlabeled 100
+          tailkit ssl --algorithm fixmatch --imbalance daso --imb-unlabeled -100 --daso-dist-temp 0.3 --steps 2000 --eval-every 100 --daso-pretrain-steps 500
+          tailkit ssl --algorithm supervised --dataset cifar10 --data-dir data
+          tailkit ssl --resume runs/RUN
+        """
+    )
+
+    @Option(help: "Base algorithm: \(SSLAlgorithmKind.validNames).") var algorithm: String?
+    @Option(help: "Imbalance add-on: \(ImbalanceAddOnKind.validNames) (default none).") var imbalance: String?
+    @Option(help: "Data set: fmnist (default), mnist, cifar10, cifar100.") var dataset = "fmnist"
+    @Option(help: "Folder with the data set's published files (not needed for fmnist).") var dataDir: String?
+    @Option(help: "N_1: labeled images of the head class (default 1500).") var labeledHead: Int?
+    @Option(help: "M_1: unlabeled images of the head class (default 3000).") var unlabeledHead: Int?
+    @Option(help: "Labeled imbalance ratio g_l = head/tail >= 1 (default 100).") var imbLabeled: Double?
+    @Option(parsing: .unconditional, help: "Unlabeled imbalance ratio g_u >= 1, negative for the reversed distribution, 1 for uniform (default 100).") var imbUnlabeled: Double?
+    @Option(help: "Images held out for validation, balanced over the classes (default 5000).") var numValid: Int?
+    @Option(help: "Training iterations (default 250000).") var steps: Int?
+    @Option(help: "Iterations between evaluations and checkpoints (default 500).") var evalEvery: Int?
+    @Option(help: "Unlabeled images per labeled one in a step (default 2).") var mu: Double?
+    @Option(help: "Confidence a pseudo-label needs to be used (default 0.95).") var threshold: Double?
+    @Option(help: "Weight of the unlabeled loss (default 1).") var unlabeledWeight: Double?
+    @Option(help: "Pseudo-Label: share of the steps over which the unlabeled weight ramps up linearly (default 0.4).") var rampRatio: Double?
+    @Option(help: "Decay of the EMA model (default 0.999).") var emaDecay: Double?
+    @Option(help: "constant (default, as DASO's configs) or cosine (FixMatch's 7/16 cosine over --steps).") var lrSchedule: String?
+    @Option(help: "DASO: iterations of plain base training first (default 5000; at least --daso-dist-period).") var dasoPretrainSteps: Int?
+    @Option(help: "DASO: prototype similarity temperature (default 0.05).") var dasoProtoTemp: Double?
+    @Option(help: "DASO: iterations per refresh of the pseudo-label distribution (default 100).") var dasoDistPeriod: Int?
+    @Option(help: "DASO: distribution temperature of the blend weights (default 1.5; DASO uses 0.3 when g_l != g_u).") var dasoDistTemp: Double?
+    @Option(help: "DASO: a fixed blend weight in [0, 1] instead of the distribution-aware one.") var dasoFixedBlend: Double?
+    @Option(help: "DASO: weight of the semantic alignment loss (default 1).") var dasoAlignWeight: Double?
+    @Option(help: "DASO: feature vectors per class in the queue (default 256).") var dasoQueueSize: Int?
+    @Option(help: "DARP: share of the steps before it refines (default 0.4).") var darpWarmup: Double?
+    @Option(help: "DARP: steps between refinements (default 10).") var darpPeriod: Int?
+    @Option(help: "DARP: rows marked per class, as a multiple of its target count (default 2).") var darpAlpha: Double?
+    @Option(help: "DARP: rounds of the solver (default 10).") var darpIterations: Int?
+    @Option(help: "Logit adjustment: tau (default 1).") var laTau: Double?
+    @Option(help: "Network: \(Architecture.validNames) (default wrn28-2, DASO's).") var arch: String?
+    @Option(help: "Learning rate (default 0.03).") var lr: Double?
+    @Option(help: "Labeled images per step (default 64).") var batchSize: Int?
+    @Option(help: "Weight decay (default 5e-4).") var wd: Double?
+    @Option(help: "Data seed: the split (default 0).") var randNumber = 0
+    @Option(help: "Seed of the initial weights, batches and augmentations (default 0).") var seed = 0
+    @Option(help: "Data loader threads (default 2).") var workers: Int?
+    @Option(help: "Device: cpu, cuda or cuda:N.") var device: String?
+    @Option(help: "Precision of the forward passes: fp32 (default), bf16, fp16 (CUDA). Checkpoints stay fp32.") var precision: String?
+    @Option(help: "libtorch threads (default: all cores).") var threads: Int?
+    @Option(help: "Run folder to continue after a crash or Ctrl-C; its own config is used.") var resume: String?
+    @Option(help: "Run folder (default runs/ssl_<algorithm>_<add-on>_<dataset>_l<N_1>_<g_l>_ul<M_1>_<g_u>_<seed>).") var out: String?
+
+    func validate() throws {
+        if (algorithm == nil) == (resume == nil) { throw ValidationError("give --algorithm (\(SSLAlgorithmKind.validNames)), or --resume RUN") }
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            Torch.initialize(threads: threads)
+            let (run, folder, checkpoint) = try resolve()
+            let loaded = try LoadedDataset.load(try DatasetName(parsing: run.base.dataset), dataDir: run.base.dataDir, padTo32: run.base.pad32)
+            let data = try SSLData.make(from: loaded, config: run)
+            let task = try SemiSupervisedTask(config: run, data: data)
+            let trainer = try task.makeTrainer()
+            if let checkpoint { try trainer.restore(from: checkpoint) }
+            let classNames = loaded.train.classNames
+            let runFolder = try RunFolder(path: folder, configYAML: run.yaml(), counts: ClassCountsFile(
+                classNames: classNames, trainCounts: data.labeled.classCounts(), testCounts: data.test.classCounts()))
+            try writeUnlabeledCounts(data, to: folder)
+            trainer.hooks = runFolder.standardHooks(settings: run.yamlSettings(), classNames: classNames) + [ConsoleProgress()]
+            trainer.stopSignal = StopSignal.install()
+            let l = data.labeled.classCounts(), u = data.unlabeled.classCounts()
+            FileHandle.standardError.write(Data(("\(run.ssl.algorithm.rawValue) + \(run.ssl.imbalance.rawValue): \(data.labeled.count) labeled (\(l.map(String.init).joined(separator: " "))), "
+                + "\(run.ssl.algorithm == .supervised ? 0 : data.unlabeled.count) unlabeled (\(u.map(String.init).joined(separator: " "))), \(run.ssl.steps) steps; run folder \(folder)\n").utf8))
+            guard let last = try trainer.run() else { print("nothing to do: the run had already finished"); return }
+            if let eval = last.eval, let report = ClassificationReport(metrics: eval) { print(report.table(classNames: classNames)) }
+            if let e = last.eval?.scalars {
+                print(String(format: "test top-1 %.2f (logit-adjusted %.2f); median of the last %d evaluations: %.2f (logit-adjusted %.2f); mask ratio %.1f%%; report: %@",
+                             e["top1"] ?? 0, e["top1_la"] ?? 0, min(20, task.history.top1.count), e["top1_median20"] ?? 0,
+                             e["top1_la_median20"] ?? 0, e["mask_ratio"] ?? 0, runFolder.reportPath))
+            }
+        }
+    }
+
+    /// `unlabeled_counts.json` beside `counts.json`: the unlabeled split's true class counts.
+    private func writeUnlabeledCounts(_ data: SSLData, to folder: String) throws {
+        let object: [String: Any] = ["unlabeled_counts": data.unlabeled.classCounts(), "unlabeled_total": data.unlabeled.count]
+        try AtomicFile.write([UInt8](try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])), to: "\(folder)/unlabeled_counts.json")
+    }
+
+    /// Config from --resume's checkpoint, else DASO's defaults and the flags.
+    private func resolve() throws -> (SSLRunConfig, String, Checkpoint?) {
+        if let resume {
+            let (checkpoint, folder) = try RunFolder.resumePoint(resume)
+            var run = try SSLRunConfig(json: checkpoint.configJSON)
+            if let steps { run.ssl.steps = steps }
+            return (run, out ?? folder, checkpoint)
+        }
+        var base = TrainConfig(task: .ssl)
+        _ = try DatasetName(parsing: dataset)
+        base.dataset = dataset.lowercased()
+        base.dataDir = dataDir
+        base.randNumber = randNumber
+        base.seed = seed
+        if let arch { base.arch = try Architecture(parsing: arch) }
+        if let lr { base.lr = lr }
+        if let batchSize { base.batchSize = batchSize }
+        if let wd { base.wd = wd }
+        if let workers { base.workers = workers }
+        if let device { base.device = device }
+        if let precision { base.precision = try Precision(parsing: precision) }
+        var ssl = SSLConfig(algorithm: try SSLAlgorithmKind(parsing: algorithm ?? ""),
+                            imbalance: try ImbalanceAddOnKind(parsing: imbalance ?? "none"))
+        if let labeledHead { ssl.labeledHead = labeledHead }
+        if let unlabeledHead { ssl.unlabeledHead = unlabeledHead }
+        if let imbLabeled { ssl.imbLabeled = imbLabeled }
+        if let imbUnlabeled { ssl.imbUnlabeled = imbUnlabeled }
+        if let numValid { ssl.numValid = numValid }
+        if let steps { ssl.steps = steps }
+        if let evalEvery { ssl.evalEvery = evalEvery }
+        if let mu { ssl.mu = mu }
+        if let threshold { ssl.threshold = threshold }
+        if let unlabeledWeight { ssl.unlabeledWeight = unlabeledWeight }
+        if let emaDecay { ssl.emaDecay = emaDecay }
+        if let rampRatio { ssl.rampRatio = rampRatio }
+        if let lrSchedule { ssl.lrSchedule = lrSchedule }
+        if let laTau { ssl.laTau = laTau }
+        if let dasoPretrainSteps { ssl.daso.pretrainSteps = dasoPretrainSteps }
+        if let dasoProtoTemp { ssl.daso.protoTemp = dasoProtoTemp }
+        if let dasoDistPeriod { ssl.daso.distUpdatePeriod = dasoDistPeriod }
+        if let dasoDistTemp { ssl.daso.distTemp = dasoDistTemp }
+        ssl.daso.interpAlpha = dasoFixedBlend
+        if let dasoAlignWeight { ssl.daso.alignWeight = dasoAlignWeight }
+        if let dasoQueueSize { ssl.daso.queueSize = dasoQueueSize }
+        if let darpWarmup { ssl.darp.warmupRatio = darpWarmup }
+        if let darpPeriod { ssl.darp.period = darpPeriod }
+        if let darpAlpha { ssl.darp.alpha = darpAlpha }
+        if let darpIterations { ssl.darp.iterations = darpIterations }
+        let run = SSLRunConfig(base: base, ssl: ssl)
+        try run.validate()
+        let g = { (x: Double) in x == x.rounded() ? "\(Int(x))" : "\(x)" }
+        let name = [ssl.algorithm.rawValue, ssl.imbalance.rawValue, base.dataset, "l\(ssl.labeledHead)", g(ssl.imbLabeled),
+                    "ul\(ssl.unlabeledHead)", (ssl.reversedUnlabeled ? "rev" : "") + g(Swift.abs(ssl.imbUnlabeled)), "\(base.seed)"]
+        return (run, out ?? "runs/ssl_" + name.joined(separator: "_"), nil)
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import Testing
+@testable import TailKit
+import Torch
+import TorchNN
+
+/// The pseudo-labelling rules and losses of `tailkit ssl` on small cases computed by hand.
+@Suite struct SSLLossTests {
+    private func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-5) -> Bool { Swift.abs(a - b) <= tolerance * max(1, Swift.abs(b)) }
+
+    @Test func fixMatchMaskKeepsConfidencesAtOrAboveTheThreshold() throws {
+        let p = try Tensor([Float](arrayLiteral: 0.96, 0.04, 0.95, 0.05, 0.9499, 0.0501, 0.3, 0.7), shape: [4, 2])
+        let (pseudo, mask, labels) = try FixMatchAlgorithm.pseudoLabels(p, threshold: 0.95)
+        #expect(pseudo.labels == [0, 0, 0, 1])
+        #expect(pseudo.mask == [true, true, false, false])
+        #expect(try mask.toArray(Float.self) == [1, 1, 0, 0])
+        #expect(try labels.toArray(Int.self) == [0, 0, 0, 1])
+        #expect(pseudo.maskRatio == 0.5)
+    }
+
+    /// Labeled logits (0, 0) with label 1: CE = ln 2. Weak logits (4, 0) → softmax 0.982 ≥ 0.95, label 0;
+    /// (0, 0) → 0.5, masked out. Strong (0, 0) against label 0 gives ln 2, the masked row adds nothing,
+    /// and the sum is divided by all μB = 2 rows: L_u = ln 2 / 2.
+    @Test func fixMatchLossesByHand() throws {
+        let forward = SSLForward(labeledLogits: try Tensor([Float](arrayLiteral: 0, 0), shape: [1, 2]), labels: try Tensor([1]),
+                                 weakLogits: try Tensor([Float](arrayLiteral: 4, 0, 0, 0), shape: [2, 2]),
+                                 strongLogits: try Tensor([Float](arrayLiteral: 0, 0, 1, 0), shape: [2, 2]), step: 0)
+        let losses = try FixMatchAlgorithm(threshold: 0.95, unlabeledWeight: 1).losses(forward, addOn: NoAddOn())
+        try #require(losses.terms.count == 2)
+        #expect(losses.terms.map(\.name) == ["loss_cls", "loss_cons"])
+        #expect(close(try losses.terms[0].value.item(), Foundation.log(2)))
+        #expect(close(try losses.terms[1].value.item(), Foundation.log(2) / 2))
+        #expect(losses.pseudoLabels?.mask == [true, false])
+        #expect(close(try losses.total().item(), 1.5 * Foundation.log(2)))
+        // λ_u scales the unlabeled term only.
+        let weighted = try FixMatchAlgorithm(threshold: 0.95, unlabeledWeight: 3).losses(forward, addOn: NoAddOn())
+        #expect(close(try weighted.terms[1].value.item(), 1.5 * Foundation.log(2)))
+    }
+
+    /// Pseudo-Label on one view: unlabeled logits (4, 0) give label 0 at 0.982 ≥ 0.95, (0, 0) is masked;
+    /// the loss is CE((4, 0), 0) = log(1 + e⁻⁴) over μB = 2, times the ramp r(5) = 5/10.
+    @Test func pseudoLabelLossesByHand() throws {
+        let base = PseudoLabelAlgorithm(threshold: 0.95, unlabeledWeight: 1, rampSteps: 10)
+        #expect(base.ramp(at: 0) == 0 && base.ramp(at: 5) == 0.5 && base.ramp(at: 20) == 1)
+        let unlabeled = try Tensor([Float](arrayLiteral: 4, 0, 0, 0), shape: [2, 2])
+        let forward = SSLForward(labeledLogits: try Tensor([Float](arrayLiteral: 0, 0), shape: [1, 2]), labels: try Tensor([1]),
+                                 weakLogits: unlabeled, strongLogits: unlabeled, step: 5)
+        let losses = try base.losses(forward, addOn: NoAddOn())
+        try #require(losses.terms.count == 2)
+        #expect(losses.terms.map(\.name) == ["loss_cls", "loss_pl"])
+        #expect(close(try losses.terms[0].value.item(), Foundation.log(2)))
+        #expect(close(try losses.terms[1].value.item(), 0.5 * Foundation.log(1 + Foundation.exp(-4.0)) / 2))
+        #expect(losses.pseudoLabels?.labels == [0, 0] && losses.pseudoLabels?.mask == [true, false])
+    }
+
+    /// π̂ = (0.5, 0.25, 0.25): T = 1 gives w = (1, 0.5, 0.5); T = 0.5 squares π̂ first:
+    /// (0.25, 0.0625, 0.0625) / 0.375 → w = (1, 0.25, 0.25); T = 2 takes square roots: w = (1, 1/√2, 1/√2).
+    @Test func dasoBlendWeightsByHand() throws {
+        let pi = [0.5, 0.25, 0.25]
+        let expected: [(Double, [Double])] = [(1, [1, 0.5, 0.5]), (0.5, [1, 0.25, 0.25]), (2, [1, 1 / 2.0.squareRoot(), 1 / 2.0.squareRoot()])]
+        for (t, want) in expected {
+            let w = try DASOAddOn.blendWeights(distribution: pi, temperature: t).toArray(Double.self)
+            try #require(w.count == want.count)
+            for (a, b) in zip(w, want) { #expect(close(a, b), "T = \(t): \(w)") }
+        }
+    }
+
+    /// Prototypes e_0, e_1, e_2 (one labeled vector each); a weak feature along e_1 gives
+    /// q = softmax(0, 20, 0) (cosines over T_proto 0.05). Linear p = (0.1, 0.8, 0.1) predicts class 1, whose
+    /// weight is w_1 = 0.5 for π̂ = (0.5, 0.25, 0.25) at T = 1, so p̃ = 0.5 p + 0.5 q.
+    @Test func dasoBlendsTheLinearAndTheSemanticPseudoLabel() throws {
+        var config = DASOConfig()
+        (config.pretrainSteps, config.distUpdatePeriod, config.distTemp) = (1, 1, 1)
+        let daso = try DASOAddOn(config: config, classes: 3, totalSteps: 10)
+        let eye = try Tensor.eye(3)
+        try daso.beforeStep(SSLStepContext(labeledImages: eye, labels: try Tensor([0, 1, 2]), ema: IdentityEncoder(), step: 0))
+        try daso.observe(PseudoLabelBatch(labels: [0, 0, 1, 2], confidences: [1, 1, 1, 1], mask: [true, true, true, true]), step: 0)
+        #expect(daso.distribution.distribution == [0.5, 0.25, 0.25])
+        let weak = try Tensor([Float](arrayLiteral: 0, 2, 0), shape: [1, 3])
+        let forward = SSLForward(labeledLogits: eye, labels: try Tensor([0, 1, 2]), weakFeatures: weak, strongFeatures: weak, step: 1)
+        let p = try Tensor([Float](arrayLiteral: 0.1, 0.8, 0.1), shape: [1, 3])
+        let blended = try daso.pseudoLabels(p, forward: forward).toArray(Double.self)
+        let e = Foundation.exp(-20.0), q = [e / (1 + 2 * e), 1 / (1 + 2 * e), e / (1 + 2 * e)]
+        let want = zip([0.1, 0.8, 0.1], q).map { 0.5 * $0 + 0.5 * $1 }
+        try #require(blended.count == 3)
+        for (a, b) in zip(blended, want) { #expect(close(a, b)) }
+        // The alignment loss: the strong feature equals the weak one, so it is the entropy of q.
+        let align = try daso.extraLosses(forward)
+        try #require(align.count == 1)
+        #expect(align[0].name == "loss_align")
+        #expect(close(try align[0].value.item(), -q.reduce(0) { $0 + $1 * Foundation.log($1) }, 1e-4))
+        // Before the pre-training ends the linear pseudo-label passes unchanged and nothing is added.
+        let early = SSLForward(labeledLogits: eye, labels: try Tensor([0, 1, 2]), weakFeatures: weak, strongFeatures: weak, step: 0)
+        #expect(try daso.pseudoLabels(p, forward: early).toArray(Float.self) == [0.1, 0.8, 0.1])
+        #expect(try daso.extraLosses(early).isEmpty)
+    }
+
+    @Test func prototypeQueueKeepsTheNewestVectorsPerClass() throws {
+        var queue = try PrototypeQueue(classes: 2, dimension: 2, capacity: 2)
+        try queue.enqueue(features: try Tensor([Float](arrayLiteral: 1, 0, 3, 0, 5, 2), shape: [3, 2]), labels: [0, 0, 0])
+        #expect(queue.count(of: 0) == 2 && queue.count(of: 1) == 0)
+        // Class 0 keeps (3, 0) and (5, 2): mean (4, 1); class 1 was never seen: zeros.
+        #expect(try queue.prototypes().toArray(Float.self) == [4, 1, 0, 0])
+        let state = try queue.stateTensors(prefix: "q")
+        var back = try PrototypeQueue(classes: 2, dimension: 2, capacity: 2)
+        try back.restore(state, prefix: "q")
+        #expect(try back.prototypes().toArray(Float.self) == [4, 1, 0, 0])
+    }
+
+    @Test func pseudoLabelDistributionRefreshesEveryPeriodExceptAtTheEnd() {
+        var dist = PseudoLabelDistribution(classes: 3, period: 2, totalSteps: 4)
+        dist.record([0, 0], step: 0)
+        #expect(!dist.isReady)
+        dist.record([2, 1], step: 1)
+        #expect(dist.distribution == [0.5, 0.25, 0.25])
+        dist.record([1], step: 2)
+        dist.record([1], step: 3)     // t + 1 = 4 = total: no refresh
+        #expect(dist.distribution == [0.5, 0.25, 0.25] && dist.pending == [0, 2, 0])
+    }
+
+    /// Truth 0 0 1 1 2, pseudo-labels 0 1 1 1 1 (the last two below the threshold):
+    /// precision (1/1, 2/4, −1), recall (1/2, 2/2, 0/1), mask ratio 3/5, accuracy 3/5, of the confident 2/3.
+    @Test func pseudoLabelPrecisionRecallAndMaskRatio() throws {
+        var stats = PseudoLabelStatistics(classes: 3)
+        stats.add(PseudoLabelBatch(labels: [0, 1, 1, 1, 1], confidences: [1, 1, 1, 0.5, 0.5], mask: [true, true, true, false, false]),
+                  truth: [0, 0, 1, 1, 2])
+        #expect(stats.precision == [1, 0.5, -1])
+        #expect(stats.recall == [0.5, 1, 0])
+        let m = stats.metrics()
+        #expect(m.scalars["mask_ratio"] == 60)
+        #expect(m.scalars["pl_precision_1"] == 0.5 && m.scalars["pl_recall_0"] == 0.5 && m.scalars["pl_precision_2"] == -1)
+        #expect(m.scalars["pl_accuracy"] == 60)        // rows 0, 2, 3 right
+        #expect(Swift.abs((m.scalars["pl_masked_accuracy"] ?? 0) - 200.0 / 3) < 1e-9)
+        #expect(try PseudoLabelStatistics(classes: 3, flattened: stats.flattened) == stats)
+    }
+
+    @Test func medianOfTheLastTwentyEvaluations() throws {
+        var history = EvaluationHistory()
+        #expect(history.median(\.top1) == nil)
+        for i in 0..<25 { history.append(top1: Double(i), top1LA: Double(100 - i)) }
+        // The last 20 are 5...24: median (14 + 15) / 2; adjusted 76...95: (85 + 86) / 2.
+        #expect(history.median(\.top1) == 14.5)
+        #expect(history.median(\.top1LA) == 85.5)
+        var odd = EvaluationHistory(window: 3)
+        for v in [9.0, 1, 5, 3] { odd.append(top1: v, top1LA: v) }
+        #expect(odd.median(\.top1) == 3)
+        #expect(try EvaluationHistory(flattened: history.flattened) == history)
+    }
+
+    @Test func emaDecayWarmsUpThenFollowsTheAverage() throws {
+        let make = { try Architecture.resnet20.make(numClasses: 3, inChannels: 1, normedClassifier: false) }
+        let source = try make()
+        let ema = try EMAModel(copying: source, fresh: try make(), decay: 0.999)
+        #expect(ema.decay(at: 0) == 0 && ema.decay(at: 1) == 0.5 && ema.decay(at: 5000) == 0.999)
+        let before = try ema.model.parameters()[0].clone()
+        let p = source.parameters()[0]
+        try withNoGrad { try p.addInPlace(try Tensor.ones(p.shape)) }
+        try ema.update(from: source, step: 1)      // d = 0.5: halfway to the moved weights
+        let moved = try (ema.model.parameters()[0] - before).toArray(Float.self)
+        #expect(moved.allSatisfy { Swift.abs($0 - 0.5) < 1e-6 })
+        try ema.update(from: source, step: 0)      // d = 0: a copy
+        #expect(try (ema.model.parameters()[0] - p).abs().max().item() == 0)
+    }
+
+    @Test func logitAdjustmentShiftsTheLabeledLogitsByTauLogPrior() throws {
+        let la = try LogitAdjustmentAddOn(labeledCounts: [3, 1], tau: 2)
+        let z = try la.labeledLogits(try Tensor([Float](arrayLiteral: 0, 0), shape: [1, 2])).toArray(Double.self)
+        #expect(close(z[0], 2 * Foundation.log(0.75)) && close(z[1], 2 * Foundation.log(0.25)))
+        // Post-hoc at evaluation: p = (0.6, 0.4) with π = (0.9, 0.1) ranks class 1 first (log 0.4 − log 0.1 > log 0.6 − log 0.9).
+        #expect(SemiSupervisedTask.logitAdjustedTop1(probabilities: [[0.6, 0.4]], labels: [1], labeledCounts: [9, 1]) == 100)
+        #expect(SemiSupervisedTask.logitAdjustedTop1(probabilities: [[0.6, 0.4]], labels: [0], labeledCounts: [1, 1]) == 100)
+    }
+
+    @Test func pairingRefusesAnAddOnTheBaseCannotServe() throws {
+        let config = SSLConfig(algorithm: .supervised, imbalance: .daso)
+        do {
+            try config.validate()
+            Issue.record("supervised + daso was accepted")
+        } catch let TailKitError.invalidOption(message) {
+            #expect(message.contains("--imbalance daso cannot work with --algorithm supervised"), "\(message)")
+            #expect(message.contains("pseudo-labels") && message.contains("bases it works with: fixmatch"), "\(message)")
+        }
+        try SSLConfig(algorithm: .fixmatch, imbalance: .daso).validate()
+        try SSLConfig(algorithm: .supervised, imbalance: .la).validate()
+        try SSLConfig(algorithm: .fixmatch, imbalance: .la).validate()
+        try SSLConfig(algorithm: .pseudolabel, imbalance: .darp).validate()
+        #expect(throws: TailKitError.self) { try SSLConfig(algorithm: .pseudolabel, imbalance: .daso).validate() }
+        #expect(throws: TailKitError.self) { try SSLConfig(algorithm: .supervised, imbalance: .darp).validate() }
+        #expect(throws: TailKitError.self) { try SSLAlgorithmKind(parsing: "mixup") }
+    }
+}
+
+/// An "EMA encoder" whose features are its input (the parity and hand-computed cases feed features).
+final class IdentityEncoder: ClassifierModelReference {
+    func features(of x: Tensor) throws -> Tensor { x }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+@testable import TailKit
+import TailData
+import TestSupport
+import Torch
+
+/// `tailkit ssl` end to end on a tiny MNIST-format set: FixMatch + DASO killed with `kill -9` mid-run
+/// and resumed ends with the same weights and task state (online model, DASO's queue and π̂, the
+/// evaluation history) as an uninterrupted run, logs the evaluation's medians, pseudo-label
+/// precision/recall and mask ratio; bad input is refused with the flag and the numbers.
+@Suite(.serialized) struct SSLRunTests {
+    private func arguments(_ algorithm: String, _ addOn: String, data: String, out: String) -> [String] {
+        ["ssl", "--algorithm", algorithm, "--imbalance", addOn, "--dataset", "mnist", "--data-dir", data, "--arch", "resnet20",
+         "--num-valid", "50", "--labeled-head", "12", "--unlabeled-head", "20", "--imb-labeled", "4", "--imb-unlabeled", "-2",
+         "--batch-size", "4", "--mu", "2", "--steps", "12", "--eval-every", "3", "--threshold", "0.6",
+         "--daso-pretrain-steps", "4", "--daso-dist-period", "2", "--workers", "1", "--threads", "1", "--out", out]
+    }
+
+    @Test func killNineThenResumeMatchesTheUninterruptedRun() throws {
+        let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
+        defer { TemporaryFolder.remove(data) }
+        let runs = try TemporaryFolder("tk-ssl-resume")
+        defer { runs.remove() }
+        let straight = runs.file("straight"), crashed = runs.file("crashed")
+        let a = try TailKitExecutable.launch(arguments("fixmatch", "daso", data: data, out: straight))
+        a.waitUntilExit()
+        try #require(a.terminationStatus == 0)
+
+        let b = try TailKitExecutable.launch(arguments("fixmatch", "daso", data: data, out: crashed))
+        let deadline = Date().addingTimeInterval(120)
+        while ((try? Checkpoint.read(from: "\(crashed)/last.ckpt").step) ?? 0) < 3 && b.isRunning && Date() < deadline { usleep(20_000) }
+        usleep(30_000)
+        kill(b.processIdentifier, SIGKILL)
+        b.waitUntilExit()
+        let killedAt = try #require(try Checkpoint.read(from: "\(crashed)/last.ckpt").step)
+        #expect(killedAt >= 3 && killedAt < 12, "the kill should land mid-run (checkpoint at step \(killedAt))")
+
+        let c = try TailKitExecutable.launch(["ssl", "--resume", crashed, "--threads", "1"])
+        c.waitUntilExit()
+        try #require(c.terminationStatus == 0)
+
+        let x = try Checkpoint.read(from: "\(straight)/last.ckpt"), y = try Checkpoint.read(from: "\(crashed)/last.ckpt")
+        #expect(x.step == 12 && y.step == 12)
+        for (what, p, q) in [("state_dict", x.stateDict, y.stateDict), ("task_state", x.taskState, y.taskState)] {
+            try #require(p.count == q.count, "\(what): \(p.count) vs \(q.count) tensors")
+            #expect(p.map(\.0) == q.map(\.0))
+            for ((name, t1), (_, t2)) in zip(p, q) {
+                let d = try (t1.to(DType.float64) - t2.to(DType.float64)).abs().max().item()
+                #expect(d < 1e-5, "\(what) \(name) differs by \(d)")
+            }
+        }
+        for key in ["online.fc.weight", "daso.queue.banks", "daso.pl_counts", "ssl.history", "ssl.pl_quality"] {
+            #expect(y.taskState.contains { $0.0 == key }, "task_state lacks \(key)")
+        }
+        let log = try RunLog.periods(in: "\(crashed)/log.jsonl")
+        #expect(log.map(\.step) == [3, 6, 9, 12])
+        let eval = try #require(log.last?.eval)
+        for key in ["top1", "top1_la", "top1_median20", "top1_la_median20", "mask_ratio", "pl_accuracy", "many", "pl_precision_9", "pl_recall_0"] {
+            #expect(eval.scalars[key] != nil, "evaluation lacks \(key)")
+        }
+        let precision = try #require(eval.vectors["pl_precision"]), recall = try #require(eval.vectors["pl_recall"])
+        #expect(precision.count == 10 && recall.count == 10)
+        // The median of the four evaluations is the mean of the middle two.
+        let top1s = log.compactMap { $0.eval?.scalars["top1"] }.sorted()
+        try #require(top1s.count == 4)
+        #expect(Swift.abs((eval.scalars["top1_median20"] ?? -1) - (top1s[1] + top1s[2]) / 2) < 1e-9)
+        #expect(log.last?.train["loss_align"] != nil && log.last?.train["loss_cons"] != nil)
+        let yaml = try String(contentsOfFile: "\(crashed)/config.yaml", encoding: .utf8)
+        #expect(yaml.contains("imbalance: daso") && yaml.contains("imb-unlabeled: -2.0") && yaml.contains("daso-pretrain-steps: 4"))
+    }
+
+    @Test func supervisedRunsWithoutUnlabeledDataAndEvaluatesTheRawModel() throws {
+        let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
+        defer { TemporaryFolder.remove(data) }
+        let runs = try TemporaryFolder("tk-ssl-supervised")
+        defer { runs.remove() }
+        let out = runs.file("run")
+        let p = try TailKitExecutable.launch(arguments("supervised", "la", data: data, out: out))
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0)
+        let last = try Checkpoint.read(from: "\(out)/last.ckpt")
+        #expect(!last.taskState.contains { $0.0.hasPrefix("online.") })
+        let eval = try #require(try RunLog.periods(in: "\(out)/log.jsonl").last?.eval)
+        #expect(eval.scalars["top1_la"] != nil && eval.scalars["mask_ratio"] == nil)
+    }
+
+    /// Reversed unlabeled distribution: DARP estimates the unlabeled counts at the end of its warm-up
+    /// (step 6 of 12) and refines from then on; the estimate and its table are in the checkpoint.
+    @Test func darpEstimatesTheUnlabeledDistributionThenRefines() throws {
+        let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
+        defer { TemporaryFolder.remove(data) }
+        let runs = try TemporaryFolder("tk-ssl-darp")
+        defer { runs.remove() }
+        let out = runs.file("run")
+        let p = try TailKitExecutable.launch(arguments("fixmatch", "darp", data: data, out: out) + ["--darp-warmup", "0.5", "--darp-period", "2"])
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0)
+        let last = try Checkpoint.read(from: "\(out)/last.ckpt")
+        let target = try #require(last.taskState.first { $0.0 == "darp.target" }?.1).toArray(Double.self)
+        let unlabeled = try #require(last.taskState.first { $0.0 == "darp.table" }?.1)
+        #expect(target.count == 10)
+        // Scaled to the unlabeled total.
+        #expect(Swift.abs(target.reduce(0, +) - Double(unlabeled.shape[0])) < 1e-6)
+        #expect(try last.taskState.first { $0.0 == "darp.calls" }?.1.itemInt() == 12)
+    }
+
+    @Test func badInputIsRefusedWithTheFlagAndTheNumbers() throws {
+        let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
+        defer { TemporaryFolder.remove(data) }
+        let runs = try TemporaryFolder("tk-ssl-bad")
+        defer { runs.remove() }
+        func failure(_ replacing: [String: String]) throws -> String {
+            var args = arguments("fixmatch", "daso", data: data, out: runs.file("run-\(UUID().uuidString)"))
+            for (flag, value) in replacing {
+                if let i = args.firstIndex(of: flag) { args[i + 1] = value } else { args += [flag, value] }
+            }
+            let log = runs.file("out-\(UUID().uuidString).txt")
+            try #require(FileManager.default.createFile(atPath: log, contents: nil))
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+            let p = try TailKitExecutable.launch(args, output: handle)
+            p.waitUntilExit()
+            try handle.close()
+            #expect(p.terminationStatus != 0, "\(replacing) should fail")
+            #expect(!FileManager.default.fileExists(atPath: args[args.count - 1] + "/last.ckpt"), "\(replacing) trained")
+            return try String(contentsOfFile: log, encoding: .utf8)
+        }
+        #expect(try failure(["--algorithm": "mixmatchx"]).contains("valid algorithms: supervised, pseudolabel, fixmatch"))
+        #expect(try failure(["--imbalance": "darpx"]).contains("none, daso, darp, la"))
+        let pair = try failure(["--algorithm": "supervised"])
+        #expect(pair.contains("--imbalance daso cannot work with --algorithm supervised") && pair.contains("fixmatch"), "\(pair)")
+        // 40 images per class less 5 held out for validation leave 35.
+        let head = try failure(["--labeled-head": "36"])
+        #expect(head.contains("--labeled-head 36 is larger than the data") && head.contains("35 training images"), "\(head)")
+        let both = try failure(["--unlabeled-head": "30"])
+        #expect(both.contains("--labeled-head 12 + --unlabeled-head 30 = 42") && both.contains("35"), "\(both)")
+        #expect(try failure(["--daso-pretrain-steps": "1"]).contains("--daso-pretrain-steps 1 must be at least --daso-dist-period 2"))
+        #expect(try failure(["--imb-unlabeled": "0.5"]).contains("--imb-unlabeled"))
+        #expect(try failure(["--dataset": "svhn"]).contains("not supported"))
+    }
+}
