@@ -5,7 +5,7 @@ export TAILKIT_TORCH_PYTHONPATH := $(TORCH_PY)
 SWIFT_FLAGS ?=
 TAILKIT := .build/release/tailkit
 
-.PHONY: setup build release test demo bench clean shim-so fuzz fuzz-smoke
+.PHONY: setup build release release-static test demo bench clean shim-so fuzz fuzz-smoke
 
 setup:
 	@bash scripts/setup.sh
@@ -15,6 +15,11 @@ build: setup
 
 release: setup
 	swift build -c release $(SWIFT_FLAGS)
+
+# The release binary with the Swift runtime and Foundation linked in, for a machine without Swift (e.g. a GPU
+# machine): it still loads libtorch (its rpath, or LD_LIBRARY_PATH) and Debian's libjpeg, libpng and zlib.
+release-static: setup
+	swift build -c release --static-swift-stdlib $(SWIFT_FLAGS)
 
 test: setup
 	swift build --build-tests $(SWIFT_FLAGS)

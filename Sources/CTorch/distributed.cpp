@@ -36,27 +36,26 @@ void check_in(c10d::Store &store, int rank, int world_size) {
     if (seen > 1)
         throw std::runtime_error("rank " + std::to_string(rank) + " joined twice: every process needs its own --rank");
     store.set("tailkit/world_size/" + std::to_string(rank), bytes(std::to_string(world_size)));
+    auto mismatch = [](int zero, int r, int other) {
+        return std::runtime_error("world size mismatch: rank 0 has --world-size " + std::to_string(zero) + ", rank " +
+                                  std::to_string(r) + " has " + std::to_string(other));
+    };
     if (rank != 0) {
         auto declared = std::stoi(text(store.get("tailkit/world_size/0")));
-        // Rank 0 hosts the store and keeps it up until this rank has read its world size, so that a
-        // mismatch reaches this rank as a mismatch, not as a closed connection.
-        store.set("tailkit/world_size_read/" + std::to_string(rank), bytes("1"));
-        if (declared != world_size)
-            throw std::runtime_error("world size mismatch: rank 0 has --world-size " + std::to_string(declared) +
-                                     ", rank " + std::to_string(rank) + " has " + std::to_string(world_size));
+        store.set("tailkit/checked/" + std::to_string(rank), bytes("1"));  // rank 0 may now close the store
+        if (declared != world_size) throw mismatch(declared, rank, world_size);
         return;
     }
     for (int r = 1; r < world_size; ++r) {
         auto declared = std::stoi(text(store.get("tailkit/world_size/" + std::to_string(r))));
-        if (declared != world_size) {
-            try {
-                store.wait({"tailkit/world_size_read/" + std::to_string(r)}, std::chrono::seconds(10));
-            } catch (const std::exception &) {
-                // That rank is gone already: the mismatch is still the error to report.
-            }
-            throw std::runtime_error("world size mismatch: rank 0 has --world-size " + std::to_string(world_size) +
-                                     ", rank " + std::to_string(r) + " has " + std::to_string(declared));
+        if (declared == world_size) continue;
+        // Rank 0 serves the store: it waits (briefly) until rank r has read rank 0's world size, so that
+        // rank r reports the mismatch too instead of a closed connection.
+        try {
+            store.wait({"tailkit/checked/" + std::to_string(r)}, std::chrono::seconds(10));
+        } catch (...) {
         }
+        throw mismatch(world_size, r, declared);
     }
 }
 

@@ -9,7 +9,7 @@ struct DataParallelOptions: ParsableArguments {
     @Option(help: "Data-parallel ranks training together (default 1). --batch-size stays the global batch; each rank takes batch-size / world-size of it.") var worldSize: Int?
     @Option(help: "This process's rank, 0 ..< world-size; rank 0 serves the rendezvous and alone writes the run folder.") var rank: Int?
     @Option(help: "HOST:PORT of rank 0's rendezvous (c10d TCPStore), e.g. 10.0.0.1:29500 (default 127.0.0.1:29500).") var master: String?
-    @Option(help: "Seconds to wait for the other ranks to join, and for any collective, before failing (default 300).") var distTimeout: Int?
+    @Option(help: "Seconds to wait for the other ranks to join, and for any collective, before failing (default 300). It must cover rank 0's evaluation at each epoch's end, which the other ranks wait for.") var distTimeout: Int?
 
     /// The world size the flags ask for (1 without --world-size).
     var requestedWorldSize: Int { worldSize ?? 1 }
