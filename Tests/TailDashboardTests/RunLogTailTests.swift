@@ -105,6 +105,20 @@ import TestSupport
         #expect(perClass[0] as? Double == 20 && perClass[1] is NSNull)
     }
 
+    /// A damaged line whose epoch or step no Int holds is not a period (and does not trap).
+    @Test func anEpochOrStepNoIntHoldsIsNotAPeriod() throws {
+        for (epoch, step) in [("1e300", "3"), ("-1e300", "3"), ("2", "1e300")] {
+            let line = #"{"event":"period","epoch":"# + epoch + #","step":"# + step + #","train":{"loss":2}}"#
+            let record = PeriodRecord(object: try JSONValue.parse(Data(line.utf8)), offset: 0, length: line.utf8.count)
+            if epoch == "2" {
+                // A step out of range is dropped; the period itself is still read.
+                #expect(record?.epoch == 2 && record?.step == nil, "\(line)")
+            } else {
+                #expect(record == nil, "\(line)")
+            }
+        }
+    }
+
     @Test func configSettingsFlattenForTheDiff() {
         let settings = ConfigSettings.flatten("# run\nloss: ce\nrule: drw\nsemi:\n  ratio: 2\n  classes:\n    - 1\n    - 2\n")
         #expect(settings.map(\.0) == ["loss", "rule", "semi.ratio", "semi.classes"])
