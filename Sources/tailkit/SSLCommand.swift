@@ -15,6 +15,7 @@ struct SSLCommand: ParsableCommand {
         Base algorithms (--algorithm):
           supervised  cross entropy on the labeled images only (the unlabeled set is ignored; the raw model is evaluated).
           pseudolabel Pseudo-Label: pseudo-label = argmax of one weak view's prediction, kept when confident, taught to that same view; its weight ramps up linearly over --ramp-ratio of the steps.
+          meanteacher Mean Teacher: the mean squared difference between the softmax of the model on one weak view and of the EMA model (the teacher) on another; weight --unlabeled-weight (default 50 here) ramped up linearly over --ramp-ratio of the steps. No pseudo-labels, so only none and la apply.
           fixmatch    FixMatch: pseudo-label = argmax of the weak view's prediction, kept when its confidence >= --threshold (0.95), taught to the strong view (RandAugment + Cutout); --mu unlabeled images per labeled one.
 
         Imbalance add-ons (--imbalance), composable with every base that makes what they need (a pair that cannot work is refused with the reason):
@@ -46,8 +47,8 @@ struct SSLCommand: ParsableCommand {
     @Option(help: "Iterations between evaluations and checkpoints (default 500).") var evalEvery: Int?
     @Option(help: "Unlabeled images per labeled one in a step (default 2).") var mu: Double?
     @Option(help: "Confidence a pseudo-label needs to be used (default 0.95).") var threshold: Double?
-    @Option(help: "Weight of the unlabeled loss (default 1).") var unlabeledWeight: Double?
-    @Option(help: "Pseudo-Label: share of the steps over which the unlabeled weight ramps up linearly (default 0.4).") var rampRatio: Double?
+    @Option(help: "Weight of the unlabeled loss (default 1; 50 for meanteacher).") var unlabeledWeight: Double?
+    @Option(help: "Pseudo-Label, Mean Teacher: share of the steps over which the unlabeled weight ramps up linearly (default 0.4).") var rampRatio: Double?
     @Option(help: "Decay of the EMA model (default 0.999).") var emaDecay: Double?
     @Option(help: "constant (default, as DASO's configs) or cosine (FixMatch's 7/16 cosine over --steps).") var lrSchedule: String?
     @Option(help: "DASO: iterations of plain base training first (default 5000; at least --daso-dist-period).") var dasoPretrainSteps: Int?

@@ -53,6 +53,63 @@ import TorchNN
         #expect(losses.pseudoLabels?.labels == [0, 0] && losses.pseudoLabels?.mask == [true, false])
     }
 
+    /// Mean Teacher: student logits (0, 0), (ln 3, 0) give p = (0.5, 0.5), (0.75, 0.25); the teacher's
+    /// (ln 3, 0) twice give q = (0.75, 0.25). MSE over the 4 elements = (0.25² + 0.25² + 0 + 0) / 4 = 0.03125,
+    /// times λ_u r(5) = 50 · 5/10 → 0.78125. Gradient on the student's first row: ∂L/∂p = 25 · 2(p − q)/4 =
+    /// (−3.125, 3.125), through softmax p_j (g_j − Σ p_k g_k) = (−1.5625, 1.5625); the second row (p = q) gets 0
+    /// and the teacher none.
+    @Test func meanTeacherLossesByHand() throws {
+        let base = MeanTeacherAlgorithm(unlabeledWeight: 50, rampSteps: 10)
+        #expect(base.ramp(at: 0) == 0 && base.ramp(at: 5) == 0.5 && base.ramp(at: 20) == 1)
+        let ln3 = Float(Foundation.log(3.0))
+        let student = try Tensor([Float](arrayLiteral: 0, 0, ln3, 0), shape: [2, 2]).requiringGrad()
+        let teacher = try Tensor([Float](arrayLiteral: ln3, 0, ln3, 0), shape: [2, 2]).requiringGrad()
+        let forward = SSLForward(labeledLogits: try Tensor([Float](arrayLiteral: 0, 0), shape: [1, 2]), labels: try Tensor([1]),
+                                 weakLogits: student, teacherLogits: teacher, step: 5)
+        let losses = try base.losses(forward, addOn: NoAddOn())
+        try #require(losses.terms.count == 2)
+        #expect(losses.terms.map(\.name) == ["loss_cls", "loss_cons"])
+        #expect(close(try losses.terms[0].value.item(), Foundation.log(2)))
+        #expect(close(try losses.terms[1].value.item(), 0.78125))
+        #expect(losses.pseudoLabels == nil)
+        try losses.terms[1].value.backward()
+        let grad = try #require(student.grad).toArray(Float.self).map(Double.init)
+        #expect(zip(grad, [-1.5625, 1.5625, 0, 0]).allSatisfy { close($0, $1) }, "\(grad)")
+        #expect(teacher.grad == nil, "the teacher must get no gradient")
+    }
+
+    /// Mean Teacher's forward: the student sees [x_l; u₁], the EMA teacher u₂ (without gradient); it refuses
+    /// to run without its teacher or with one unlabeled view.
+    @Test func meanTeacherForwardsTheStudentAndTheTeacherOnTheirViews() throws {
+        let make = { try Architecture.resnet20.make(numClasses: 3, inChannels: 1, normedClassifier: false) }
+        let student = try make()
+        let base = MeanTeacherAlgorithm(unlabeledWeight: 50, rampSteps: 10)
+        let xl = try Tensor.randn([2, 1, 8, 8]), u1 = try Tensor.randn([4, 1, 8, 8]), u2 = try Tensor.randn([4, 1, 8, 8])
+        do {
+            _ = try base.forward(model: student, labeled: xl, labels: try Tensor([0, 1]), unlabeled: [u1, u2], step: 0)
+            Issue.record("Mean Teacher ran without a teacher")
+        } catch let TailKitError.invalidOption(message) {
+            #expect(message.contains("EMA teacher"), "\(message)")
+        }
+        let ema = try EMAModel(copying: student, fresh: try make())
+        base.useTeacher(ema)
+        do {
+            _ = try base.forward(model: student, labeled: xl, labels: try Tensor([0, 1]), unlabeled: [u1], step: 0)
+            Issue.record("Mean Teacher ran with one unlabeled view")
+        } catch let TailKitError.invalidOption(message) {
+            #expect(message.contains("two unlabeled views"), "\(message)")
+        }
+        student.eval()
+        ema.model.eval()
+        let forward = try base.forward(model: student, labeled: xl, labels: try Tensor([0, 1]), unlabeled: [u1, u2], step: 3)
+        let studentU = try #require(forward.weakLogits), teacherU = try #require(forward.teacherLogits)
+        #expect(forward.labeledLogits.shape == [2, 3] && studentU.shape == [4, 3] && teacherU.shape == [4, 3])
+        #expect(!teacherU.requiresGrad)
+        // Same weights, eval mode: the teacher's logits are the model's on u₂, the student's on u₁.
+        #expect(try (teacherU - student.forward(u2.channelsLast())).abs().max().item() < 1e-5)
+        #expect(try (studentU - student.forward(u1.channelsLast())).abs().max().item() < 1e-5)
+    }
+
     /// π̂ = (0.5, 0.25, 0.25): T = 1 gives w = (1, 0.5, 0.5); T = 0.5 squares π̂ first:
     /// (0.25, 0.0625, 0.0625) / 0.375 → w = (1, 0.25, 0.25); T = 2 takes square roots: w = (1, 1/√2, 1/√2).
     @Test func dasoBlendWeightsByHand() throws {
@@ -187,6 +244,27 @@ import TorchNN
         #expect(throws: TailKitError.self) { try SSLConfig(algorithm: .pseudolabel, imbalance: .daso).validate() }
         #expect(throws: TailKitError.self) { try SSLConfig(algorithm: .supervised, imbalance: .darp).validate() }
         #expect(throws: TailKitError.self) { try SSLAlgorithmKind(parsing: "mixup") }
+        try SSLConfig(algorithm: .meanteacher, imbalance: .none).validate()
+        try SSLConfig(algorithm: .meanteacher, imbalance: .la).validate()
+        for addOn in [ImbalanceAddOnKind.daso, .darp] {
+            do {
+                try SSLConfig(algorithm: .meanteacher, imbalance: addOn).validate()
+                Issue.record("meanteacher + \(addOn.rawValue) was accepted")
+            } catch let TailKitError.invalidOption(message) {
+                #expect(message.contains("--imbalance \(addOn.rawValue) cannot work with --algorithm meanteacher"), "\(message)")
+                #expect(message.contains("pseudo-labels from a weak view") && message.contains("which meanteacher does not make"), "\(message)")
+            }
+        }
+    }
+
+    /// Mean Teacher's λ_u is 50 unless given (DASO's MeanTeacher configs), in code and in config.yaml.
+    @Test func meanTeacherUnlabeledWeightDefaultsTo50() throws {
+        #expect(SSLConfig(algorithm: .meanteacher).unlabeledWeight == 50)
+        #expect(SSLConfig(algorithm: .fixmatch).unlabeledWeight == 1)
+        let decode = { (json: String) in try JSONDecoder().decode(SSLConfig.self, from: Data(json.utf8)) }
+        #expect(try decode(#"{"algorithm": "meanteacher"}"#).unlabeledWeight == 50)
+        #expect(try decode(#"{"algorithm": "meanteacher", "unlabeled-weight": 3}"#).unlabeledWeight == 3)
+        #expect(try decode(#"{"algorithm": "pseudolabel"}"#).unlabeledWeight == 1)
     }
 }
 

@@ -85,6 +85,32 @@ import Torch
         #expect(eval.scalars["top1_la"] != nil && eval.scalars["mask_ratio"] == nil)
     }
 
+    /// Mean Teacher with logit adjustment: trains on two weak views against the EMA teacher, logs its
+    /// consistency loss, keeps the online model in the task state and λ_u = 50 in config.yaml; it makes
+    /// no pseudo-labels, so no mask ratio is logged.
+    @Test func meanTeacherTrainsAgainstItsEMATeacher() throws {
+        let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
+        defer { TemporaryFolder.remove(data) }
+        let runs = try TemporaryFolder("tk-ssl-meanteacher")
+        defer { runs.remove() }
+        let out = runs.file("run")
+        let p = try TailKitExecutable.launch(arguments("meanteacher", "la", data: data, out: out))
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0)
+        let last = try Checkpoint.read(from: "\(out)/last.ckpt")
+        #expect(last.step == 12)
+        #expect(last.taskState.contains { $0.0 == "online.fc.weight" })
+        let log = try RunLog.periods(in: "\(out)/log.jsonl")
+        #expect(log.map(\.step) == [3, 6, 9, 12])
+        let cons = try #require(log.last?.train["loss_cons"])
+        #expect(cons.isFinite && cons > 0, "loss_cons \(cons)")
+        #expect(log.last?.train["loss_cls"] != nil && log.last?.train["mask_ratio"] == nil)
+        let eval = try #require(log.last?.eval)
+        #expect(eval.scalars["top1"] != nil && eval.scalars["mask_ratio"] == nil)
+        let yaml = try String(contentsOfFile: "\(out)/config.yaml", encoding: .utf8)
+        #expect(yaml.contains("algorithm: meanteacher") && yaml.contains("unlabeled-weight: 50.0") && yaml.contains("ramp-ratio: 0.4"), "\(yaml)")
+    }
+
     /// Reversed unlabeled distribution: DARP estimates the unlabeled counts at the end of its warm-up
     /// (step 6 of 12) and refines from then on; the estimate and its table are in the checkpoint.
     @Test func darpEstimatesTheUnlabeledDistributionThenRefines() throws {
@@ -125,7 +151,7 @@ import Torch
             #expect(!FileManager.default.fileExists(atPath: args[args.count - 1] + "/last.ckpt"), "\(replacing) trained")
             return try String(contentsOfFile: log, encoding: .utf8)
         }
-        #expect(try failure(["--algorithm": "mixmatchx"]).contains("valid algorithms: supervised, pseudolabel, fixmatch"))
+        #expect(try failure(["--algorithm": "mixmatchx"]).contains("valid algorithms: supervised, pseudolabel, meanteacher, fixmatch"))
         #expect(try failure(["--imbalance": "darpx"]).contains("none, daso, darp, la"))
         let pair = try failure(["--algorithm": "supervised"])
         #expect(pair.contains("--imbalance daso cannot work with --algorithm supervised") && pair.contains("fixmatch"), "\(pair)")

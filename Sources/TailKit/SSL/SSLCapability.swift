@@ -41,6 +41,7 @@ extension SSLAlgorithmKind {
         switch self {
         case .supervised: return [.labeledLogits]
         case .pseudolabel: return [.labeledLogits, .pseudoLabels, .emaModel]
+        case .meanteacher: return [.labeledLogits, .emaModel]
         case .fixmatch: return Set(SSLCapability.allCases)
         }
     }

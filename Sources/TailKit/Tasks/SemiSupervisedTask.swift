@@ -62,6 +62,7 @@ public final class SemiSupervisedTask: TrainingTask {
         } else {
             ema = nil
         }
+        if let ema { algorithm.useTeacher(ema) }
         for m in [model, ema?.model].compactMap({ $0 }) {
             if device != .cpu { try m.move(to: device) } else { try m.useChannelsLast() }
         }
