@@ -111,6 +111,33 @@ import Torch
         #expect(yaml.contains("algorithm: meanteacher") && yaml.contains("unlabeled-weight: 50.0") && yaml.contains("ramp-ratio: 0.4"), "\(yaml)")
     }
 
+    /// MixMatch: trains on two weak views mixed with the labeled images, logs both losses, keeps λ_u = 100
+    /// and the 1.6% ramp in config.yaml; two runs with the same seed end with the same weights (the Mixup
+    /// draws depend only on the seed and the step).
+    @Test func mixMatchTrainsAndRepeatsWithTheSameSeed() throws {
+        let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
+        defer { TemporaryFolder.remove(data) }
+        let runs = try TemporaryFolder("tk-ssl-mixmatch")
+        defer { runs.remove() }
+        let first = runs.file("first"), second = runs.file("second")
+        for out in [first, second] {
+            let p = try TailKitExecutable.launch(arguments("mixmatch", "none", data: data, out: out) + ["--steps", "6"])
+            p.waitUntilExit()
+            try #require(p.terminationStatus == 0)
+        }
+        let x = try Checkpoint.read(from: "\(first)/last.ckpt"), y = try Checkpoint.read(from: "\(second)/last.ckpt")
+        #expect(x.step == 6)
+        for ((name, t1), (_, t2)) in zip(x.stateDict, y.stateDict) {
+            #expect(try (t1.to(DType.float64) - t2.to(DType.float64)).abs().max().item() < 1e-6, "\(name) differs")
+        }
+        let log = try RunLog.periods(in: "\(first)/log.jsonl")
+        #expect(log.map(\.step) == [3, 6])
+        let cls = try #require(log.last?.train["loss_cls"]), cons = try #require(log.last?.train["loss_cons"])
+        #expect(cls.isFinite && cls > 0 && cons.isFinite && cons >= 0, "loss_cls \(cls), loss_cons \(cons)")
+        let yaml = try String(contentsOfFile: "\(first)/config.yaml", encoding: .utf8)
+        #expect(yaml.contains("algorithm: mixmatch") && yaml.contains("unlabeled-weight: 100.0") && yaml.contains("ramp-ratio: 0.016"), "\(yaml)")
+    }
+
     /// Reversed unlabeled distribution: DARP estimates the unlabeled counts at the end of its warm-up
     /// (step 6 of 12) and refines from then on; the estimate and its table are in the checkpoint.
     @Test func darpEstimatesTheUnlabeledDistributionThenRefines() throws {
@@ -151,7 +178,7 @@ import Torch
             #expect(!FileManager.default.fileExists(atPath: args[args.count - 1] + "/last.ckpt"), "\(replacing) trained")
             return try String(contentsOfFile: log, encoding: .utf8)
         }
-        #expect(try failure(["--algorithm": "mixmatchx"]).contains("valid algorithms: supervised, pseudolabel, meanteacher, fixmatch"))
+        #expect(try failure(["--algorithm": "mixmatchx"]).contains("valid algorithms: supervised, pseudolabel, meanteacher, mixmatch, fixmatch"))
         #expect(try failure(["--imbalance": "darpx"]).contains("none, daso, darp, la"))
         let pair = try failure(["--algorithm": "supervised"])
         #expect(pair.contains("--imbalance daso cannot work with --algorithm supervised") && pair.contains("fixmatch"), "\(pair)")

@@ -42,6 +42,7 @@ extension SSLAlgorithmKind {
         case .supervised: return [.labeledLogits]
         case .pseudolabel: return [.labeledLogits, .pseudoLabels, .emaModel]
         case .meanteacher: return [.labeledLogits, .emaModel]
+        case .mixmatch: return [.labeledLogits, .emaModel]
         case .fixmatch: return Set(SSLCapability.allCases)
         }
     }

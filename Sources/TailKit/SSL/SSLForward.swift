@@ -12,6 +12,8 @@ public struct SSLForward {
     public var strongFeatures: Tensor?
     /// The EMA teacher's logits on its own view of the unlabeled batch (Mean Teacher), without gradient.
     public var teacherLogits: Tensor?
+    /// MixMatch's mixed soft targets, rows in the order [labeled logits; weak logits].
+    public var mixedTargets: Tensor?
     /// The 0-based training step.
     public var step: Int
     /// Each unlabeled image's index in the unlabeled set (DARP keeps a table by it).
