@@ -138,6 +138,40 @@ import Torch
         #expect(yaml.contains("algorithm: mixmatch") && yaml.contains("unlabeled-weight: 100.0") && yaml.contains("ramp-ratio: 0.016"), "\(yaml)")
     }
 
+    /// MixMatch and Mean Teacher killed with `kill -9` mid-run and resumed end with the weights and task
+    /// state of the uninterrupted run (MixMatch's Mixup draws come from the seed and the step; Mean
+    /// Teacher's teacher is the EMA model in the checkpoint).
+    @Test(arguments: ["mixmatch", "meanteacher"]) func killNineThenResumeMatchesForTheConsistencyBases(_ algorithm: String) throws {
+        let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
+        defer { TemporaryFolder.remove(data) }
+        let runs = try TemporaryFolder("tk-ssl-resume-\(algorithm)")
+        defer { runs.remove() }
+        let straight = runs.file("straight"), crashed = runs.file("crashed")
+        let a = try TailKitExecutable.launch(arguments(algorithm, "la", data: data, out: straight))
+        a.waitUntilExit()
+        try #require(a.terminationStatus == 0)
+        let b = try TailKitExecutable.launch(arguments(algorithm, "la", data: data, out: crashed))
+        let deadline = Date().addingTimeInterval(120)
+        while ((try? Checkpoint.read(from: "\(crashed)/last.ckpt").step) ?? 0) < 3 && b.isRunning && Date() < deadline { usleep(20_000) }
+        usleep(30_000)
+        kill(b.processIdentifier, SIGKILL)
+        b.waitUntilExit()
+        let killedAt = try #require(try Checkpoint.read(from: "\(crashed)/last.ckpt").step)
+        #expect(killedAt >= 3 && killedAt < 12, "the kill should land mid-run (checkpoint at step \(killedAt))")
+        let c = try TailKitExecutable.launch(["ssl", "--resume", crashed, "--threads", "1"])
+        c.waitUntilExit()
+        try #require(c.terminationStatus == 0)
+        let x = try Checkpoint.read(from: "\(straight)/last.ckpt"), y = try Checkpoint.read(from: "\(crashed)/last.ckpt")
+        #expect(x.step == 12 && y.step == 12)
+        for (what, p, q) in [("state_dict", x.stateDict, y.stateDict), ("task_state", x.taskState, y.taskState)] {
+            try #require(p.count == q.count, "\(what): \(p.count) vs \(q.count) tensors")
+            for ((name, t1), (_, t2)) in zip(p, q) {
+                let d = try (t1.to(DType.float64) - t2.to(DType.float64)).abs().max().item()
+                #expect(d < 1e-5, "\(what) \(name) differs by \(d)")
+            }
+        }
+    }
+
     /// Reversed unlabeled distribution: DARP estimates the unlabeled counts at the end of its warm-up
     /// (step 6 of 12) and refines from then on; the estimate and its table are in the checkpoint.
     @Test func darpEstimatesTheUnlabeledDistributionThenRefines() throws {
