@@ -15,6 +15,8 @@ struct SSLCommand: ParsableCommand {
         Base algorithms (--algorithm):
           supervised  cross entropy on the labeled images only (the unlabeled set is ignored; the raw model is evaluated).
           pseudolabel Pseudo-Label: pseudo-label = argmax of one weak view's prediction, kept when confident, taught to that same view; its weight ramps up linearly over --ramp-ratio of the steps.
+          meanteacher Mean Teacher: the mean squared difference between the softmax of the model on one weak view and of the EMA model (the teacher) on another; weight --unlabeled-weight (default 50 here) ramped up linearly over --ramp-ratio of the steps. No pseudo-labels, so only none and la apply.
+          mixmatch    MixMatch: the mean prediction of two weak views, sharpened (T 0.5), is the target; labeled and unlabeled images and targets are mixed (Mixup, alpha 0.75) and forwarded interleaved; soft cross entropy on the labeled part, mean squared error (--unlabeled-weight, default 100 here, ramped up over --ramp-ratio, default 0.016 here) on the rest. 2 x unlabeled batch must be a multiple of --batch-size. Only none and la apply.
           fixmatch    FixMatch: pseudo-label = argmax of the weak view's prediction, kept when its confidence >= --threshold (0.95), taught to the strong view (RandAugment + Cutout); --mu unlabeled images per labeled one.
 
         Imbalance add-ons (--imbalance), composable with every base that makes what they need (a pair that cannot work is refused with the reason):
@@ -46,8 +48,8 @@ struct SSLCommand: ParsableCommand {
     @Option(help: "Iterations between evaluations and checkpoints (default 500).") var evalEvery: Int?
     @Option(help: "Unlabeled images per labeled one in a step (default 2).") var mu: Double?
     @Option(help: "Confidence a pseudo-label needs to be used (default 0.95).") var threshold: Double?
-    @Option(help: "Weight of the unlabeled loss (default 1).") var unlabeledWeight: Double?
-    @Option(help: "Pseudo-Label: share of the steps over which the unlabeled weight ramps up linearly (default 0.4).") var rampRatio: Double?
+    @Option(help: "Weight of the unlabeled loss (default 1; 50 for meanteacher, 100 for mixmatch).") var unlabeledWeight: Double?
+    @Option(help: "Pseudo-Label, Mean Teacher, MixMatch: share of the steps over which the unlabeled weight ramps up linearly (default 0.4; 0.016 for mixmatch).") var rampRatio: Double?
     @Option(help: "Decay of the EMA model (default 0.999).") var emaDecay: Double?
     @Option(help: "constant (default, as DASO's configs) or cosine (FixMatch's 7/16 cosine over --steps).") var lrSchedule: String?
     @Option(help: "DASO: iterations of plain base training first (default 5000; at least --daso-dist-period).") var dasoPretrainSteps: Int?

@@ -53,6 +53,131 @@ import TorchNN
         #expect(losses.pseudoLabels?.labels == [0, 0] && losses.pseudoLabels?.mask == [true, false])
     }
 
+    /// Mean Teacher: student logits (0, 0), (ln 3, 0) give p = (0.5, 0.5), (0.75, 0.25); the teacher's
+    /// (ln 3, 0) twice give q = (0.75, 0.25). MSE over the 4 elements = (0.25² + 0.25² + 0 + 0) / 4 = 0.03125,
+    /// times λ_u r(5) = 50 · 5/10 → 0.78125. Gradient on the student's first row: ∂L/∂p = 25 · 2(p − q)/4 =
+    /// (−3.125, 3.125), through softmax p_j (g_j − Σ p_k g_k) = (−1.5625, 1.5625); the second row (p = q) gets 0
+    /// and the teacher none.
+    @Test func meanTeacherLossesByHand() throws {
+        let base = MeanTeacherAlgorithm(unlabeledWeight: 50, rampSteps: 10)
+        #expect(base.ramp(at: 0) == 0 && base.ramp(at: 5) == 0.5 && base.ramp(at: 20) == 1)
+        let ln3 = Float(Foundation.log(3.0))
+        let student = try Tensor([Float](arrayLiteral: 0, 0, ln3, 0), shape: [2, 2]).requiringGrad()
+        let teacher = try Tensor([Float](arrayLiteral: ln3, 0, ln3, 0), shape: [2, 2]).requiringGrad()
+        let forward = SSLForward(labeledLogits: try Tensor([Float](arrayLiteral: 0, 0), shape: [1, 2]), labels: try Tensor([1]),
+                                 weakLogits: student, teacherLogits: teacher, step: 5)
+        let losses = try base.losses(forward, addOn: NoAddOn())
+        try #require(losses.terms.count == 2)
+        #expect(losses.terms.map(\.name) == ["loss_cls", "loss_cons"])
+        #expect(close(try losses.terms[0].value.item(), Foundation.log(2)))
+        #expect(close(try losses.terms[1].value.item(), 0.78125))
+        #expect(losses.pseudoLabels == nil)
+        try losses.terms[1].value.backward()
+        let grad = try #require(student.grad).toArray(Float.self).map(Double.init)
+        #expect(zip(grad, [-1.5625, 1.5625, 0, 0]).allSatisfy { close($0, $1) }, "\(grad)")
+        #expect(teacher.grad == nil, "the teacher must get no gradient")
+    }
+
+    /// Mean Teacher's forward: the student sees [x_l; u₁], the EMA teacher u₂ (without gradient); it refuses
+    /// to run without its teacher or with one unlabeled view.
+    @Test func meanTeacherForwardsTheStudentAndTheTeacherOnTheirViews() throws {
+        let make = { try Architecture.resnet20.make(numClasses: 3, inChannels: 1, normedClassifier: false) }
+        let student = try make()
+        let base = MeanTeacherAlgorithm(unlabeledWeight: 50, rampSteps: 10)
+        let xl = try Tensor.randn([2, 1, 8, 8]), u1 = try Tensor.randn([4, 1, 8, 8]), u2 = try Tensor.randn([4, 1, 8, 8])
+        do {
+            _ = try base.forward(model: student, labeled: xl, labels: try Tensor([0, 1]), unlabeled: [u1, u2], step: 0)
+            Issue.record("Mean Teacher ran without a teacher")
+        } catch let TailKitError.invalidOption(message) {
+            #expect(message.contains("EMA teacher"), "\(message)")
+        }
+        let ema = try EMAModel(copying: student, fresh: try make())
+        base.useTeacher(ema)
+        do {
+            _ = try base.forward(model: student, labeled: xl, labels: try Tensor([0, 1]), unlabeled: [u1], step: 0)
+            Issue.record("Mean Teacher ran with one unlabeled view")
+        } catch let TailKitError.invalidOption(message) {
+            #expect(message.contains("two unlabeled views"), "\(message)")
+        }
+        student.eval()
+        ema.model.eval()
+        let forward = try base.forward(model: student, labeled: xl, labels: try Tensor([0, 1]), unlabeled: [u1, u2], step: 3)
+        let studentU = try #require(forward.weakLogits), teacherU = try #require(forward.teacherLogits)
+        #expect(forward.labeledLogits.shape == [2, 3] && studentU.shape == [4, 3] && teacherU.shape == [4, 3])
+        #expect(!teacherU.requiresGrad)
+        // Same weights, eval mode: the teacher's logits are the model's on u₂, the student's on u₁.
+        #expect(try (teacherU - student.forward(u2.channelsLast())).abs().max().item() < 1e-5)
+        #expect(try (studentU - student.forward(u1.channelsLast())).abs().max().item() < 1e-5)
+    }
+
+    /// MixMatch's pieces by hand. Sharpen (0.6, 0.4) at T = 0.5: (0.36, 0.16) / 0.52. Interleave of three
+    /// chunks of B = 4: groups (1, 1, 2) at offsets (0, 1, 2, 4), so row 1 of chunk 0 swaps with row 1 of
+    /// chunk 1 and rows 2–3 of chunk 0 with rows 2–3 of chunk 2; twice is the identity. The Mixup draw of a
+    /// step is the same each time, λ ≥ 0.5, and the permutation covers every row.
+    @Test func mixMatchSharpenInterleaveAndMixupByHand() throws {
+        let q = try MixMatchAlgorithm.sharpen(try Tensor([Float](arrayLiteral: 0.6, 0.4, 0.5, 0.5), shape: [2, 2]), temperature: 0.5)
+        let sharpened = try q.toArray(Float.self).map(Double.init)
+        #expect(zip(sharpened, [0.36 / 0.52, 0.16 / 0.52, 0.5, 0.5]).allSatisfy { close($0, $1) }, "\(sharpened)")
+        #expect(MixMatchInterleave.offsets(batch: 4, chunks: 3) == [0, 1, 2, 4])
+        #expect(MixMatchInterleave.offsets(batch: 4, chunks: 2) == [0, 2, 4])
+        let chunks = try [0, 10, 20].map { base in try Tensor((0..<4).map { Float(base + $0) }, shape: [4, 1]) }
+        let mixed = try MixMatchInterleave.apply(chunks, batch: 4)
+        #expect(try mixed.map { try $0.toArray(Float.self) } == [[0, 11, 22, 23], [10, 1, 12, 13], [20, 21, 2, 3]])
+        let back = try MixMatchInterleave.apply(mixed, batch: 4)
+        #expect(try back.map { try $0.toArray(Float.self) } == [[0, 1, 2, 3], [10, 11, 12, 13], [20, 21, 22, 23]])
+        #expect(throws: TailKitError.self) { try MixMatchInterleave.apply([chunks[0], try Tensor.zeros([3, 1])], batch: 4) }
+        let base = MixMatchAlgorithm(unlabeledWeight: 100, rampSteps: 10, seed: 7)
+        let a = try base.mixupDraw(rows: 12, step: 3), b = try base.mixupDraw(rows: 12, step: 3)
+        let pa = try a.permutation.toArray(Int.self), pb = try b.permutation.toArray(Int.self)
+        #expect(a.lambda == b.lambda && pa == pb)
+        #expect(a.lambda >= 0.5 && a.lambda <= 1)
+        #expect(try a.permutation.toArray(Int.self).sorted() == Array(0..<12))
+        let lambdas = try (0..<20).map { try base.mixupDraw(rows: 12, step: $0).lambda }
+        #expect(Set(lambdas).count > 1, "every step drew the same λ")
+    }
+
+    /// MixMatch's losses: mixed labeled logits (ln 3, 0) against the mixed target (0.5, 0.5) give the soft CE
+    /// −(0.5 log 0.75 + 0.5 log 0.25); mixed unlabeled logits (0, 0) against (1, 0) give the MSE
+    /// ((0.5 − 1)² + 0.5²) / 2 = 0.25, times λ_u r(5) = 100 · 5/10 → 12.5.
+    @Test func mixMatchLossesByHand() throws {
+        let base = MixMatchAlgorithm(unlabeledWeight: 100, rampSteps: 10, seed: 0)
+        #expect(base.ramp(at: 0) == 0 && base.ramp(at: 5) == 0.5 && base.ramp(at: 20) == 1)
+        let ln3 = Float(Foundation.log(3.0))
+        var forward = SSLForward(labeledLogits: try Tensor([Float](arrayLiteral: ln3, 0), shape: [1, 2]), labels: try Tensor([0]),
+                                 weakLogits: try Tensor([Float](arrayLiteral: 0, 0), shape: [1, 2]), step: 5)
+        forward.mixedTargets = try Tensor([Float](arrayLiteral: 0.5, 0.5, 1, 0), shape: [2, 2])
+        let losses = try base.losses(forward, addOn: NoAddOn())
+        try #require(losses.terms.count == 2)
+        #expect(losses.terms.map(\.name) == ["loss_cls", "loss_cons"])
+        #expect(close(try losses.terms[0].value.item(), -0.5 * (Foundation.log(0.75) + Foundation.log(0.25))))
+        #expect(close(try losses.terms[1].value.item(), 12.5))
+    }
+
+    /// MixMatch's forward: labeled logits for B rows, unlabeled logits and mixed targets for the rest (each
+    /// target row a distribution); two views are needed and 2·|u| must be a multiple of B.
+    @Test func mixMatchForwardMixesAndChecksTheBatchSizes() throws {
+        let model = try Architecture.resnet20.make(numClasses: 3, inChannels: 1, normedClassifier: false)
+        let base = MixMatchAlgorithm(unlabeledWeight: 100, rampSteps: 10, seed: 1)
+        let xl = try Tensor.randn([4, 1, 8, 8]), y = try Tensor([0, 1, 2, 0])
+        let forward = try base.forward(model: model, labeled: xl, labels: y, unlabeled: [try Tensor.randn([2, 1, 8, 8]), try Tensor.randn([2, 1, 8, 8])], step: 0)
+        #expect(forward.labeledLogits.shape == [4, 3] && forward.weakLogits?.shape == [4, 3])
+        let targets = try #require(forward.mixedTargets)
+        #expect(targets.shape == [8, 3])
+        #expect(try (targets.sum(dim: 1) - 1.0).abs().max().item() < 1e-5)
+        do {
+            _ = try base.forward(model: model, labeled: xl, labels: y, unlabeled: [try Tensor.randn([3, 1, 8, 8]), try Tensor.randn([3, 1, 8, 8])], step: 0)
+            Issue.record("MixMatch ran with 6 unlabeled images for a batch of 4")
+        } catch let TailKitError.invalidOption(message) {
+            #expect(message.contains("multiple"), "\(message)")
+        }
+        do {
+            _ = try base.forward(model: model, labeled: xl, labels: y, unlabeled: [try Tensor.randn([2, 1, 8, 8])], step: 0)
+            Issue.record("MixMatch ran with one unlabeled view")
+        } catch let TailKitError.invalidOption(message) {
+            #expect(message.contains("two unlabeled views"), "\(message)")
+        }
+    }
+
     /// π̂ = (0.5, 0.25, 0.25): T = 1 gives w = (1, 0.5, 0.5); T = 0.5 squares π̂ first:
     /// (0.25, 0.0625, 0.0625) / 0.375 → w = (1, 0.25, 0.25); T = 2 takes square roots: w = (1, 1/√2, 1/√2).
     @Test func dasoBlendWeightsByHand() throws {
@@ -187,6 +312,40 @@ import TorchNN
         #expect(throws: TailKitError.self) { try SSLConfig(algorithm: .pseudolabel, imbalance: .daso).validate() }
         #expect(throws: TailKitError.self) { try SSLConfig(algorithm: .supervised, imbalance: .darp).validate() }
         #expect(throws: TailKitError.self) { try SSLAlgorithmKind(parsing: "mixup") }
+        try SSLConfig(algorithm: .meanteacher, imbalance: .none).validate()
+        try SSLConfig(algorithm: .meanteacher, imbalance: .la).validate()
+        try SSLConfig(algorithm: .mixmatch, imbalance: .none).validate()
+        try SSLConfig(algorithm: .mixmatch, imbalance: .la).validate()
+        for base in [SSLAlgorithmKind.meanteacher, .mixmatch] {
+            for addOn in [ImbalanceAddOnKind.daso, .darp] {
+                do {
+                    try SSLConfig(algorithm: base, imbalance: addOn).validate()
+                    Issue.record("\(base.rawValue) + \(addOn.rawValue) was accepted")
+                } catch let TailKitError.invalidOption(message) {
+                    #expect(message.contains("--imbalance \(addOn.rawValue) cannot work with --algorithm \(base.rawValue)"), "\(message)")
+                    #expect(message.contains("pseudo-labels from a weak view") && message.contains("which \(base.rawValue) does not make"), "\(message)")
+                }
+            }
+        }
+    }
+
+    /// Mean Teacher's λ_u is 50 unless given (DASO's MeanTeacher configs), in code and in config.yaml.
+    @Test func meanTeacherUnlabeledWeightDefaultsTo50() throws {
+        #expect(SSLConfig(algorithm: .meanteacher).unlabeledWeight == 50)
+        #expect(SSLConfig(algorithm: .fixmatch).unlabeledWeight == 1)
+        let decode = { (json: String) in try JSONDecoder().decode(SSLConfig.self, from: Data(json.utf8)) }
+        #expect(try decode(#"{"algorithm": "meanteacher"}"#).unlabeledWeight == 50)
+        #expect(try decode(#"{"algorithm": "meanteacher", "unlabeled-weight": 3}"#).unlabeledWeight == 3)
+        #expect(try decode(#"{"algorithm": "pseudolabel"}"#).unlabeledWeight == 1)
+    }
+
+    /// MixMatch's λ_u is 100 and its ramp 1.6% of the steps unless given (DASO's MixMatch configs).
+    @Test func mixMatchDefaultsAreDASOs() throws {
+        let ssl = SSLConfig(algorithm: .mixmatch)
+        #expect(ssl.unlabeledWeight == 100 && ssl.rampRatio == 0.016)
+        #expect(SSLConfig(algorithm: .pseudolabel).rampRatio == 0.4)
+        let decoded = try JSONDecoder().decode(SSLConfig.self, from: Data(#"{"algorithm": "mixmatch", "ramp-ratio": 0.5}"#.utf8))
+        #expect(decoded.unlabeledWeight == 100 && decoded.rampRatio == 0.5)
     }
 }
 

@@ -85,6 +85,93 @@ import Torch
         #expect(eval.scalars["top1_la"] != nil && eval.scalars["mask_ratio"] == nil)
     }
 
+    /// Mean Teacher with logit adjustment: trains on two weak views against the EMA teacher, logs its
+    /// consistency loss, keeps the online model in the task state and λ_u = 50 in config.yaml; it makes
+    /// no pseudo-labels, so no mask ratio is logged.
+    @Test func meanTeacherTrainsAgainstItsEMATeacher() throws {
+        let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
+        defer { TemporaryFolder.remove(data) }
+        let runs = try TemporaryFolder("tk-ssl-meanteacher")
+        defer { runs.remove() }
+        let out = runs.file("run")
+        let p = try TailKitExecutable.launch(arguments("meanteacher", "la", data: data, out: out))
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0)
+        let last = try Checkpoint.read(from: "\(out)/last.ckpt")
+        #expect(last.step == 12)
+        #expect(last.taskState.contains { $0.0 == "online.fc.weight" })
+        let log = try RunLog.periods(in: "\(out)/log.jsonl")
+        #expect(log.map(\.step) == [3, 6, 9, 12])
+        let cons = try #require(log.last?.train["loss_cons"])
+        #expect(cons.isFinite && cons > 0, "loss_cons \(cons)")
+        #expect(log.last?.train["loss_cls"] != nil && log.last?.train["mask_ratio"] == nil)
+        let eval = try #require(log.last?.eval)
+        #expect(eval.scalars["top1"] != nil && eval.scalars["mask_ratio"] == nil)
+        let yaml = try String(contentsOfFile: "\(out)/config.yaml", encoding: .utf8)
+        #expect(yaml.contains("algorithm: meanteacher") && yaml.contains("unlabeled-weight: 50.0") && yaml.contains("ramp-ratio: 0.4"), "\(yaml)")
+    }
+
+    /// MixMatch: trains on two weak views mixed with the labeled images, logs both losses, keeps λ_u = 100
+    /// and the 1.6% ramp in config.yaml; two runs with the same seed end with the same weights (the Mixup
+    /// draws depend only on the seed and the step).
+    @Test func mixMatchTrainsAndRepeatsWithTheSameSeed() throws {
+        let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
+        defer { TemporaryFolder.remove(data) }
+        let runs = try TemporaryFolder("tk-ssl-mixmatch")
+        defer { runs.remove() }
+        let first = runs.file("first"), second = runs.file("second")
+        for out in [first, second] {
+            let p = try TailKitExecutable.launch(arguments("mixmatch", "none", data: data, out: out) + ["--steps", "6"])
+            p.waitUntilExit()
+            try #require(p.terminationStatus == 0)
+        }
+        let x = try Checkpoint.read(from: "\(first)/last.ckpt"), y = try Checkpoint.read(from: "\(second)/last.ckpt")
+        #expect(x.step == 6)
+        for ((name, t1), (_, t2)) in zip(x.stateDict, y.stateDict) {
+            #expect(try (t1.to(DType.float64) - t2.to(DType.float64)).abs().max().item() < 1e-6, "\(name) differs")
+        }
+        let log = try RunLog.periods(in: "\(first)/log.jsonl")
+        #expect(log.map(\.step) == [3, 6])
+        let cls = try #require(log.last?.train["loss_cls"]), cons = try #require(log.last?.train["loss_cons"])
+        #expect(cls.isFinite && cls > 0 && cons.isFinite && cons >= 0, "loss_cls \(cls), loss_cons \(cons)")
+        let yaml = try String(contentsOfFile: "\(first)/config.yaml", encoding: .utf8)
+        #expect(yaml.contains("algorithm: mixmatch") && yaml.contains("unlabeled-weight: 100.0") && yaml.contains("ramp-ratio: 0.016"), "\(yaml)")
+    }
+
+    /// MixMatch and Mean Teacher killed with `kill -9` mid-run and resumed end with the weights and task
+    /// state of the uninterrupted run (MixMatch's Mixup draws come from the seed and the step; Mean
+    /// Teacher's teacher is the EMA model in the checkpoint).
+    @Test(arguments: ["mixmatch", "meanteacher"]) func killNineThenResumeMatchesForTheConsistencyBases(_ algorithm: String) throws {
+        let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
+        defer { TemporaryFolder.remove(data) }
+        let runs = try TemporaryFolder("tk-ssl-resume-\(algorithm)")
+        defer { runs.remove() }
+        let straight = runs.file("straight"), crashed = runs.file("crashed")
+        let a = try TailKitExecutable.launch(arguments(algorithm, "la", data: data, out: straight))
+        a.waitUntilExit()
+        try #require(a.terminationStatus == 0)
+        let b = try TailKitExecutable.launch(arguments(algorithm, "la", data: data, out: crashed))
+        let deadline = Date().addingTimeInterval(120)
+        while ((try? Checkpoint.read(from: "\(crashed)/last.ckpt").step) ?? 0) < 3 && b.isRunning && Date() < deadline { usleep(20_000) }
+        usleep(30_000)
+        kill(b.processIdentifier, SIGKILL)
+        b.waitUntilExit()
+        let killedAt = try #require(try Checkpoint.read(from: "\(crashed)/last.ckpt").step)
+        #expect(killedAt >= 3 && killedAt < 12, "the kill should land mid-run (checkpoint at step \(killedAt))")
+        let c = try TailKitExecutable.launch(["ssl", "--resume", crashed, "--threads", "1"])
+        c.waitUntilExit()
+        try #require(c.terminationStatus == 0)
+        let x = try Checkpoint.read(from: "\(straight)/last.ckpt"), y = try Checkpoint.read(from: "\(crashed)/last.ckpt")
+        #expect(x.step == 12 && y.step == 12)
+        for (what, p, q) in [("state_dict", x.stateDict, y.stateDict), ("task_state", x.taskState, y.taskState)] {
+            try #require(p.count == q.count, "\(what): \(p.count) vs \(q.count) tensors")
+            for ((name, t1), (_, t2)) in zip(p, q) {
+                let d = try (t1.to(DType.float64) - t2.to(DType.float64)).abs().max().item()
+                #expect(d < 1e-5, "\(what) \(name) differs by \(d)")
+            }
+        }
+    }
+
     /// Reversed unlabeled distribution: DARP estimates the unlabeled counts at the end of its warm-up
     /// (step 6 of 12) and refines from then on; the estimate and its table are in the checkpoint.
     @Test func darpEstimatesTheUnlabeledDistributionThenRefines() throws {
@@ -125,7 +212,7 @@ import Torch
             #expect(!FileManager.default.fileExists(atPath: args[args.count - 1] + "/last.ckpt"), "\(replacing) trained")
             return try String(contentsOfFile: log, encoding: .utf8)
         }
-        #expect(try failure(["--algorithm": "mixmatchx"]).contains("valid algorithms: supervised, pseudolabel, fixmatch"))
+        #expect(try failure(["--algorithm": "mixmatchx"]).contains("valid algorithms: supervised, pseudolabel, meanteacher, mixmatch, fixmatch"))
         #expect(try failure(["--imbalance": "darpx"]).contains("none, daso, darp, la"))
         let pair = try failure(["--algorithm": "supervised"])
         #expect(pair.contains("--imbalance daso cannot work with --algorithm supervised") && pair.contains("fixmatch"), "\(pair)")

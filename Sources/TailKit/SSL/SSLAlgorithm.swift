@@ -23,10 +23,16 @@ public protocol SSLAlgorithm: AnyObject {
     func forward(model: any ClassifierModel, labeled: Tensor, labels: Tensor, unlabeled: [Tensor], step: Int) throws -> SSLForward
     /// The step's losses, with the add-on's hooks applied.
     func losses(_ forward: SSLForward, addOn: any ImbalanceAddOn) throws -> SSLLosses
+    /// Hands the base the run's EMA model before training; a base that learns from the EMA model's
+    /// predictions (Mean Teacher) keeps it, the others ignore it.
+    func useTeacher(_ ema: EMAModel)
 }
 
 extension SSLAlgorithm {
     public var capabilities: Set<SSLCapability> { kind.capabilities }
+
+    /// Bases that do not learn from the EMA model's predictions ignore it.
+    public func useTeacher(_ ema: EMAModel) {}
 
     /// L_s = CE(hook(z_l), y): the labeled loss of every base, after the add-on's logit hook.
     func labeledLoss(_ forward: SSLForward, addOn: any ImbalanceAddOn) throws -> Tensor {

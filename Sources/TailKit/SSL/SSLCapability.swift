@@ -41,6 +41,8 @@ extension SSLAlgorithmKind {
         switch self {
         case .supervised: return [.labeledLogits]
         case .pseudolabel: return [.labeledLogits, .pseudoLabels, .emaModel]
+        case .meanteacher: return [.labeledLogits, .emaModel]
+        case .mixmatch: return [.labeledLogits, .emaModel]
         case .fixmatch: return Set(SSLCapability.allCases)
         }
     }

@@ -8,7 +8,8 @@ import Foundation
 ///   `imb-labeled` γ_l [IMB_FACTOR_L] 100, `imb-unlabeled` γ_u [IMB_FACTOR_UL] 100 (a ratio ≥ 1; negative
 ///   for the reversed distribution [REVERSE_UL_DISTRIBUTION], 1 for uniform), `num-valid` [NUM_VALID] 5000;
 /// - training: `steps` [MAX_ITER] 250000, `eval-every` [PERIODS.EVAL] 500, `mu` [UNLABELED_BATCH_RATIO] 2,
-///   `threshold` τ [CONFIDENCE_THRESHOLD] 0.95, `unlabeled-weight` λ_u 1, `ema-decay` [EMA_DECAY] 0.999,
+///   `threshold` τ [CONFIDENCE_THRESHOLD] 0.95, `unlabeled-weight` λ_u [UNLABELED_LOSS_WEIGHT] 1 (50 for
+///   `meanteacher`, 100 for `mixmatch`), `ramp-ratio` [CONS_RAMPUP_ITERS_RATIO] 0.4 (0.016 for `mixmatch`), `ema-decay` [EMA_DECAY] 0.999,
 ///   `lr-schedule` constant (SOLVER.APPLY_SCHEDULER is off in every shipped config) or cosine;
 /// - add-ons: `daso-*` (`DASOConfig`), `darp-*` (`DARPConfig`), `la-tau` [LOGIT_ADJUST.TAU] 1.
 ///
@@ -30,7 +31,7 @@ public struct SSLConfig: Codable, Equatable, Sendable {
     public var mu = 2.0
     public var threshold = 0.95
     public var unlabeledWeight = 1.0
-    /// Share of the steps over which Pseudo-Label's unlabeled weight ramps up linearly (CONS_RAMPUP_ITERS_RATIO).
+    /// Share of the steps over which Pseudo-Label's, Mean Teacher's and MixMatch's unlabeled weight ramps up linearly (CONS_RAMPUP_ITERS_RATIO).
     public var rampRatio = 0.4
     public var emaDecay = 0.999
     /// constant (DASO's configs) or cosine (FixMatch's `WarmupCosineLRFixMatch`).
@@ -42,6 +43,8 @@ public struct SSLConfig: Codable, Equatable, Sendable {
     public init(algorithm: SSLAlgorithmKind = .fixmatch, imbalance: ImbalanceAddOnKind = .none) {
         self.algorithm = algorithm
         self.imbalance = imbalance
+        unlabeledWeight = algorithm.defaultUnlabeledWeight
+        rampRatio = algorithm.defaultRampRatio
     }
 
     /// Whether the unlabeled distribution is reversed (negative `imb-unlabeled`).
@@ -64,6 +67,8 @@ public struct SSLConfig: Codable, Equatable, Sendable {
             if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
         }
         if let text = try c.decodeIfPresent(String.self, forKey: .algorithm) { algorithm = try SSLAlgorithmKind(parsing: text) }
+        unlabeledWeight = algorithm.defaultUnlabeledWeight
+        rampRatio = algorithm.defaultRampRatio
         if let text = try c.decodeIfPresent(String.self, forKey: .imbalance) { imbalance = try ImbalanceAddOnKind(parsing: text) }
         try take(.labeledHead, &labeledHead)
         try take(.unlabeledHead, &unlabeledHead)
@@ -132,7 +137,7 @@ public struct SSLConfig: Codable, Equatable, Sendable {
             (.threshold, "\(threshold)"), (.unlabeledWeight, "\(unlabeledWeight)"), (.emaDecay, "\(emaDecay)"),
             (.lrSchedule, lrSchedule),
         ]
-        if algorithm == .pseudolabel { out.append((.rampRatio, "\(rampRatio)")) }
+        if [.pseudolabel, .meanteacher, .mixmatch].contains(algorithm) { out.append((.rampRatio, "\(rampRatio)")) }
         switch imbalance {
         case .none: break
         case .la: out.append((.laTau, "\(laTau)"))

@@ -10,19 +10,24 @@ public struct SSLForward {
     public var strongLogits: Tensor?
     public var weakFeatures: Tensor?
     public var strongFeatures: Tensor?
+    /// The EMA teacher's logits on its own view of the unlabeled batch (Mean Teacher), without gradient.
+    public var teacherLogits: Tensor?
+    /// MixMatch's mixed soft targets, rows in the order [labeled logits; weak logits].
+    public var mixedTargets: Tensor?
     /// The 0-based training step.
     public var step: Int
     /// Each unlabeled image's index in the unlabeled set (DARP keeps a table by it).
     public var unlabeledIndices: [Int] = []
 
     public init(labeledLogits: Tensor, labels: Tensor, weakLogits: Tensor? = nil, strongLogits: Tensor? = nil,
-                weakFeatures: Tensor? = nil, strongFeatures: Tensor? = nil, step: Int) {
+                weakFeatures: Tensor? = nil, strongFeatures: Tensor? = nil, teacherLogits: Tensor? = nil, step: Int) {
         self.labeledLogits = labeledLogits
         self.labels = labels
         self.weakLogits = weakLogits
         self.strongLogits = strongLogits
         self.weakFeatures = weakFeatures
         self.strongFeatures = strongFeatures
+        self.teacherLogits = teacherLogits
         self.step = step
     }
 }

@@ -50,7 +50,7 @@ public final class SemiSupervisedTask: TrainingTask {
         self.config = config
         self.data = data
         counts = data.labeled.classCounts()
-        algorithm = config.ssl.algorithm.make(config: config.ssl)
+        algorithm = config.ssl.algorithm.make(config: config.ssl, seed: UInt64(truncatingIfNeeded: config.base.seed))
         addOn = try config.ssl.imbalance.make(config: config.ssl, labeledCounts: counts, unlabeledCount: data.unlabeled.count)
         try SSLPairing.check(base: algorithm, addOn: addOn)
         device = try Device(parsing: config.base.device)
@@ -62,6 +62,7 @@ public final class SemiSupervisedTask: TrainingTask {
         } else {
             ema = nil
         }
+        if let ema { algorithm.useTeacher(ema) }
         for m in [model, ema?.model].compactMap({ $0 }) {
             if device != .cpu { try m.move(to: device) } else { try m.useChannelsLast() }
         }
