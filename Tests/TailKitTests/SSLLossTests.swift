@@ -296,6 +296,110 @@ import TorchNN
         #expect(SemiSupervisedTask.logitAdjustedTop1(probabilities: [[0.6, 0.4]], labels: [0], labeledCounts: [1, 1]) == 100)
     }
 
+    /// ABC's Bernoulli probabilities for labeled counts (100, 40, 10): b = n_min / n_c = (0.1, 0.25, 1).
+    /// The unlabeled schedule b'_c = 1 − (⌊t/500⌋/500)(1 − b_c): 1 for t < 500; at t = 500 (e = 1)
+    /// (1 − 0.9/500, 1 − 0.75/500, 1) = (0.9982, 0.9985, 1); at t = 125 000 (e = 250) (0.55, 0.625, 1);
+    /// b itself from t = 250 000 on.
+    @Test func abcBernoulliMaskProbabilitiesByHand() throws {
+        let masks = try ABCBernoulliMask(labeledCounts: [100, 40, 10])
+        #expect(zip(masks.probabilities, [0.1, 0.25, 1.0]).allSatisfy { close($0, $1, 1e-12) }, "\(masks.probabilities)")
+        #expect(masks.scheduled(step: 0) == [1, 1, 1] && masks.scheduled(step: 499) == [1, 1, 1])
+        #expect(zip(masks.scheduled(step: 500), [0.9982, 0.9985, 1.0]).allSatisfy { close($0, $1, 1e-12) }, "\(masks.scheduled(step: 500))")
+        #expect(zip(masks.scheduled(step: 125_000), [0.55, 0.625, 1.0]).allSatisfy { close($0, $1, 1e-12) }, "\(masks.scheduled(step: 125_000))")
+        #expect(zip(masks.scheduled(step: 250_000), masks.probabilities).allSatisfy { close($0, $1, 1e-12) })
+        #expect(zip(masks.scheduled(step: 1_000_000), masks.probabilities).allSatisfy { close($0, $1, 1e-12) })
+        do {
+            _ = try ABCBernoulliMask(labeledCounts: [5, 0])
+            Issue.record("a class without labeled images was accepted")
+        } catch let TailKitError.invalidOption(message) {
+            #expect(message.contains("ABC needs at least one labeled image of every class"), "\(message)")
+        }
+    }
+
+    /// The draws: probability 0 never keeps, 1 always does; class 1 of (100, 40, 10) is kept about a
+    /// quarter of the time; the same (seed, step) generator draws the same masks.
+    @Test func abcBernoulliDrawsFollowTheProbabilitiesAndTheSeed() throws {
+        let masks = try ABCBernoulliMask(labeledCounts: [100, 40, 10])
+        let edge = try masks.draw(classes: [0, 1, 0, 1], probabilities: [0, 1, 0.5], generator: try TorchGenerator(seed: 3))
+        #expect(edge == [0, 1, 0, 1])
+        let n = 20_000
+        let kept = try masks.draw(classes: Array(repeating: 1, count: n), probabilities: masks.probabilities, generator: try TorchGenerator(seed: 4))
+        let share = Double(kept.reduce(0, +)) / Double(n)
+        #expect(Swift.abs(share - 0.25) < 0.015, "kept \(share) of class 1, expected 0.25")
+        let abc = try ABCAddOn(labeledCounts: [100, 40, 10], threshold: 0.95, emaDecay: 0.999, seed: 7)
+        let classes = Array(repeating: 0, count: 64)
+        let first = try masks.draw(classes: classes, probabilities: masks.probabilities, generator: try abc.generator(step: 11))
+        let again = try masks.draw(classes: classes, probabilities: masks.probabilities, generator: try abc.generator(step: 11))
+        let other = try masks.draw(classes: classes, probabilities: masks.probabilities, generator: try abc.generator(step: 12))
+        #expect(first == again && first != other)
+    }
+
+    /// ABC's masked losses. Labeled logits (0, 0) with label 1 and (ln 3, 0) with label 0: CE = ln 2 and
+    /// −ln 0.75; kept (1, 0) → ln 2 / B = ln 2 / 2, kept (0, 1) → −ln 0.75 / 2, kept (0, 0) → 0.
+    /// Unlabeled weak logits (ln 3, 0) → p = (0.75, 0.25), confident at τ = 0.6; (0, 0) → 0.5, not.
+    /// Strong logits (0, 0): −Σ p log softmax = ln 2 per row; kept (1, 1) → ln 2 / μB = ln 2 / 2 (the
+    /// second row fails the threshold), kept (0, 1) → 0. Gradient of the first: (1/2)(softmax − p) =
+    /// (1/2)(0.5 − 0.75, 0.5 − 0.25) = (−0.125, 0.125) on the confident row, 0 on the other.
+    @Test func abcMaskedLossesByHand() throws {
+        let logits = try Tensor([Float](arrayLiteral: 0, 0, Float(Foundation.log(3.0)), 0), shape: [2, 2])
+        let labels = try Tensor([1, 0])
+        func labeled(_ keep: [Float]) throws -> Double {
+            try ABCAddOn.labeledLoss(logits: logits, labels: labels, keep: try Tensor(keep)).item()
+        }
+        #expect(close(try labeled([1, 0]), Foundation.log(2) / 2))
+        #expect(close(try labeled([0, 1]), -Foundation.log(0.75) / 2))
+        #expect(try labeled([0, 0]) == 0)
+        let weak = try Tensor([Float](arrayLiteral: Float(Foundation.log(3.0)), 0, 0, 0), shape: [2, 2])
+        let strong = try Tensor([Float](arrayLiteral: 0, 0, 0, 0), shape: [2, 2]).requiringGrad()
+        let kept = try ABCAddOn.unlabeledLoss(weakLogits: weak, strongLogits: strong, threshold: 0.6, keep: try Tensor([Float](arrayLiteral: 1, 1)))
+        #expect(close(try kept.item(), Foundation.log(2) / 2))
+        try kept.backward()
+        let grad = try #require(strong.grad).toArray(Float.self).map(Double.init)
+        #expect(zip(grad, [-0.125, 0.125, 0, 0]).allSatisfy { close($0, $1) }, "\(grad)")
+        let dropped = try ABCAddOn.unlabeledLoss(weakLogits: weak, strongLogits: strong, threshold: 0.6, keep: try Tensor([Float](arrayLiteral: 0, 1)))
+        #expect(try dropped.item() == 0)
+    }
+
+    /// ABC's head on a 3-class ResNet-20 (64 features): attached, the EMA head starts equal to the trained
+    /// one and only the trained one is handed to the optimizer; after a change to the trained head, step t = 1
+    /// (d = min(1 − 1/2, 0.999) = 0.5) moves the EMA head halfway; evaluation scores emaHead(f(x)), not the
+    /// backbone's own classifier.
+    @Test func abcHeadFollowsByEMAAndScoresTheEvaluation() throws {
+        let model = try Architecture.resnet20.make(numClasses: 3, inChannels: 1, normedClassifier: false)
+        let abc = try ABCAddOn(labeledCounts: [100, 40, 10], threshold: 0.95, emaDecay: 0.999, seed: 0)
+        try abc.attach(model: model, device: .cpu)
+        let head = try #require(abc.head), emaHead = try #require(abc.emaHead)
+        #expect(head.weight.shape == [3, 64])
+        #expect(try (head.weight - emaHead.weight).abs().max().item() == 0)
+        #expect(try head.bias.map { try $0.abs().max().item() } == 0)
+        #expect(abc.trainableParameters.count == 2 && emaHead.trainableParameters().isEmpty)
+        let before = try emaHead.weight.toArray(Float.self)
+        try withNoGrad { try head.weight.addInPlace(try Tensor.ones([3, 64]), alpha: 2) }
+        try abc.afterOptimizerStep(step: 1)
+        let after = try emaHead.weight.toArray(Float.self)
+        #expect(zip(before, after).allSatisfy { close(Double($1), Double($0) + 1) }, "the EMA head should move halfway to +2")
+        model.eval()
+        let x = try Tensor.rand([2, 1, 28, 28])
+        let scored = try abc.evaluationModel(model).forwardWithFeatures(x).logits
+        let expected = try emaHead(try model.features(x))
+        #expect(try (scored - expected).abs().max().item() < 1e-6)
+        #expect(try (scored - model.forwardWithFeatures(x).logits).abs().max().item() > 1e-4)
+    }
+
+    /// ABC needs FixMatch's weak/strong views with their features; the other bases are refused with the reason.
+    @Test func abcPairsWithFixMatchOnly() throws {
+        try SSLConfig(algorithm: .fixmatch, imbalance: .abc).validate()
+        for base in [SSLAlgorithmKind.supervised, .pseudolabel, .meanteacher, .mixmatch] {
+            do {
+                try SSLConfig(algorithm: base, imbalance: .abc).validate()
+                Issue.record("\(base.rawValue) + abc was accepted")
+            } catch let TailKitError.invalidOption(message) {
+                #expect(message.contains("--imbalance abc cannot work with --algorithm \(base.rawValue)"), "\(message)")
+                #expect(message.contains("features of a weak and a strong view") && message.contains("bases it works with: fixmatch"), "\(message)")
+            }
+        }
+    }
+
     @Test func pairingRefusesAnAddOnTheBaseCannotServe() throws {
         let config = SSLConfig(algorithm: .supervised, imbalance: .daso)
         do {

@@ -138,19 +138,21 @@ import Torch
         #expect(yaml.contains("algorithm: mixmatch") && yaml.contains("unlabeled-weight: 100.0") && yaml.contains("ramp-ratio: 0.016"), "\(yaml)")
     }
 
-    /// MixMatch and Mean Teacher killed with `kill -9` mid-run and resumed end with the weights and task
-    /// state of the uninterrupted run (MixMatch's Mixup draws come from the seed and the step; Mean
-    /// Teacher's teacher is the EMA model in the checkpoint).
-    @Test(arguments: ["mixmatch", "meanteacher"]) func killNineThenResumeMatchesForTheConsistencyBases(_ algorithm: String) throws {
+    /// MixMatch and Mean Teacher (with la) and FixMatch with ABC killed with `kill -9` mid-run and resumed
+    /// end with the weights and task state of the uninterrupted run (MixMatch's Mixup draws and ABC's
+    /// Bernoulli masks come from the seed and the step; Mean Teacher's teacher is the EMA model in the
+    /// checkpoint; ABC's head and its EMA copy are task state).
+    @Test(arguments: zip(["mixmatch", "meanteacher", "fixmatch"], ["la", "la", "abc"]))
+    func killNineThenResumeMatchesForTheConsistencyBases(_ algorithm: String, _ addOn: String) throws {
         let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
         defer { TemporaryFolder.remove(data) }
-        let runs = try TemporaryFolder("tk-ssl-resume-\(algorithm)")
+        let runs = try TemporaryFolder("tk-ssl-resume-\(algorithm)-\(addOn)")
         defer { runs.remove() }
         let straight = runs.file("straight"), crashed = runs.file("crashed")
-        let a = try TailKitExecutable.launch(arguments(algorithm, "la", data: data, out: straight))
+        let a = try TailKitExecutable.launch(arguments(algorithm, addOn, data: data, out: straight))
         a.waitUntilExit()
         try #require(a.terminationStatus == 0)
-        let b = try TailKitExecutable.launch(arguments(algorithm, "la", data: data, out: crashed))
+        let b = try TailKitExecutable.launch(arguments(algorithm, addOn, data: data, out: crashed))
         let deadline = Date().addingTimeInterval(120)
         while ((try? Checkpoint.read(from: "\(crashed)/last.ckpt").step) ?? 0) < 3 && b.isRunning && Date() < deadline { usleep(20_000) }
         usleep(30_000)
@@ -170,6 +172,41 @@ import Torch
                 #expect(d < 1e-5, "\(what) \(name) differs by \(d)")
             }
         }
+    }
+
+    /// FixMatch + ABC: the balanced head trains beside FixMatch (both ABC losses logged), it and its EMA
+    /// copy are task state, and two runs with the same seed end with the same head (the Bernoulli masks
+    /// depend only on the seed and the step).
+    @Test func abcTrainsItsBalancedHeadBesideFixMatch() throws {
+        let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
+        defer { TemporaryFolder.remove(data) }
+        let runs = try TemporaryFolder("tk-ssl-abc")
+        defer { runs.remove() }
+        let first = runs.file("first"), second = runs.file("second")
+        for out in [first, second] {
+            let p = try TailKitExecutable.launch(arguments("fixmatch", "abc", data: data, out: out) + ["--steps", "6"])
+            p.waitUntilExit()
+            try #require(p.terminationStatus == 0)
+        }
+        let x = try Checkpoint.read(from: "\(first)/last.ckpt"), y = try Checkpoint.read(from: "\(second)/last.ckpt")
+        #expect(x.step == 6)
+        let head = try #require(x.taskState.first { $0.0 == "abc.head.weight" }?.1)
+        let emaHead = try #require(x.taskState.first { $0.0 == "abc.ema_head.weight" }?.1)
+        #expect(head.shape == [10, 64] && emaHead.shape == [10, 64], "\(head.shape)")
+        #expect(try (head - emaHead).abs().max().item() > 0, "the EMA head should lag the trained one")
+        for key in ["abc.head.bias", "abc.ema_head.bias", "online.fc.weight"] {
+            #expect(x.taskState.contains { $0.0 == key }, "task_state lacks \(key)")
+        }
+        for ((name, t1), (_, t2)) in zip(x.taskState, y.taskState) {
+            #expect(try (t1.to(DType.float64) - t2.to(DType.float64)).abs().max().item() < 1e-6, "\(name) differs")
+        }
+        let log = try RunLog.periods(in: "\(first)/log.jsonl")
+        #expect(log.map(\.step) == [3, 6])
+        let cls = try #require(log.last?.train["loss_abc_cls"]), cons = try #require(log.last?.train["loss_abc_cons"])
+        #expect(cls.isFinite && cls > 0 && cons.isFinite && cons >= 0, "loss_abc_cls \(cls), loss_abc_cons \(cons)")
+        #expect(log.last?.train["loss_cons"] != nil && log.last?.eval?.scalars["top1"] != nil)
+        let yaml = try String(contentsOfFile: "\(first)/config.yaml", encoding: .utf8)
+        #expect(yaml.contains("imbalance: abc"), "\(yaml)")
     }
 
     /// Reversed unlabeled distribution: DARP estimates the unlabeled counts at the end of its warm-up
@@ -213,7 +250,9 @@ import Torch
             return try String(contentsOfFile: log, encoding: .utf8)
         }
         #expect(try failure(["--algorithm": "mixmatchx"]).contains("valid algorithms: supervised, pseudolabel, meanteacher, mixmatch, fixmatch"))
-        #expect(try failure(["--imbalance": "darpx"]).contains("none, daso, darp, la"))
+        #expect(try failure(["--imbalance": "darpx"]).contains("none, daso, darp, abc, la"))
+        let abc = try failure(["--algorithm": "pseudolabel", "--imbalance": "abc"])
+        #expect(abc.contains("--imbalance abc cannot work with --algorithm pseudolabel") && abc.contains("bases it works with: fixmatch"), "\(abc)")
         let pair = try failure(["--algorithm": "supervised"])
         #expect(pair.contains("--imbalance daso cannot work with --algorithm supervised") && pair.contains("fixmatch"), "\(pair)")
         // 40 images per class less 5 held out for validation leave 35.

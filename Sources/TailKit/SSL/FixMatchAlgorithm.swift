@@ -36,7 +36,7 @@ public final class FixMatchAlgorithm: SSLAlgorithm {
         let (logits, features) = try model.forwardWithFeatures(try Tensor.cat([labeled] + unlabeled, dim: 0).channelsLast())
         let z = try logits.split(sizes: [b, u, u], dim: 0), f = try features.split(sizes: [b, u, u], dim: 0)
         return SSLForward(labeledLogits: z[0], labels: labels, weakLogits: z[1], strongLogits: z[2],
-                          weakFeatures: f[1], strongFeatures: f[2], step: step)
+                          labeledFeatures: f[0], weakFeatures: f[1], strongFeatures: f[2], step: step)
     }
 
     public func losses(_ forward: SSLForward, addOn: any ImbalanceAddOn) throws -> SSLLosses {

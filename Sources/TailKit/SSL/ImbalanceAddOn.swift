@@ -1,4 +1,5 @@
 import Torch
+import TorchNN
 
 /// An imbalance add-on: it changes a base algorithm's training through hooks, and keeps whatever
 /// state it needs (queues, distributions) in the checkpoint. Every hook has a neutral default, so an
@@ -7,7 +8,9 @@ import Torch
 ///
 /// Per step the task calls, in order: `beforeStep` (before the forward pass), then the base calls
 /// `labeledLogits`, `pseudoLabels` and `extraLosses` while computing its losses, then the task calls
-/// `observe` with the step's final pseudo-labels.
+/// `observe` with the step's final pseudo-labels, and after the optimizer step `afterOptimizerStep`.
+/// An add-on with its own layers (ABC's head) makes them in `attach`, hands them to the optimizer
+/// through `trainableParameters` and may score evaluation with another model (`evaluationModel`).
 ///
 /// ```swift
 /// final class Doubling: ImbalanceAddOn {
@@ -20,6 +23,10 @@ public protocol ImbalanceAddOn: AnyObject {
     var kind: ImbalanceAddOnKind { get }
     /// What the base must offer.
     var requirements: Set<SSLCapability> { get }
+    /// Once, after the model is made and moved to its device (ABC makes its head here).
+    func attach(model: any ClassifierModel, device: Device) throws
+    /// The add-on's own parameters the optimizer trains with the model's.
+    var trainableParameters: [Tensor] { get }
     /// Before the forward pass (DASO: the EMA features of the labeled batch enter the queue).
     func beforeStep(_ context: SSLStepContext) throws
     /// Logit hook: the labeled logits the labeled loss sees.
@@ -30,6 +37,10 @@ public protocol ImbalanceAddOn: AnyObject {
     func extraLosses(_ forward: SSLForward) throws -> [(name: String, value: Tensor)]
     /// The step's final pseudo-labels (all of them, confident or not), after the losses.
     func observe(_ pseudoLabels: PseudoLabelBatch, step: Int) throws
+    /// After each optimizer step t (ABC: the EMA of its head).
+    func afterOptimizerStep(step: Int) throws
+    /// The model evaluation scores, given the task's evaluated model (ABC: its EMA head on that backbone).
+    func evaluationModel(_ model: any ClassifierModel) throws -> any ClassifierModel
     /// Whether the add-on needs an estimate of the unlabeled class counts before the next step (DARP
     /// at the end of its warm-up when the unlabeled distribution is unknown); the task then makes one.
     var wantsUnlabeledEstimate: Bool { get }
@@ -42,6 +53,10 @@ public protocol ImbalanceAddOn: AnyObject {
 }
 
 extension ImbalanceAddOn {
+    public func attach(model: any ClassifierModel, device: Device) throws {}
+    public var trainableParameters: [Tensor] { [] }
+    public func afterOptimizerStep(step: Int) throws {}
+    public func evaluationModel(_ model: any ClassifierModel) throws -> any ClassifierModel { model }
     public func beforeStep(_ context: SSLStepContext) throws {}
     public func labeledLogits(_ logits: Tensor) throws -> Tensor { logits }
     public func pseudoLabels(_ probabilities: Tensor, forward: SSLForward) throws -> Tensor { probabilities }

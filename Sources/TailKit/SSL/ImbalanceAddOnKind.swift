@@ -8,6 +8,8 @@ import TailData
 ///   blended with the linear ones by distribution-aware weights, plus the semantic alignment loss.
 /// - `darp`: DARP (Kim et al., NeurIPS 2020): the soft pseudo-labels of the whole unlabeled set refined
 ///   to match the (estimated) unlabeled class counts.
+/// - `abc`: ABC (Lee et al., NeurIPS 2021): an auxiliary balanced head on the backbone's features,
+///   trained with class-balanced Bernoulli masks on the labeled and the unlabeled loss; evaluation uses it.
 /// - `la`: train-time logit adjustment of the labeled logits, z + τ log π (Menon et al., ICLR 2021;
 ///   DASO's `ALGORITHM.LOGIT_ADJUST`).
 ///
@@ -18,13 +20,14 @@ public enum ImbalanceAddOnKind: String, NamedChoice, Codable, Sendable {
     case none
     case daso
     case darp
+    case abc
     case la
 
     public static let choiceKind = "imbalance add-on"
 
     /// The add-on of this kind with the run's settings; `labeledCounts` are the labeled set's class
-    /// counts, `unlabeledCount` the unlabeled set's size.
-    public func make(config: SSLConfig, labeledCounts: [Int], unlabeledCount: Int = 1) throws -> any ImbalanceAddOn {
+    /// counts, `unlabeledCount` the unlabeled set's size, `seed` the run's (ABC's mask draws).
+    public func make(config: SSLConfig, labeledCounts: [Int], unlabeledCount: Int = 1, seed: UInt64 = 0) throws -> any ImbalanceAddOn {
         switch self {
         case .none: return NoAddOn()
         case .daso: return try DASOAddOn(config: config.daso, classes: labeledCounts.count, totalSteps: config.steps)
@@ -34,6 +37,7 @@ public enum ImbalanceAddOnKind: String, NamedChoice, Codable, Sendable {
             let matched = config.imbUnlabeled == config.imbLabeled
             let target = matched ? try LongTail.counts(head: config.unlabeledHead, classes: labeledCounts.count, ratio: config.imbUnlabeled).map(Double.init) : nil
             return DARPAddOn(config: config.darp, unlabeledCount: unlabeledCount, classes: labeledCounts.count, steps: config.steps, target: target)
+        case .abc: return try ABCAddOn(labeledCounts: labeledCounts, threshold: config.threshold, emaDecay: config.emaDecay, seed: seed)
         case .la: return try LogitAdjustmentAddOn(labeledCounts: labeledCounts, tau: config.laTau)
         }
     }

@@ -139,7 +139,7 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         ]
         if [.pseudolabel, .meanteacher, .mixmatch].contains(algorithm) { out.append((.rampRatio, "\(rampRatio)")) }
         switch imbalance {
-        case .none: break
+        case .none, .abc: break
         case .la: out.append((.laTau, "\(laTau)"))
         case .daso:
             out += [(.dasoPretrainSteps, "\(daso.pretrainSteps)"), (.dasoProtoTemp, "\(daso.protoTemp)"),

@@ -8,6 +8,8 @@ public struct SSLForward {
     public var labels: Tensor
     public var weakLogits: Tensor?
     public var strongLogits: Tensor?
+    /// Encoder features of the labeled batch (FixMatch; ABC's head learns on them).
+    public var labeledFeatures: Tensor?
     public var weakFeatures: Tensor?
     public var strongFeatures: Tensor?
     /// The EMA teacher's logits on its own view of the unlabeled batch (Mean Teacher), without gradient.
@@ -20,11 +22,13 @@ public struct SSLForward {
     public var unlabeledIndices: [Int] = []
 
     public init(labeledLogits: Tensor, labels: Tensor, weakLogits: Tensor? = nil, strongLogits: Tensor? = nil,
-                weakFeatures: Tensor? = nil, strongFeatures: Tensor? = nil, teacherLogits: Tensor? = nil, step: Int) {
+                labeledFeatures: Tensor? = nil, weakFeatures: Tensor? = nil, strongFeatures: Tensor? = nil,
+                teacherLogits: Tensor? = nil, step: Int) {
         self.labeledLogits = labeledLogits
         self.labels = labels
         self.weakLogits = weakLogits
         self.strongLogits = strongLogits
+        self.labeledFeatures = labeledFeatures
         self.weakFeatures = weakFeatures
         self.strongFeatures = strongFeatures
         self.teacherLogits = teacherLogits

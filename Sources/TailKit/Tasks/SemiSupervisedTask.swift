@@ -12,7 +12,8 @@ import TorchNN
 /// steps SGD (Nesterov); then the EMA model follows (d = min(1 − 1/(t+1), decay)). The final
 /// pseudo-labels go to the add-on (`observe`) and to `PseudoLabelStatistics` against the hidden labels.
 ///
-/// Each evaluation scores the EMA model (the raw one for `supervised`) on the test set: top-1 and the
+/// Each evaluation scores the EMA model (the raw one for `supervised`; through ABC's EMA head with
+/// `abc`, the add-on's `evaluationModel`) on the test set: top-1 and the
 /// classification report, top-1 after post-hoc logit adjustment z − log π_labeled (`top1_la`), the
 /// medians of the last 20 evaluations of both (`top1_median20`, `top1_la_median20`, DASO's reported
 /// figure), the period's per-class pseudo-label precision and recall and the mask ratio.
@@ -51,7 +52,8 @@ public final class SemiSupervisedTask: TrainingTask {
         self.data = data
         counts = data.labeled.classCounts()
         algorithm = config.ssl.algorithm.make(config: config.ssl, seed: UInt64(truncatingIfNeeded: config.base.seed))
-        addOn = try config.ssl.imbalance.make(config: config.ssl, labeledCounts: counts, unlabeledCount: data.unlabeled.count)
+        addOn = try config.ssl.imbalance.make(config: config.ssl, labeledCounts: counts, unlabeledCount: data.unlabeled.count,
+                                              seed: UInt64(truncatingIfNeeded: config.base.seed))
         try SSLPairing.check(base: algorithm, addOn: addOn)
         device = try Device(parsing: config.base.device)
         Torch.manualSeed(UInt64(truncatingIfNeeded: config.base.seed))
@@ -66,6 +68,7 @@ public final class SemiSupervisedTask: TrainingTask {
         for m in [model, ema?.model].compactMap({ $0 }) {
             if device != .cpu { try m.move(to: device) } else { try m.useChannelsLast() }
         }
+        try addOn.attach(model: model, device: device)
         quality = PseudoLabelStatistics(classes: data.labeled.numClasses)
     }
 
@@ -82,7 +85,7 @@ public final class SemiSupervisedTask: TrainingTask {
                            configJSON: config.json(), precision: base.precision, device: device)
     }
 
-    public func parameters() -> [Tensor] { model.trainableParameters() }
+    public func parameters() -> [Tensor] { model.trainableParameters() + addOn.trainableParameters }
 
     public func makeStream() throws -> any BatchStream<SSLBatch> {
         try SSLBatchStream(data: data, config: config, unlabeledViews: algorithm.unlabeledViews)
@@ -112,6 +115,7 @@ public final class SemiSupervisedTask: TrainingTask {
 
     public func afterOptimizerStep() throws {
         try ema?.update(from: model, step: lastStep)
+        try addOn.afterOptimizerStep(step: lastStep)
     }
 
     /// Test top-1 (raw and logit-adjusted) of the evaluated model, the medians of the last 20, and
@@ -119,8 +123,9 @@ public final class SemiSupervisedTask: TrainingTask {
     public func evaluate() throws -> Metrics? {
         let evaluator = Evaluator(normalization: data.normalization, batchSize: config.base.evalBatchSize, device: device,
                                   workers: max(1, config.base.workers))
-        let output = try evaluator.run(evaluatedModel, on: data.test, keepProbabilities: true)
-        evaluatedModel.train()
+        let scored = try addOn.evaluationModel(evaluatedModel)
+        let output = try evaluator.run(scored, on: data.test, keepProbabilities: true)
+        scored.train()
         var metrics = ClassificationReport(topK: output.topK, labels: output.labels, trainCounts: counts).metrics(loss: output.loss)
         let adjusted = Self.logitAdjustedTop1(probabilities: output.probabilities, labels: output.labels, labeledCounts: counts)
         let top1 = metrics.scalars["top1"] ?? 0
