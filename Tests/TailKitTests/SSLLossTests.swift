@@ -386,6 +386,33 @@ import TorchNN
         #expect(try (scored - model.forwardWithFeatures(x).logits).abs().max().item() > 1e-4)
     }
 
+    /// Distribution alignment with target π* = (0.75, 0.25) on the batch p = ((0.5, 0.5), (0.9, 0.1)):
+    /// p̄ = (0.7, 0.3), ratios (15/14, 5/6); row 1 ∝ (15/28, 5/12) → (45/80, 35/80) = (0.5625, 0.4375),
+    /// row 2 ∝ (27/28, 1/12) → (81/88, 7/88). Temperature 0.5 tempers π* to (√.75, √.25)/Σ =
+    /// (0.633975, 0.366025). A window of 2 batches with means (0.7, 0.3), (0.5, 0.5), (0.3, 0.7) keeps the
+    /// last two: p̄ = (0.4, 0.6).
+    @Test func distributionAlignmentByHand() throws {
+        var da = try DistributionAlignment(target: [0.75, 0.25])
+        #expect(da.runningMean == nil)
+        let p = try Tensor([Float](arrayLiteral: 0.5, 0.5, 0.9, 0.1), shape: [2, 2])
+        let q = try da.align(p).toArray(Float.self).map(Double.init)
+        #expect(zip(q, [0.5625, 0.4375, 81.0 / 88, 7.0 / 88]).allSatisfy { close($0, $1) }, "\(q)")
+        #expect(zip(try #require(da.runningMean), [0.7, 0.3]).allSatisfy { close($0, $1) })
+        let tempered = try DistributionAlignment(target: [3, 1], temperature: 0.5)
+        #expect(zip(tempered.target, [0.633975, 0.366025]).allSatisfy { close($0, $1, 1e-5) }, "\(tempered.target)")
+        var window = try DistributionAlignment(target: [0.5, 0.5], capacity: 2)
+        for (a, b) in [(Float(0.7), Float(0.3)), (0.5, 0.5), (0.3, 0.7)] {
+            _ = try window.align(try Tensor([a, b, a, b], shape: [2, 2]))
+        }
+        #expect(zip(try #require(window.runningMean), [0.4, 0.6]).allSatisfy { close($0, $1) }, "\(window.runningMean ?? [])")
+        do {
+            _ = try DistributionAlignment(target: [0, 0])
+            Issue.record("an all-zero target was accepted")
+        } catch let TailKitError.invalidOption(message) {
+            #expect(message.contains("distribution alignment needs a target distribution"), "\(message)")
+        }
+    }
+
     /// ABC needs FixMatch's weak/strong views with their features; the other bases are refused with the reason.
     @Test func abcPairsWithFixMatchOnly() throws {
         try SSLConfig(algorithm: .fixmatch, imbalance: .abc).validate()

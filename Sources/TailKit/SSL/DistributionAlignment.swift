@@ -1,0 +1,62 @@
+import Foundation
+import Torch
+
+/// ReMixMatch's distribution alignment (Berthelot et al., ICLR 2020; spec `shared/spec/daso.md` §4.11,
+/// ytaek-oh/daso `MODEL.DIST_ALIGN`): the model's predictions on unlabeled images are rescaled towards
+/// a target class distribution,
+///
+///     π*_t = (π*)^t / Σ (π*)^t                     target, tempered (t = DIST_ALIGN.TEMPERATURE, 1.0)
+///     p̄    = mean of the predictions of the last `capacity` (128) batches
+///     q̃_b  = normalize(p_b · (π*_t + 1e−6) / (p̄ + 1e−6))   per row
+///
+/// π* is the labeled class distribution in the reference. The batch being aligned enters p̄ before it
+/// is aligned [inferred: the spec does not state the order; ReMixMatch's own code updates first].
+/// A unit only: no base uses it yet (the ReMixMatch base is not built).
+///
+/// ```swift
+/// var da = try DistributionAlignment(target: [0.75, 0.25])
+/// let q = try da.align(try Functional.softmax(weakLogits, dim: 1))
+/// ```
+public struct DistributionAlignment {
+    /// π*_t.
+    public let target: [Double]
+    /// Batches p̄ averages over (128).
+    public let capacity: Int
+    /// Per batch in the window: the column sums of its predictions and its row count.
+    private var window: [(sums: [Double], rows: Int)] = []
+
+    public init(target: [Double], temperature: Double = 1, capacity: Int = 128) throws {
+        guard !target.isEmpty, target.allSatisfy({ $0 >= 0 && $0.isFinite }), target.contains(where: { $0 > 0 }) else {
+            throw TailKitError.invalidOption("distribution alignment needs a target distribution of non-negative numbers, got \(target)")
+        }
+        guard temperature > 0, temperature.isFinite, capacity >= 1 else {
+            throw TailKitError.invalidOption("distribution alignment needs a positive temperature (\(temperature)) and window (\(capacity))")
+        }
+        let tempered = target.map { Foundation.pow($0, temperature) }
+        let total = tempered.reduce(0, +)
+        self.target = tempered.map { $0 / total }
+        self.capacity = capacity
+    }
+
+    /// p̄: the mean prediction over the rows of the batches in the window (nil before the first batch).
+    public var runningMean: [Double]? {
+        guard !window.isEmpty else { return nil }
+        let rows = Double(window.reduce(0) { $0 + $1.rows })
+        return (0..<target.count).map { c in window.reduce(0) { $0 + $1.sums[c] } / rows }
+    }
+
+    /// Adds the batch `p` [B, C] (class probabilities) to the window, dropping the oldest batch past
+    /// `capacity`, then returns the aligned rows q̃.
+    public mutating func align(_ p: Tensor) throws -> Tensor {
+        guard p.shape.count == 2, p.shape[1] == target.count else {
+            throw TailKitError.invalidOption("distribution alignment expects [B, \(target.count)] probabilities, got \(p.shape)")
+        }
+        let probabilities = try p.detach()
+        window.append((try probabilities.to(.float64).sum(dim: 0).toArray(Double.self), p.shape[0]))
+        if window.count > capacity { window.removeFirst() }
+        let mean = runningMean ?? target
+        let ratio = zip(target, mean).map { Float(($0 + 1e-6) / ($1 + 1e-6)) }
+        let scaled = try probabilities * (try Tensor(ratio).to(device: p.device).to(p.dtype))
+        return try scaled / scaled.sum(dim: 1, keepDim: true)
+    }
+}
