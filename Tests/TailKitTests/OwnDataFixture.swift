@@ -49,10 +49,7 @@ enum OwnDataFixture {
 
     /// Runs the built `tailkit` with `args`.
     static func tailkit(_ args: [String]) throws -> Output {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try TailKitExecutable.path())
-        p.arguments = args
-        let result = try ProcessOutput.capture(p)
+        let result = try TailKitExecutable.run(args)
         return Output(status: result.status, out: result.outText, err: result.err)
     }
 }

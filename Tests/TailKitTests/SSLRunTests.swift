@@ -22,34 +22,7 @@ import Torch
         defer { TemporaryFolder.remove(data) }
         let runs = try TemporaryFolder("tk-ssl-resume")
         defer { runs.remove() }
-        let straight = runs.file("straight"), crashed = runs.file("crashed")
-        let a = try TailKitExecutable.launch(arguments("fixmatch", "daso", data: data, out: straight))
-        a.waitUntilExit()
-        try #require(a.terminationStatus == 0)
-
-        let b = try TailKitExecutable.launch(arguments("fixmatch", "daso", data: data, out: crashed))
-        let deadline = Date().addingTimeInterval(120)
-        while ((try? Checkpoint.read(from: "\(crashed)/last.ckpt").step) ?? 0) < 3 && b.isRunning && Date() < deadline { usleep(20_000) }
-        usleep(30_000)
-        kill(b.processIdentifier, SIGKILL)
-        b.waitUntilExit()
-        let killedAt = try #require(try Checkpoint.read(from: "\(crashed)/last.ckpt").step)
-        #expect(killedAt >= 3 && killedAt < 12, "the kill should land mid-run (checkpoint at step \(killedAt))")
-
-        let c = try TailKitExecutable.launch(["ssl", "--resume", crashed, "--threads", "1"])
-        c.waitUntilExit()
-        try #require(c.terminationStatus == 0)
-
-        let x = try Checkpoint.read(from: "\(straight)/last.ckpt"), y = try Checkpoint.read(from: "\(crashed)/last.ckpt")
-        #expect(x.step == 12 && y.step == 12)
-        for (what, p, q) in [("state_dict", x.stateDict, y.stateDict), ("task_state", x.taskState, y.taskState)] {
-            try #require(p.count == q.count, "\(what): \(p.count) vs \(q.count) tensors")
-            #expect(p.map(\.0) == q.map(\.0))
-            for ((name, t1), (_, t2)) in zip(p, q) {
-                let d = try (t1.to(DType.float64) - t2.to(DType.float64)).abs().max().item()
-                #expect(d < 1e-5, "\(what) \(name) differs by \(d)")
-            }
-        }
+        let (y, crashed) = try expectKillNineThenResumeMatches("fixmatch", "daso", data: data, runs: runs)
         for key in ["online.fc.weight", "daso.queue.banks", "daso.pl_counts", "ssl.history", "ssl.pl_quality"] {
             #expect(y.taskState.contains { $0.0 == key }, "task_state lacks \(key)")
         }
@@ -148,10 +121,19 @@ import Torch
         defer { TemporaryFolder.remove(data) }
         let runs = try TemporaryFolder("tk-ssl-resume-\(algorithm)-\(addOn)")
         defer { runs.remove() }
+        _ = try expectKillNineThenResumeMatches(algorithm, addOn, data: data, runs: runs)
+    }
+
+    /// Runs `algorithm` + `addOn` for 12 steps straight, and again killed with SIGKILL mid-run then
+    /// resumed; expects both runs to end with the same weights and task state (names, order, values
+    /// within 1e-5). Returns the resumed run's checkpoint and folder.
+    private func expectKillNineThenResumeMatches(_ algorithm: String, _ addOn: String, data: String,
+                                                 runs: TemporaryFolder) throws -> (Checkpoint, String) {
         let straight = runs.file("straight"), crashed = runs.file("crashed")
         let a = try TailKitExecutable.launch(arguments(algorithm, addOn, data: data, out: straight))
         a.waitUntilExit()
         try #require(a.terminationStatus == 0)
+
         let b = try TailKitExecutable.launch(arguments(algorithm, addOn, data: data, out: crashed))
         let deadline = Date().addingTimeInterval(120)
         while ((try? Checkpoint.read(from: "\(crashed)/last.ckpt").step) ?? 0) < 3 && b.isRunning && Date() < deadline { usleep(20_000) }
@@ -160,18 +142,22 @@ import Torch
         b.waitUntilExit()
         let killedAt = try #require(try Checkpoint.read(from: "\(crashed)/last.ckpt").step)
         #expect(killedAt >= 3 && killedAt < 12, "the kill should land mid-run (checkpoint at step \(killedAt))")
+
         let c = try TailKitExecutable.launch(["ssl", "--resume", crashed, "--threads", "1"])
         c.waitUntilExit()
         try #require(c.terminationStatus == 0)
+
         let x = try Checkpoint.read(from: "\(straight)/last.ckpt"), y = try Checkpoint.read(from: "\(crashed)/last.ckpt")
         #expect(x.step == 12 && y.step == 12)
         for (what, p, q) in [("state_dict", x.stateDict, y.stateDict), ("task_state", x.taskState, y.taskState)] {
             try #require(p.count == q.count, "\(what): \(p.count) vs \(q.count) tensors")
+            #expect(p.map(\.0) == q.map(\.0))
             for ((name, t1), (_, t2)) in zip(p, q) {
                 let d = try (t1.to(DType.float64) - t2.to(DType.float64)).abs().max().item()
                 #expect(d < 1e-5, "\(what) \(name) differs by \(d)")
             }
         }
+        return (y, crashed)
     }
 
     /// FixMatch + ABC: the balanced head trains beside FixMatch (both ABC losses logged), it and its EMA

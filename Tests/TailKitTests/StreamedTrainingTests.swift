@@ -9,17 +9,8 @@ import TestSupport
 /// 200 MB checkpoints take minutes there); batches of 7 never leave a batch of one for BatchNorm.
 @Suite(.serialized) struct StreamedTrainingTests {
     private func tailkit(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try TailKitExecutable.path())
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let e = PipeReader(err.fileHandleForReading)
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e.wait(), as: UTF8.self))
+        let result = try TailKitExecutable.run(args)
+        return (result.status, result.outText, result.err)
     }
 
     /// val and test lists over the good files: every class present in both.
@@ -98,23 +89,5 @@ import TestSupport
 
     private func testMetrics(_ run: String) throws -> Metrics {
         try JSONDecoder().decode(Metrics.self, from: Data(contentsOf: URL(fileURLWithPath: run + "/test_metrics.json")))
-    }
-}
-
-/// Reads a pipe to its end on a background thread (training logs can fill a pipe).
-private final class PipeReader: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var data = Data()
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-
-    func wait() -> Data {
-        done.wait()
-        return data
     }
 }

@@ -15,6 +15,14 @@ public enum TailKitExecutable {
         return p
     }
 
+    /// Runs `tailkit arguments...` to its end with both streams captured.
+    public static func run(_ arguments: [String]) throws -> ProcessOutput {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try path())
+        p.arguments = arguments
+        return try ProcessOutput.capture(p)
+    }
+
     public static func path() throws -> String {
         let fm = FileManager.default
         if let override = ProcessInfo.processInfo.environment["TAILKIT_EXECUTABLE"], !override.isEmpty {
