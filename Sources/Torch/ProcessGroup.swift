@@ -51,8 +51,9 @@ public final class ProcessGroup: @unchecked Sendable {
     private func withHandles(_ tensors: [Tensor], _ body: (UnsafePointer<OpaquePointer?>?, Int32) -> Int32) throws {
         guard !tensors.isEmpty else { return }
         let handles: [OpaquePointer?] = tensors.map { $0.handle }
-        try withExtendedLifetime(tensors) {
-            try handles.withUnsafeBufferPointer { try checkStatus(body($0.baseAddress, Int32(tensors.count))) }
+        let status = withExtendedLifetime(tensors) {
+            handles.withUnsafeBufferPointer { body($0.baseAddress, Int32(tensors.count)) }
         }
+        try checkStatus(status)
     }
 }
