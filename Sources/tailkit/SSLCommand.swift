@@ -16,12 +16,13 @@ struct SSLCommand: ParsableCommand {
           supervised  cross entropy on the labeled images only (the unlabeled set is ignored; the raw model is evaluated).
           pseudolabel Pseudo-Label: pseudo-label = argmax of one weak view's prediction, kept when confident, taught to that same view; its weight ramps up linearly over --ramp-ratio of the steps.
           meanteacher Mean Teacher: the mean squared difference between the softmax of the model on one weak view and of the EMA model (the teacher) on another; weight --unlabeled-weight (default 50 here) ramped up linearly over --ramp-ratio of the steps. No pseudo-labels, so only none and la apply.
-          mixmatch    MixMatch: the mean prediction of two weak views, sharpened (T 0.5), is the target; labeled and unlabeled images and targets are mixed (Mixup, alpha 0.75) and forwarded interleaved; soft cross entropy on the labeled part, mean squared error (--unlabeled-weight, default 100 here, ramped up over --ramp-ratio, default 0.016 here) on the rest. 2 x unlabeled batch must be a multiple of --batch-size. Only none and la apply.
+          mixmatch    MixMatch: the mean prediction of two weak views, sharpened (T 0.5), is the target; labeled and unlabeled images and targets are mixed (Mixup, --mixup-alpha, default 0.5 here) and forwarded interleaved; soft cross entropy on the labeled part, mean squared error (--unlabeled-weight, default 100 here, ramped up over --ramp-ratio, default 0.016 here) on the rest. 2 x unlabeled batch must be a multiple of --batch-size. Only none and la apply.
+          remixmatch  ReMixMatch: the prediction on a weak view, aligned to the labeled class distribution (--dist-align, on by default) and sharpened (T 0.5), is the guess (darp and daso refine it); the labeled images, the weak and two strong views (RandAugment after any resize) are mixed (Mixup, --mixup-alpha, default 0.75 here) and forwarded interleaved; soft cross entropy on the labeled part and (--unlabeled-weight, default 1.5 here) on the rest, soft cross entropy of the guess on the un-mixed strong view 1 (--remixmatch-kl-weight 0.5), both ramped up over --ramp-ratio (default 0.016 here), and a rotation loss (--remixmatch-rot-weight 0.5): a 4-way head on the features predicts by how many quarter turns strong view 1 was rotated. --mu defaults to 1 here; 3 x unlabeled batch must be a multiple of --batch-size. none, la, darp and daso apply.
           fixmatch    FixMatch: pseudo-label = argmax of the weak view's prediction, kept when its confidence >= --threshold (0.95), taught to the strong view (RandAugment + Cutout); --mu unlabeled images per labeled one.
 
         Imbalance add-ons (--imbalance), composable with every base that makes what they need (a pair that cannot work is refused with the reason):
           none  the base as it is.
-          daso  DASO: class prototypes from a balanced queue of EMA features of the labeled images give a semantic pseudo-label; it is blended with the base's by weights that grow with how over-represented the predicted class is among recent pseudo-labels (temperature --daso-dist-temp: 1.5 for matched CIFAR-10-like splits, 0.3 otherwise), plus a semantic alignment loss on the strong view. Active after --daso-pretrain-steps.
+          daso  DASO: class prototypes from a balanced queue of EMA features of the labeled images give a semantic pseudo-label; it is blended with the base's by weights that grow with how over-represented the predicted class is among recent pseudo-labels (temperature --daso-dist-temp: 1.5 for matched CIFAR-10-like splits, 0.3 otherwise), plus a semantic alignment loss on the strong view. Active after --daso-pretrain-steps. With remixmatch it blends the sharpened guess (the blended guess is the Mixup target and the strong-view-1 target) and aligns strong view 1. fixmatch, pseudolabel or remixmatch.
           darp  DARP: the soft pseudo-labels of the whole unlabeled set are refined (every --darp-period steps after --darp-warmup of the run) to match the unlabeled class counts: the count rule when --imb-unlabeled equals --imb-labeled, else estimated at the end of the warm-up from the EMA model's confusion on the validation split and its predictions on the unlabeled images (DARP's estimator).
           abc   ABC: an auxiliary balanced classifier head on the backbone's features, trained beside the base with class-balanced Bernoulli masks (a sample of class c is kept with probability min_count / count_c of the labeled counts; for pseudo-labels from the head's own weak-view prediction, kept when confident, that probability falls from 1 to min_count / count_c over 250 000 steps); evaluation uses its EMA head. fixmatch only.
           la    train-time logit adjustment of the labeled loss, z + tau log(pi_labeled) (--la-tau).
@@ -47,11 +48,15 @@ struct SSLCommand: ParsableCommand {
     @Option(help: "Images held out for validation, balanced over the classes (default 5000).") var numValid: Int?
     @Option(help: "Training iterations (default 250000).") var steps: Int?
     @Option(help: "Iterations between evaluations and checkpoints (default 500).") var evalEvery: Int?
-    @Option(help: "Unlabeled images per labeled one in a step (default 2).") var mu: Double?
+    @Option(help: "Unlabeled images per labeled one in a step (default 2; 1 for remixmatch).") var mu: Double?
     @Option(help: "Confidence a pseudo-label needs to be used (default 0.95).") var threshold: Double?
-    @Option(help: "Weight of the unlabeled loss (default 1; 50 for meanteacher, 100 for mixmatch).") var unlabeledWeight: Double?
-    @Option(help: "Pseudo-Label, Mean Teacher, MixMatch: share of the steps over which the unlabeled weight ramps up linearly (default 0.4; 0.016 for mixmatch).") var rampRatio: Double?
+    @Option(help: "Weight of the unlabeled loss (default 1; 50 for meanteacher, 100 for mixmatch, 1.5 for remixmatch).") var unlabeledWeight: Double?
+    @Option(help: "Pseudo-Label, Mean Teacher, MixMatch, ReMixMatch: share of the steps over which the unlabeled weight ramps up linearly (default 0.4; 0.016 for mixmatch and remixmatch).") var rampRatio: Double?
     @Option(help: "Decay of the EMA model (default 0.999).") var emaDecay: Double?
+    @Option(help: "MixMatch, ReMixMatch: Mixup's Beta(alpha, alpha) parameter (default 0.5 for mixmatch, 0.75 for remixmatch).") var mixupAlpha: Double?
+    @Option(help: "ReMixMatch: weight of the guess's soft cross entropy on the un-mixed strong view 1 (default 0.5).") var remixmatchKlWeight: Double?
+    @Option(help: "ReMixMatch: weight of the rotation loss (default 0.5).") var remixmatchRotWeight: Double?
+    @Option(help: "ReMixMatch: distribution alignment of the guesses to the labeled class distribution, on or off (default on).") var distAlign: String?
     @Option(help: "constant (default, as DASO's configs) or cosine (FixMatch's 7/16 cosine over --steps).") var lrSchedule: String?
     @Option(help: "DASO: iterations of plain base training first (default 5000; at least --daso-dist-period).") var dasoPretrainSteps: Int?
     @Option(help: "DASO: prototype similarity temperature (default 0.05).") var dasoProtoTemp: Double?
@@ -153,6 +158,13 @@ struct SSLCommand: ParsableCommand {
         if let rampRatio { ssl.rampRatio = rampRatio }
         if let lrSchedule { ssl.lrSchedule = lrSchedule }
         if let laTau { ssl.laTau = laTau }
+        if let mixupAlpha { ssl.mixupAlpha = mixupAlpha }
+        if let remixmatchKlWeight { ssl.remixmatchKLWeight = remixmatchKlWeight }
+        if let remixmatchRotWeight { ssl.remixmatchRotWeight = remixmatchRotWeight }
+        if let distAlign {
+            guard ["on", "off"].contains(distAlign) else { throw TailKitError.invalidOption("--dist-align '\(distAlign)' must be on or off") }
+            ssl.distAlign = distAlign == "on"
+        }
         if let dasoPretrainSteps { ssl.daso.pretrainSteps = dasoPretrainSteps }
         if let dasoProtoTemp { ssl.daso.protoTemp = dasoProtoTemp }
         if let dasoDistPeriod { ssl.daso.distUpdatePeriod = dasoDistPeriod }

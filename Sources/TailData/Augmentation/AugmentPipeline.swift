@@ -97,7 +97,7 @@ public struct AugmentPipeline: Sendable, Equatable {
     }
 
     /// Pipeline names understood by `named`.
-    public static let names = ["none", "weak", "weak-reflect", "strong", "records", "simclr", "moco", "moco-v1",
+    public static let names = ["none", "weak", "weak-reflect", "strong", "strong-after-resize", "records", "simclr", "moco", "moco-v1",
                                "imagenet-train", "inat-train", "imagenet-eval"]
 
     /// A pipeline by name for images of `inputHeight x inputWidth`. `outputSize` is the side of
@@ -106,6 +106,8 @@ public struct AugmentPipeline: Sendable, Equatable {
     /// - `weak`: zero-pad 4 random crop, then flip (imbalanced-semi-self).
     /// - `weak-reflect`: flip, then reflect-pad crop (DASO's weak view).
     /// - `strong`: DASO's weak + RandAugment(2, level 1-9, p 0.5) + 16 px Cutout (FixMatch).
+    /// - `strong-after-resize`: `strong` with RandAugment + Cutout after the final resize (DASO's
+    ///   ReMixMatch views, `ra_first` false; the same as `strong` when nothing is resized).
     /// - `records`: RRC(0.2-1) + flip + RandomAugment(3) + random-size Cutout (RECORDS strong).
     /// - `simclr`: RRC(0.2-1) + flip + ColorJitter(0.4,0.4,0.4,0.1) p 0.8 + grayscale p 0.2.
     /// - `moco`: MoCo v2: RRC(0.2-1) + jitter p 0.8 + grayscale p 0.2 + blur p 0.5 + flip.
@@ -145,6 +147,8 @@ public struct AugmentPipeline: Sendable, Equatable {
             steps = [flip, padCrop(.reflect)] + finalResize
         case "strong":
             steps = [flip, padCrop(.reflect), .randAugment(RandAugment())] + finalResize
+        case "strong-after-resize":
+            steps = [flip, padCrop(.reflect)] + finalResize + [.randAugment(RandAugment())]
         case "records":
             steps = [rrc(0.2...1, side), flip, .randomAugment(RandomAugment())]
         case "simclr":
@@ -171,7 +175,7 @@ public struct AugmentPipeline: Sendable, Equatable {
 
     /// The views a codebase draws per sample, by algorithm name: `fixmatch` (weak-reflect,
     /// strong), `records` (simclr, records), `moco` (two moco crops), `mixmatch` (two
-    /// weak-reflect), or any single pipeline name.
+    /// weak-reflect), `remixmatch` (weak-reflect, two strong-after-resize), or any single pipeline name.
     public static func views(_ name: String, inputHeight: Int, inputWidth: Int, outputSize: Int? = nil) throws -> [AugmentPipeline] {
         let make = { (n: String) in try named(n, inputHeight: inputHeight, inputWidth: inputWidth, outputSize: outputSize) }
         switch name.lowercased() {
@@ -179,6 +183,7 @@ public struct AugmentPipeline: Sendable, Equatable {
         case "records", "corr": return [try make("simclr"), try make("records")]
         case "moco", "two-crop": return [try make("moco"), try make("moco")]
         case "mixmatch": return [try make("weak-reflect"), try make("weak-reflect")]
+        case "remixmatch": return [try make("weak-reflect"), try make("strong-after-resize"), try make("strong-after-resize")]
         default: return [try make(name)]
         }
     }

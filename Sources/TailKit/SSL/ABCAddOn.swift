@@ -24,7 +24,7 @@ import TorchNN
 /// ```
 public final class ABCAddOn: ImbalanceAddOn {
     public let kind = ImbalanceAddOnKind.abc
-    public let requirements: Set<SSLCapability> = [.labeledLogits, .pseudoLabels, .unlabeledFeatures]
+    public let requirements: Set<SSLCapability> = [.labeledLogits, .pseudoLabels, .unlabeledFeatures, .labeledFeatures]
     public let masks: ABCBernoulliMask
     public let threshold: Double
     public let emaDecay: Double

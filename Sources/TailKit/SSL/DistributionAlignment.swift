@@ -10,8 +10,8 @@ import Torch
 ///     q̃_b  = normalize(p_b · (π*_t + 1e−6) / (p̄ + 1e−6))   per row
 ///
 /// π* is the labeled class distribution in the reference. The batch being aligned enters p̄ before it
-/// is aligned [inferred: the spec does not state the order; ReMixMatch's own code updates first].
-/// A unit only: no base uses it yet (the ReMixMatch base is not built).
+/// is aligned, as `lib/models/dist_align.py` does (its queue enqueues, then averages).
+/// `ReMixMatchAlgorithm` aligns its guesses with it; the window is task state (`flattened`).
 ///
 /// ```swift
 /// var da = try DistributionAlignment(target: [0.75, 0.25])
@@ -43,6 +43,25 @@ public struct DistributionAlignment {
         guard !window.isEmpty else { return nil }
         let rows = Double(window.reduce(0) { $0 + $1.rows })
         return (0..<target.count).map { c in window.reduce(0) { $0 + $1.sums[c] } / rows }
+    }
+
+    /// The window for the checkpoint: the number of batches, then per batch its row count and its C
+    /// column sums.
+    public var flattened: [Double] {
+        [Double(window.count)] + window.flatMap { [Double($0.rows)] + $0.sums }
+    }
+
+    /// Puts back a window saved by `flattened`.
+    public mutating func restore(flattened values: [Double]) throws {
+        let width = 1 + target.count
+        guard let first = values.first, first >= 0, Double(Int(first)) == first, values.count == 1 + Int(first) * width,
+              Int(first) <= capacity else {
+            throw TailKitError.invalidOption("the checkpoint's distribution-alignment window (\(values.count) numbers) does not fit \(target.count) classes and \(capacity) batches")
+        }
+        window = (0..<Int(first)).map { i in
+            let row = values[(1 + i * width)..<(1 + (i + 1) * width)]
+            return (Array(row.dropFirst()), Int(row[row.startIndex]))
+        }
     }
 
     /// Adds the batch `p` [B, C] (class probabilities) to the window, dropping the oldest batch past

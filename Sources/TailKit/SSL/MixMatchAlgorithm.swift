@@ -7,8 +7,8 @@ import TorchNN
 /// 1. Guess (training model, no gradient): p̄ = ½ (softmax(z(u₁)) + softmax(z(u₂))), sharpened
 ///    q = p̄^{1/T} / Σ_k p̄_k^{1/T} with T = 0.5.
 /// 2. Mixup over X = [x_l; u₁; u₂] with targets Y = [onehot(y); q; q]: λ ~ Beta(α, α), λ ← max(λ, 1 − λ),
-///    one permutation π, X̃ = λ X + (1 − λ) X_π, Ỹ likewise (α = 0.75, DASO's default `MIXMATCH.ALPHA`;
-///    its shipped MixMatch configs set 0.5).
+///    one permutation π, X̃ = λ X + (1 − λ) X_π, Ỹ likewise (α = `mixup-alpha`: 0.5 as DASO's shipped
+///    MixMatch configs, `configs/cifar10/mixmatch.yaml`; the code's default `MIXMATCH.MIXUP_ALPHA` is 0.75).
 /// 3. Forward X̃ in chunks of B rows, interleaved (`MixMatchInterleave`) so each chunk mixes labeled and
 ///    unlabeled rows for batch norm, then un-interleaved.
 /// 4. L = −(1/B) Σ_b Σ_k Ỹ_l[b,k] log softmax(hook(z̃_l))[b,k]

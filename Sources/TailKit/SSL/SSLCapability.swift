@@ -7,6 +7,9 @@ public enum SSLCapability: String, CaseIterable, Sendable, Comparable {
     case pseudoLabels = "pseudo-labels from a weak view of each unlabeled image"
     /// Encoder features of the weak and the strong view of each unlabeled image.
     case unlabeledFeatures = "features of a weak and a strong view of each unlabeled image"
+    /// Encoder features of the labeled batch as it is (not mixed), from the forward pass that trains
+    /// (ABC's head learns on them).
+    case labeledFeatures = "features of the un-mixed labeled batch"
     /// An EMA copy of the model (DASO embeds its labeled images with it).
     case emaModel = "an EMA model"
 
@@ -43,6 +46,8 @@ extension SSLAlgorithmKind {
         case .pseudolabel: return [.labeledLogits, .pseudoLabels, .emaModel]
         case .meanteacher: return [.labeledLogits, .emaModel]
         case .mixmatch: return [.labeledLogits, .emaModel]
+        // The Mixup makes the labeled batch's features mixed ones, so no labeledFeatures.
+        case .remixmatch: return [.labeledLogits, .pseudoLabels, .unlabeledFeatures, .emaModel]
         case .fixmatch: return Set(SSLCapability.allCases)
         }
     }

@@ -11,6 +11,9 @@ import Foundation
 ///   `threshold` τ [CONFIDENCE_THRESHOLD] 0.95, `unlabeled-weight` λ_u [UNLABELED_LOSS_WEIGHT] 1 (50 for
 ///   `meanteacher`, 100 for `mixmatch`), `ramp-ratio` [CONS_RAMPUP_ITERS_RATIO] 0.4 (0.016 for `mixmatch`), `ema-decay` [EMA_DECAY] 0.999,
 ///   `lr-schedule` constant (SOLVER.APPLY_SCHEDULER is off in every shipped config) or cosine;
+/// - MixMatch/ReMixMatch: `mixup-alpha` [MIXUP_ALPHA] 0.5 for `mixmatch` (its shipped configs), 0.75 for
+///   `remixmatch`; ReMixMatch: `remixmatch-kl-weight` [WEIGHT_KL] 0.5, `remixmatch-rot-weight` [WEIGHT_ROT]
+///   0.5, `dist-align` [DIST_ALIGN.APPLY] true; for `remixmatch` λ_u is 1.5, `ramp-ratio` 0.016 and `mu` 1;
 /// - add-ons: `daso-*` (`DASOConfig`), `darp-*` (`DARPConfig`), `la-tau` [LOGIT_ADJUST.TAU] 1.
 ///
 /// ```swift
@@ -37,14 +40,29 @@ public struct SSLConfig: Codable, Equatable, Sendable {
     /// constant (DASO's configs) or cosine (FixMatch's `WarmupCosineLRFixMatch`).
     public var lrSchedule = "constant"
     public var laTau = 1.0
+    /// Mixup's α (MixMatch, ReMixMatch).
+    public var mixupAlpha = 0.75
+    /// ReMixMatch's weights of the loss on strong view 1 and of the rotation loss.
+    public var remixmatchKLWeight = 0.5
+    public var remixmatchRotWeight = 0.5
+    /// ReMixMatch's distribution alignment of the guesses (to the labeled class distribution).
+    public var distAlign = false
     public var daso = DASOConfig()
     public var darp = DARPConfig()
 
     public init(algorithm: SSLAlgorithmKind = .fixmatch, imbalance: ImbalanceAddOnKind = .none) {
         self.algorithm = algorithm
         self.imbalance = imbalance
+        setAlgorithmDefaults()
+    }
+
+    /// The settings whose default depends on the algorithm.
+    private mutating func setAlgorithmDefaults() {
         unlabeledWeight = algorithm.defaultUnlabeledWeight
         rampRatio = algorithm.defaultRampRatio
+        mu = algorithm.defaultMu
+        mixupAlpha = algorithm.defaultMixupAlpha
+        distAlign = algorithm == .remixmatch
     }
 
     /// Whether the unlabeled distribution is reversed (negative `imb-unlabeled`).
@@ -55,6 +73,8 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         case labeledHead = "labeled-head", unlabeledHead = "unlabeled-head", imbLabeled = "imb-labeled"
         case imbUnlabeled = "imb-unlabeled", numValid = "num-valid", evalEvery = "eval-every"
         case unlabeledWeight = "unlabeled-weight", rampRatio = "ramp-ratio", emaDecay = "ema-decay", lrSchedule = "lr-schedule", laTau = "la-tau"
+        case mixupAlpha = "mixup-alpha", remixmatchKLWeight = "remixmatch-kl-weight", remixmatchRotWeight = "remixmatch-rot-weight"
+        case distAlign = "dist-align"
         case dasoPretrainSteps = "daso-pretrain-steps", dasoProtoTemp = "daso-proto-temp", dasoDistPeriod = "daso-dist-period"
         case dasoDistTemp = "daso-dist-temp", dasoFixedBlend = "daso-fixed-blend", dasoAlignWeight = "daso-align-weight"
         case dasoQueueSize = "daso-queue-size"
@@ -67,8 +87,7 @@ public struct SSLConfig: Codable, Equatable, Sendable {
             if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
         }
         if let text = try c.decodeIfPresent(String.self, forKey: .algorithm) { algorithm = try SSLAlgorithmKind(parsing: text) }
-        unlabeledWeight = algorithm.defaultUnlabeledWeight
-        rampRatio = algorithm.defaultRampRatio
+        setAlgorithmDefaults()
         if let text = try c.decodeIfPresent(String.self, forKey: .imbalance) { imbalance = try ImbalanceAddOnKind(parsing: text) }
         try take(.labeledHead, &labeledHead)
         try take(.unlabeledHead, &unlabeledHead)
@@ -84,6 +103,10 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         try take(.emaDecay, &emaDecay)
         try take(.lrSchedule, &lrSchedule)
         try take(.laTau, &laTau)
+        try take(.mixupAlpha, &mixupAlpha)
+        try take(.remixmatchKLWeight, &remixmatchKLWeight)
+        try take(.remixmatchRotWeight, &remixmatchRotWeight)
+        try take(.distAlign, &distAlign)
         try take(.dasoPretrainSteps, &daso.pretrainSteps)
         try take(.dasoProtoTemp, &daso.protoTemp)
         try take(.dasoDistPeriod, &daso.distUpdatePeriod)
@@ -115,6 +138,10 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         try c.encode(emaDecay, forKey: .emaDecay)
         try c.encode(lrSchedule, forKey: .lrSchedule)
         try c.encode(laTau, forKey: .laTau)
+        try c.encode(mixupAlpha, forKey: .mixupAlpha)
+        try c.encode(remixmatchKLWeight, forKey: .remixmatchKLWeight)
+        try c.encode(remixmatchRotWeight, forKey: .remixmatchRotWeight)
+        try c.encode(distAlign, forKey: .distAlign)
         try c.encode(daso.pretrainSteps, forKey: .dasoPretrainSteps)
         try c.encode(daso.protoTemp, forKey: .dasoProtoTemp)
         try c.encode(daso.distUpdatePeriod, forKey: .dasoDistPeriod)
@@ -137,7 +164,12 @@ public struct SSLConfig: Codable, Equatable, Sendable {
             (.threshold, "\(threshold)"), (.unlabeledWeight, "\(unlabeledWeight)"), (.emaDecay, "\(emaDecay)"),
             (.lrSchedule, lrSchedule),
         ]
-        if [.pseudolabel, .meanteacher, .mixmatch].contains(algorithm) { out.append((.rampRatio, "\(rampRatio)")) }
+        if [.pseudolabel, .meanteacher, .mixmatch, .remixmatch].contains(algorithm) { out.append((.rampRatio, "\(rampRatio)")) }
+        if [.mixmatch, .remixmatch].contains(algorithm) { out.append((.mixupAlpha, "\(mixupAlpha)")) }
+        if algorithm == .remixmatch {
+            out += [(.remixmatchKLWeight, "\(remixmatchKLWeight)"), (.remixmatchRotWeight, "\(remixmatchRotWeight)"),
+                    (.distAlign, "\(distAlign)")]
+        }
         switch imbalance {
         case .none, .abc: break
         case .la: out.append((.laTau, "\(laTau)"))
@@ -174,8 +206,12 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         try check(emaDecay >= 0 && emaDecay < 1, "--ema-decay \(emaDecay) must be in [0, 1)")
         try check(["constant", "cosine"].contains(lrSchedule), "--lr-schedule '\(lrSchedule)' must be constant or cosine")
         try check(laTau.isFinite, "--la-tau \(laTau) must be a finite number")
+        try check(mixupAlpha > 0 && mixupAlpha.isFinite, "--mixup-alpha \(mixupAlpha) must be positive (Beta(α, α))")
+        try check(remixmatchKLWeight >= 0 && remixmatchKLWeight.isFinite, "--remixmatch-kl-weight \(remixmatchKLWeight) must not be negative")
+        try check(remixmatchRotWeight >= 0 && remixmatchRotWeight.isFinite, "--remixmatch-rot-weight \(remixmatchRotWeight) must not be negative")
+        try check(!distAlign || algorithm == .remixmatch, "--dist-align on applies to --algorithm remixmatch only, not \(algorithm.rawValue)")
         if imbalance == .daso { try daso.validate() }
         if imbalance == .darp { try darp.validate() }
-        try SSLPairing.check(base: algorithm.make(config: self), addOn: try imbalance.make(config: self, labeledCounts: [1, 1]))
+        try SSLPairing.check(base: try algorithm.make(config: self), addOn: try imbalance.make(config: self, labeledCounts: [1, 1]))
     }
 }

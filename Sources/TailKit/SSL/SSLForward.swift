@@ -16,6 +16,11 @@ public struct SSLForward {
     public var teacherLogits: Tensor?
     /// MixMatch's mixed soft targets, rows in the order [labeled logits; weak logits].
     public var mixedTargets: Tensor?
+    /// ReMixMatch's guess q per unlabeled image (after the add-on's pseudo-label hook), no gradient.
+    public var guess: Tensor?
+    /// ReMixMatch's rotation head logits on the turned strong view 1, and the turns (int64, 0…3).
+    public var rotationLogits: Tensor?
+    public var rotationLabels: Tensor?
     /// The 0-based training step.
     public var step: Int
     /// Each unlabeled image's index in the unlabeled set (DARP keeps a table by it).

@@ -19,7 +19,8 @@ import TorchNN
 /// figure), the period's per-class pseudo-label precision and recall and the mask ratio.
 ///
 /// Checkpoint: `state_dict` holds the evaluated model (EMA for the SSL bases); `task_state` the
-/// online model (`online.*`), the add-on's state (DASO's queue and π̂), the evaluation history and
+/// online model (`online.*`), the base's state (ReMixMatch's rotation head and distribution-alignment
+/// window), the add-on's state (DASO's queue and π̂), the evaluation history and
 /// the period's pseudo-label counts, so a resumed run continues exactly (DASO's own resume drops
 /// the queue and π̂).
 ///
@@ -51,7 +52,7 @@ public final class SemiSupervisedTask: TrainingTask {
         self.config = config
         self.data = data
         counts = data.labeled.classCounts()
-        algorithm = config.ssl.algorithm.make(config: config.ssl, seed: UInt64(truncatingIfNeeded: config.base.seed))
+        algorithm = try config.ssl.algorithm.make(config: config.ssl, seed: UInt64(truncatingIfNeeded: config.base.seed), labeledCounts: counts)
         addOn = try config.ssl.imbalance.make(config: config.ssl, labeledCounts: counts, unlabeledCount: data.unlabeled.count,
                                               seed: UInt64(truncatingIfNeeded: config.base.seed))
         try SSLPairing.check(base: algorithm, addOn: addOn)
@@ -68,6 +69,7 @@ public final class SemiSupervisedTask: TrainingTask {
         for m in [model, ema?.model].compactMap({ $0 }) {
             if device != .cpu { try m.move(to: device) } else { try m.useChannelsLast() }
         }
+        try algorithm.attach(model: model, device: device)
         try addOn.attach(model: model, device: device)
         quality = PseudoLabelStatistics(classes: data.labeled.numClasses)
     }
@@ -85,7 +87,7 @@ public final class SemiSupervisedTask: TrainingTask {
                            configJSON: config.json(), precision: base.precision, device: device)
     }
 
-    public func parameters() -> [Tensor] { model.trainableParameters() + addOn.trainableParameters }
+    public func parameters() -> [Tensor] { model.trainableParameters() + algorithm.trainableParameters + addOn.trainableParameters }
 
     public func makeStream() throws -> any BatchStream<SSLBatch> {
         try SSLBatchStream(data: data, config: config, unlabeledViews: algorithm.unlabeledViews)
@@ -98,8 +100,8 @@ public final class SemiSupervisedTask: TrainingTask {
         try addOn.beforeStep(SSLStepContext(labeledImages: xl, labels: y, ema: ema, step: position.step))
         if addOn.wantsUnlabeledEstimate { try addOn.takeUnlabeledEstimate(try estimateUnlabeledCounts()) }
         let unlabeled = try batch.unlabeled.map { b in try b.views.map { try $0.tensor(device: device) } } ?? []
-        var forward = try algorithm.forward(model: model, labeled: xl, labels: y, unlabeled: unlabeled, step: position.step)
-        forward.unlabeledIndices = batch.unlabeled?.indices ?? []
+        let forward = try algorithm.forward(model: model, labeled: xl, labels: y, unlabeled: unlabeled,
+                                            unlabeledIndices: batch.unlabeled?.indices ?? [], addOn: addOn, step: position.step)
         let losses = try algorithm.losses(forward, addOn: addOn)
         var metrics: [String: Double] = [:]
         for term in losses.terms { metrics[term.name] = try term.value.item() }
@@ -180,7 +182,7 @@ public final class SemiSupervisedTask: TrainingTask {
         if ema != nil { state += model.stateDict().map { ("online.\($0.0)", $0.1) } }
         state.append(("ssl.history", try Tensor(history.flattened)))
         state.append(("ssl.pl_quality", try Tensor(quality.flattened.map { Int64($0) })))
-        return state + (try addOn.stateTensors())
+        return state + (try algorithm.stateTensors()) + (try addOn.stateTensors())
     }
 
     public func restore(stateDict: [(String, Tensor)], taskState: [(String, Tensor)]) throws {
@@ -191,6 +193,7 @@ public final class SemiSupervisedTask: TrainingTask {
         }
         history = try EvaluationHistory(flattened: try stateTensor(taskState, "ssl.history").toArray(Double.self))
         quality = try PseudoLabelStatistics(classes: quality.classes, flattened: try stateTensor(taskState, "ssl.pl_quality").toArray(Int.self))
+        try algorithm.restore(taskState)
         try addOn.restore(taskState)
     }
 }
