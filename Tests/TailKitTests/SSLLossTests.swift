@@ -434,7 +434,7 @@ import TorchNN
             Issue.record("supervised + daso was accepted")
         } catch let TailKitError.invalidOption(message) {
             #expect(message.contains("--imbalance daso cannot work with --algorithm supervised"), "\(message)")
-            #expect(message.contains("pseudo-labels") && message.contains("bases it works with: fixmatch"), "\(message)")
+            #expect(message.contains("pseudo-labels") && message.contains("bases it works with: remixmatch, fixmatch"), "\(message)")
         }
         try SSLConfig(algorithm: .fixmatch, imbalance: .daso).validate()
         try SSLConfig(algorithm: .supervised, imbalance: .la).validate()

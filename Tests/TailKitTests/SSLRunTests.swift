@@ -111,17 +111,50 @@ import Torch
         #expect(yaml.contains("algorithm: mixmatch") && yaml.contains("unlabeled-weight: 100.0") && yaml.contains("ramp-ratio: 0.016"), "\(yaml)")
     }
 
-    /// MixMatch and Mean Teacher (with la) and FixMatch with ABC killed with `kill -9` mid-run and resumed
-    /// end with the weights and task state of the uninterrupted run (MixMatch's Mixup draws and ABC's
-    /// Bernoulli masks come from the seed and the step; Mean Teacher's teacher is the EMA model in the
-    /// checkpoint; ABC's head and its EMA copy are task state).
-    @Test(arguments: zip(["mixmatch", "meanteacher", "fixmatch"], ["la", "la", "abc"]))
+    /// MixMatch and Mean Teacher (with la), FixMatch with ABC and ReMixMatch with DASO killed with `kill -9`
+    /// mid-run and resumed end with the weights and task state of the uninterrupted run (the Mixup draws,
+    /// ReMixMatch's turns and ABC's Bernoulli masks come from the seed and the step; Mean Teacher's teacher
+    /// is the EMA model in the checkpoint; ABC's heads, ReMixMatch's rotation head and alignment window are
+    /// task state).
+    @Test(arguments: zip(["mixmatch", "meanteacher", "fixmatch", "remixmatch"], ["la", "la", "abc", "daso"]))
     func killNineThenResumeMatchesForTheConsistencyBases(_ algorithm: String, _ addOn: String) throws {
         let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
         defer { TemporaryFolder.remove(data) }
         let runs = try TemporaryFolder("tk-ssl-resume-\(algorithm)-\(addOn)")
         defer { runs.remove() }
-        _ = try expectKillNineThenResumeMatches(algorithm, addOn, data: data, runs: runs)
+        let (y, _) = try expectKillNineThenResumeMatches(algorithm, addOn, data: data, runs: runs)
+        if algorithm == "remixmatch" {
+            for key in ["remixmatch.rotation.weight", "remixmatch.rotation.bias", "remixmatch.da_window", "daso.queue.banks"] {
+                #expect(y.taskState.contains { $0.0 == key }, "task_state lacks \(key)")
+            }
+        }
+    }
+
+    /// ReMixMatch for 4 steps with its defaults: the four losses are logged and finite, config.yaml holds
+    /// DASO's ReMixMatch settings (λ_u 1.5, ramp 0.016, μ 1, α 0.75, weights 0.5, alignment on).
+    @Test func reMixMatchTrainsWithItsDefaults() throws {
+        let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
+        defer { TemporaryFolder.remove(data) }
+        let runs = try TemporaryFolder("tk-ssl-remixmatch")
+        defer { runs.remove() }
+        let out = runs.file("run")
+        var args = arguments("remixmatch", "none", data: data, out: out) + ["--steps", "4", "--eval-every", "2"]
+        let mu = try #require(args.firstIndex(of: "--mu"))
+        args.removeSubrange(mu...(mu + 1))
+        let p = try TailKitExecutable.launch(args)
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0)
+        let log = try RunLog.periods(in: "\(out)/log.jsonl")
+        #expect(log.map(\.step) == [2, 4])
+        for key in ["loss_cls", "loss_cons", "loss_kl", "loss_rotation"] {
+            let v = try #require(log.last?.train[key], "no \(key)")
+            #expect(v.isFinite && v >= 0, "\(key) \(v)")
+        }
+        let yaml = try String(contentsOfFile: "\(out)/config.yaml", encoding: .utf8)
+        for line in ["algorithm: remixmatch", "unlabeled-weight: 1.5", "ramp-ratio: 0.016", "mu: 1.0", "mixup-alpha: 0.75",
+                     "remixmatch-kl-weight: 0.5", "remixmatch-rot-weight: 0.5", "dist-align: true"] {
+            #expect(yaml.contains(line), "config.yaml lacks \(line): \(yaml)")
+        }
     }
 
     /// Runs `algorithm` + `addOn` for 12 steps straight, and again killed with SIGKILL mid-run then
@@ -235,7 +268,7 @@ import Torch
             #expect(!FileManager.default.fileExists(atPath: args[args.count - 1] + "/last.ckpt"), "\(replacing) trained")
             return try String(contentsOfFile: log, encoding: .utf8)
         }
-        #expect(try failure(["--algorithm": "mixmatchx"]).contains("valid algorithms: supervised, pseudolabel, meanteacher, mixmatch, fixmatch"))
+        #expect(try failure(["--algorithm": "mixmatchx"]).contains("valid algorithms: supervised, pseudolabel, meanteacher, mixmatch, remixmatch, fixmatch"))
         #expect(try failure(["--imbalance": "darpx"]).contains("none, daso, darp, abc, la"))
         let abc = try failure(["--algorithm": "pseudolabel", "--imbalance": "abc"])
         #expect(abc.contains("--imbalance abc cannot work with --algorithm pseudolabel") && abc.contains("bases it works with: fixmatch"), "\(abc)")

@@ -52,7 +52,7 @@ public final class ReMixMatchAlgorithm: SSLAlgorithm {
 
     /// One step's random draws: the Mixup λ (already max(λ, 1 − λ)) and permutation, and the turn of
     /// each strong view 1.
-    public struct Draws {
+    public struct Draws: Equatable, Sendable {
         public var lambda: Double
         public var permutation: [Int]
         public var turns: [Int]
