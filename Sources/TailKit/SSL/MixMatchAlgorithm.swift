@@ -61,9 +61,23 @@ public final class MixMatchAlgorithm: SSLAlgorithm {
         guard unlabeled.count == 2 else {
             throw TailKitError.invalidOption("MixMatch needs two unlabeled views, got \(unlabeled.count)")
         }
+        let (lambda, order) = try mixupDraw(rows: labeled.shape[0] + 2 * unlabeled[0].shape[0], step: step)
+        return try forward(model: model, labeled: labeled, labels: labels, unlabeled: unlabeled, step: step,
+                           lambda: lambda, permutation: try order.toArray(Int.self))
+    }
+
+    /// The forward pass with a given λ (already max(λ, 1 − λ)) and permutation (the parity test fixes them).
+    public func forward(model: any ClassifierModel, labeled: Tensor, labels: Tensor, unlabeled: [Tensor], step: Int,
+                        lambda: Double, permutation order: [Int]) throws -> SSLForward {
+        guard unlabeled.count == 2 else {
+            throw TailKitError.invalidOption("MixMatch needs two unlabeled views, got \(unlabeled.count)")
+        }
         let b = labeled.shape[0], u = unlabeled[0].shape[0], classes = model.numClasses
         guard (2 * u) % b == 0 else {
             throw TailKitError.invalidOption("MixMatch forwards chunks of the labeled batch size \(b); the two unlabeled views' \(2 * u) images must be a multiple of it (choose --mu so)")
+        }
+        guard order.count == b + 2 * u else {
+            throw TailKitError.invalidOption("MixMatch's permutation covers \(order.count) rows, the step has \(b + 2 * u)")
         }
         let guess = try withNoGrad {
             let p1 = try Functional.softmax(try model.forward(try unlabeled[0].channelsLast()), dim: 1)
@@ -73,8 +87,7 @@ public final class MixMatchAlgorithm: SSLAlgorithm {
         let onehot = try Functional.oneHot(labels, numClasses: classes).to(guess.dtype)
         let inputs = try Tensor.cat([labeled, unlabeled[0], unlabeled[1]], dim: 0)
         let targets = try Tensor.cat([onehot, guess, guess], dim: 0)
-        let (lambda, order) = try mixupDraw(rows: b + 2 * u, step: step)
-        let permutation = try order.to(device: inputs.device)
+        let permutation = try Tensor(order.map { Int64($0) }).to(device: inputs.device)
         let mixedInputs = try inputs * lambda + (try inputs.indexSelect(dim: 0, index: permutation)) * (1 - lambda)
         let mixedTargets = try targets * lambda + (try targets.indexSelect(dim: 0, index: permutation)) * (1 - lambda)
         let chunks = try MixMatchInterleave.apply(try mixedInputs.split(size: b, dim: 0), batch: b)
