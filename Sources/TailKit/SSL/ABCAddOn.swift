@@ -65,17 +65,27 @@ public final class ABCAddOn: ImbalanceAddOn {
     }
 
     public func extraLosses(_ forward: SSLForward) throws -> [(name: String, value: Tensor)] {
+        let generator = try generator(step: forward.step)
+        return try extraLosses(forward) { n in
+            n == 0 ? [] : try Tensor.rand([n], dtype: .float64, generator: generator).toArray(Double.self)
+        }
+    }
+
+    /// The losses with the Bernoulli masks' uniforms from `uniforms(n)`, called for the labeled batch,
+    /// then for the unlabeled one (the step's generator in training; the parity test fixes them).
+    public func extraLosses(_ forward: SSLForward, uniforms: (Int) throws -> [Double]) throws -> [(name: String, value: Tensor)] {
         guard let head else { throw TailKitError.invalidOption("ABC's head is not attached to the model") }
         guard let hl = forward.labeledFeatures, let hw = forward.weakFeatures, let hs = forward.strongFeatures else {
             throw TailKitError.invalidOption("ABC needs the features of the labeled batch and of the weak and strong unlabeled views")
         }
-        let generator = try generator(step: forward.step)
-        let labeledKeep = try masks.draw(classes: try forward.labels.toArray(Int.self), probabilities: masks.probabilities, generator: generator)
+        let labels = try forward.labels.toArray(Int.self)
+        let labeledKeep = try masks.keep(classes: labels, probabilities: masks.probabilities, uniforms: try uniforms(labels.count))
         let labeled = try Self.labeledLoss(logits: try head(hl), labels: forward.labels,
                                            keep: try Tensor(labeledKeep).to(device: hl.device))
         let weak = try withNoGrad { try head(hw.detach()).detach() }
         let predicted = try weak.argmax(dim: 1).toArray(Int.self)
-        let unlabeledKeep = try masks.draw(classes: predicted, probabilities: masks.scheduled(step: forward.step), generator: generator)
+        let unlabeledKeep = try masks.keep(classes: predicted, probabilities: masks.scheduled(step: forward.step),
+                                           uniforms: try uniforms(predicted.count))
         let unlabeled = try Self.unlabeledLoss(weakLogits: weak, strongLogits: try head(hs), threshold: threshold,
                                                keep: try Tensor(unlabeledKeep).to(device: hs.device))
         return [("loss_abc_cls", labeled), ("loss_abc_cons", unlabeled)]

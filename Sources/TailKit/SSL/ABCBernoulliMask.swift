@@ -44,6 +44,14 @@ public struct ABCBernoulliMask: Sendable {
     public func draw(classes: [Int], probabilities: [Double], generator: TorchGenerator) throws -> [Float] {
         guard !classes.isEmpty else { return [] }
         let u = try Tensor.rand([classes.count], dtype: .float64, generator: generator).toArray(Double.self)
+        return try keep(classes: classes, probabilities: probabilities, uniforms: u)
+    }
+
+    /// m_i = 1[u_i < probabilities[classes[i]]] for given uniforms u (one per sample).
+    public func keep(classes: [Int], probabilities: [Double], uniforms u: [Double]) throws -> [Float] {
+        guard u.count == classes.count else {
+            throw TailKitError.invalidOption("ABC: \(u.count) uniform draws for \(classes.count) samples")
+        }
         return zip(classes, u).map { $1 < probabilities[$0] ? 1 : 0 }
     }
 }
