@@ -111,12 +111,12 @@ import Torch
         #expect(yaml.contains("algorithm: mixmatch") && yaml.contains("unlabeled-weight: 100.0") && yaml.contains("ramp-ratio: 0.016"), "\(yaml)")
     }
 
-    /// MixMatch and Mean Teacher (with la), FixMatch with ABC and ReMixMatch with DASO killed with `kill -9`
+    /// MixMatch and Mean Teacher (with la), FixMatch with ABC and ReMixMatch with DASO and DARP killed with `kill -9`
     /// mid-run and resumed end with the weights and task state of the uninterrupted run (the Mixup draws,
     /// ReMixMatch's turns and ABC's Bernoulli masks come from the seed and the step; Mean Teacher's teacher
     /// is the EMA model in the checkpoint; ABC's heads, ReMixMatch's rotation head and alignment window are
     /// task state).
-    @Test(arguments: zip(["mixmatch", "meanteacher", "fixmatch", "remixmatch"], ["la", "la", "abc", "daso"]))
+    @Test(arguments: zip(["mixmatch", "meanteacher", "fixmatch", "remixmatch", "remixmatch"], ["la", "la", "abc", "daso", "darp"]))
     func killNineThenResumeMatchesForTheConsistencyBases(_ algorithm: String, _ addOn: String) throws {
         let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
         defer { TemporaryFolder.remove(data) }
@@ -124,7 +124,7 @@ import Torch
         defer { runs.remove() }
         let (y, _) = try expectKillNineThenResumeMatches(algorithm, addOn, data: data, runs: runs)
         if algorithm == "remixmatch" {
-            for key in ["remixmatch.rotation.weight", "remixmatch.rotation.bias", "remixmatch.da_window", "daso.queue.banks"] {
+            for key in ["remixmatch.rotation.weight", "remixmatch.rotation.bias", "remixmatch.da_window", "\(addOn).\(addOn == "daso" ? "queue.banks" : "table")"] {
                 #expect(y.taskState.contains { $0.0 == key }, "task_state lacks \(key)")
             }
         }

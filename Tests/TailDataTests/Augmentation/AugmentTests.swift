@@ -169,5 +169,19 @@ private func augTestRandomImage(width: Int = 32, height: Int = 32, channels: Int
         #expect(try AugmentPipeline.views("fixmatch", inputHeight: 32, inputWidth: 32).map(\.name) == ["weak-reflect", "strong"])
         #expect(try AugmentPipeline.views("records", inputHeight: 32, inputWidth: 32).map(\.name) == ["simclr", "records"])
         #expect(try AugmentPipeline.views("moco", inputHeight: 32, inputWidth: 32).count == 2)
+        #expect(try AugmentPipeline.views("remixmatch", inputHeight: 32, inputWidth: 32).map(\.name)
+                == ["weak-reflect", "strong-after-resize", "strong-after-resize"])
+    }
+
+    /// DASO's ReMixMatch views apply RandAugment + Cutout after the resize (`ra_first` false), FixMatch's before.
+    @Test func strongAfterResizeRandAugmentsTheResizedImage() throws {
+        let late = try AugmentPipeline.named("strong-after-resize", inputHeight: 96, inputWidth: 96, outputSize: 32)
+        let early = try AugmentPipeline.named("strong", inputHeight: 96, inputWidth: 96, outputSize: 32)
+        let isRandAugment = { (step: AugmentStep) -> Bool in if case .randAugment = step { return true } else { return false } }
+        try #require(late.steps.count == 4 && early.steps.count == 4)
+        #expect(isRandAugment(late.steps[3]) && isRandAugment(early.steps[2]))
+        var rng = SeededGenerator(seed: 2)
+        let out = late.apply(to: augTestRandomImage(width: 96, height: 96), using: &rng)
+        #expect(out.width == 32 && out.height == 32)
     }
 }
