@@ -115,6 +115,28 @@ import TorchNN
         #expect(close(u[0], 0.36 / 0.52) && close(u[1], 0.16 / 0.52), "\(u)")
     }
 
+    /// With DARP, alignment aims at DARP's unlabeled distribution once known: target counts (10, 30) give
+    /// (0.25, 0.75), so p = (0.5, 0.5) aligns to (0.25, 0.75) and sharpens to (0.0625, 0.5625) / 0.625 =
+    /// (0.1, 0.9) (DARP passes it unchanged in its warm-up). Without a known target the labeled one stays.
+    @Test func guessAlignsToDARPsDistributionOnceKnown() throws {
+        let darp = DARPAddOn(config: DARPConfig(), unlabeledCount: 1, classes: 2, steps: 100, target: [10, 30])
+        #expect(darp.alignmentTarget == [0.25, 0.75])
+        let base = ReMixMatchAlgorithm(rampSteps: 10, alignment: try DistributionAlignment(target: [0.8, 0.2]), seed: 0)
+        var forward = SSLForward(labeledLogits: try Tensor.zeros([0, 2]), labels: try Tensor([Int64]()), step: 0)
+        forward.unlabeledIndices = [0]
+        let p = try Tensor([Float](arrayLiteral: 0.5, 0.5), shape: [1, 2])
+        let q = try base.guess(p, addOn: darp, forward: forward).toArray(Float.self).map(Double.init)
+        try #require(q.count == 2)
+        #expect(close(q[0], 0.1) && close(q[1], 0.9), "\(q)")
+        #expect(base.alignment?.target == [0.25, 0.75])
+        let unknown = DARPAddOn(config: DARPConfig(), unlabeledCount: 1, classes: 2, steps: 100, target: nil)
+        #expect(unknown.alignmentTarget == nil)
+        let other = ReMixMatchAlgorithm(rampSteps: 10, alignment: try DistributionAlignment(target: [0.8, 0.2]), seed: 0)
+        let r = try other.guess(p, addOn: unknown, forward: forward).toArray(Float.self).map(Double.init)
+        try #require(r.count == 2)
+        #expect(close(r[0], 0.64 / 0.68) && close(r[1], 0.04 / 0.68), "\(r)")
+    }
+
     /// Quarter turns of [[1, 2], [3, 4]], counter-clockwise as torch.rot90: k = 1 → [[2, 4], [1, 3]],
     /// k = 2 → [[4, 3], [2, 1]], k = 3 → [[3, 1], [4, 2]]; a batch turns each image by its own k; the
     /// step's turns are in 0…3, one per image, the same for the same step.

@@ -41,6 +41,13 @@ public final class DARPAddOn: ImbalanceAddOn {
     /// Whether the next call needs the target it does not have yet (the task then estimates it).
     public var wantsUnlabeledEstimate: Bool { target == nil && calls + 1 > warmupCalls }
 
+    /// The target counts as a distribution (ReMixMatch aligns its guesses to it).
+    public var alignmentTarget: [Double]? {
+        guard let target else { return nil }
+        let total = target.reduce(0, +)
+        return total > 0 ? target.map { $0 / total } : nil
+    }
+
     /// The estimated counts, scaled to the unlabeled total.
     public func takeUnlabeledEstimate(_ counts: [Double]) throws {
         let total = counts.reduce(0, +)

@@ -9,7 +9,7 @@ import Torch
 ///     p̄    = mean of the predictions of the last `capacity` (128) batches
 ///     q̃_b  = normalize(p_b · (π*_t + 1e−6) / (p̄ + 1e−6))   per row
 ///
-/// π* is the labeled class distribution in the reference. The batch being aligned enters p̄ before it
+/// π* is the labeled class distribution in the reference, or DARP's unlabeled one when DARP is on (`aim`). The batch being aligned enters p̄ before it
 /// is aligned, as `lib/models/dist_align.py` does (its queue enqueues, then averages).
 /// `ReMixMatchAlgorithm` aligns its guesses with it; the window is task state (`flattened`).
 ///
@@ -19,23 +19,40 @@ import Torch
 /// ```
 public struct DistributionAlignment {
     /// π*_t.
-    public let target: [Double]
+    public private(set) var target: [Double]
+    /// t.
+    public let temperature: Double
     /// Batches p̄ averages over (128).
     public let capacity: Int
     /// Per batch in the window: the column sums of its predictions and its row count.
     private var window: [(sums: [Double], rows: Int)] = []
 
     public init(target: [Double], temperature: Double = 1, capacity: Int = 128) throws {
-        guard !target.isEmpty, target.allSatisfy({ $0 >= 0 && $0.isFinite }), target.contains(where: { $0 > 0 }) else {
-            throw TailKitError.invalidOption("distribution alignment needs a target distribution of non-negative numbers, got \(target)")
-        }
         guard temperature > 0, temperature.isFinite, capacity >= 1 else {
             throw TailKitError.invalidOption("distribution alignment needs a positive temperature (\(temperature)) and window (\(capacity))")
         }
+        self.temperature = temperature
+        self.capacity = capacity
+        self.target = try Self.tempered(target, temperature: temperature)
+    }
+
+    /// Aims at another target π* (tempered as at the start), keeping the window: ReMixMatch with DARP
+    /// aligns to DARP's unlabeled class distribution once it is known.
+    public mutating func aim(at target: [Double]) throws {
+        guard target.count == self.target.count else {
+            throw TailKitError.invalidOption("distribution alignment: a target of \(target.count) classes for \(self.target.count)")
+        }
+        self.target = try Self.tempered(target, temperature: temperature)
+    }
+
+    /// (π*)^t / Σ (π*)^t.
+    static func tempered(_ target: [Double], temperature: Double) throws -> [Double] {
+        guard !target.isEmpty, target.allSatisfy({ $0 >= 0 && $0.isFinite }), target.contains(where: { $0 > 0 }) else {
+            throw TailKitError.invalidOption("distribution alignment needs a target distribution of non-negative numbers, got \(target)")
+        }
         let tempered = target.map { Foundation.pow($0, temperature) }
         let total = tempered.reduce(0, +)
-        self.target = tempered.map { $0 / total }
-        self.capacity = capacity
+        return tempered.map { $0 / total }
     }
 
     /// p̄: the mean prediction over the rows of the batches in the window (nil before the first batch).

@@ -45,6 +45,10 @@ public protocol ImbalanceAddOn: AnyObject {
     /// at the end of its warm-up when the unlabeled distribution is unknown); the task then makes one.
     var wantsUnlabeledEstimate: Bool { get }
     func takeUnlabeledEstimate(_ counts: [Double]) throws
+    /// The class distribution a base's distribution alignment aims at instead of the labeled one, once
+    /// known (DARP: its target unlabeled counts, normalised; `lib/algorithm/remixmatch.py` sets DARP's
+    /// target on its alignment).
+    var alignmentTarget: [Double]? { get }
     /// Numbers to log with the evaluation.
     func evaluationMetrics() -> [String: Double]
     /// The add-on's state for an exact resume, and its restoration.
@@ -65,6 +69,7 @@ extension ImbalanceAddOn {
     public var wantsUnlabeledEstimate: Bool { false }
     public func takeUnlabeledEstimate(_ counts: [Double]) throws {}
     public func evaluationMetrics() -> [String: Double] { [:] }
+    public var alignmentTarget: [Double]? { nil }
     public func stateTensors() throws -> [(String, Tensor)] { [] }
     public func restore(_ state: [(String, Tensor)]) throws {}
 }

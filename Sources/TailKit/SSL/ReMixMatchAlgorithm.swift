@@ -7,7 +7,8 @@ import TorchNN
 /// unlabeled image a weak view u_w and two strong views u_s1, u_s2 (RandAugment after any resize).
 ///
 /// 1. Guess (training model, no gradient): p = softmax(z(u_w)); p ← DA(p) when distribution alignment
-///    is on (`DistributionAlignment`, target the labeled class distribution); sharpened
+///    is on (`DistributionAlignment`, target the labeled class distribution, DARP's unlabeled one with
+///    `darp`); sharpened
 ///    q = p^{1/T} / Σ_k p_k^{1/T} (T = 0.5); then the add-on's pseudo-label hook (DARP, DASO) refines q.
 /// 2. Mixup over X = [x_l; u_w; u_s1; u_s2] with targets Y = [onehot(y); q; q; q]: λ ~ Beta(α, α),
 ///    λ ← max(λ, 1 − λ), one permutation π; forwarded in chunks of B rows, interleaved as MixMatch.
@@ -100,9 +101,11 @@ public final class ReMixMatchAlgorithm: SSLAlgorithm {
         return Draws(lambda: max(drawn, 1 - drawn), permutation: permutation, turns: turns)
     }
 
-    /// The guess q of step `forward.step` from the weak view's probabilities p: aligned (when on),
-    /// sharpened, then through the add-on's pseudo-label hook. Adds p to the alignment's window.
+    /// The guess q of step `forward.step` from the weak view's probabilities p: aligned (when on; to the
+    /// add-on's `alignmentTarget` when it has one, DARP's unlabeled distribution), sharpened, then through
+    /// the add-on's pseudo-label hook. Adds p to the alignment's window.
     public func guess(_ p: Tensor, addOn: any ImbalanceAddOn, forward: SSLForward) throws -> Tensor {
+        if let wanted = addOn.alignmentTarget { try alignment?.aim(at: wanted) }
         let aligned = try alignment?.align(p) ?? p
         let sharpened = try MixMatchAlgorithm.sharpen(aligned, temperature: temperature)
         return try withNoGrad { try addOn.pseudoLabels(sharpened, forward: forward) }.detach()
