@@ -32,6 +32,7 @@ struct SSLCommand: ParsableCommand {
         Examples:
           tailkit ssl --algorithm fixmatch --imbalance daso --labeled-head 1500 --unlabeled-head 3000 --imb-labeled 100 --imb-unlabeled 100
           tailkit ssl --algorithm fixmatch --imbalance daso --imb-unlabeled -100 --daso-dist-temp 0.3 --steps 2000 --eval-every 100 --daso-pretrain-steps 500
+          tailkit ssl --algorithm remixmatch --imbalance daso --steps 2000 --eval-every 100 --daso-pretrain-steps 500
           tailkit ssl --algorithm supervised --dataset cifar10 --data-dir data
           tailkit ssl --resume runs/RUN
         """
