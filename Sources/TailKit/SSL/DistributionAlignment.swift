@@ -11,15 +11,19 @@ import Torch
 ///
 /// π* is the labeled class distribution in the reference. The batch being aligned enters p̄ before it
 /// is aligned [inferred: the spec does not state the order; ReMixMatch's own code updates first].
-/// A unit only: no base uses it yet (the ReMixMatch base is not built).
+/// A call may give its own temperature (CReST+'s progressive alignment, `lib/algorithm/fm_crest.py`,
+/// passes t_g of the generation, as `lib/models/dist_align.py` takes `temperature=` per call).
 ///
 /// ```swift
 /// var da = try DistributionAlignment(target: [0.75, 0.25])
 /// let q = try da.align(try Functional.softmax(weakLogits, dim: 1))
+/// let q2 = try da.align(p, temperature: 0.5)       // π*_0.5 for this batch
 /// ```
 public struct DistributionAlignment {
-    /// π*_t.
+    /// π*_t at the default temperature.
     public let target: [Double]
+    /// π*, normalised (the target before tempering).
+    public let distribution: [Double]
     /// Batches p̄ averages over (128).
     public let capacity: Int
     /// Per batch in the window: the column sums of its predictions and its row count.
@@ -32,10 +36,17 @@ public struct DistributionAlignment {
         guard temperature > 0, temperature.isFinite, capacity >= 1 else {
             throw TailKitError.invalidOption("distribution alignment needs a positive temperature (\(temperature)) and window (\(capacity))")
         }
-        let tempered = target.map { Foundation.pow($0, temperature) }
-        let total = tempered.reduce(0, +)
-        self.target = tempered.map { $0 / total }
+        let total = target.reduce(0, +)
+        distribution = target.map { $0 / total }
+        self.target = Self.tempered(distribution, temperature)
         self.capacity = capacity
+    }
+
+    /// π*_t = (π*)^t / Σ (π*)^t.
+    public static func tempered(_ distribution: [Double], _ temperature: Double) -> [Double] {
+        let powered = distribution.map { Foundation.pow($0, temperature) }
+        let total = powered.reduce(0, +)
+        return powered.map { $0 / total }
     }
 
     /// p̄: the mean prediction over the rows of the batches in the window (nil before the first batch).
@@ -46,11 +57,16 @@ public struct DistributionAlignment {
     }
 
     /// Adds the batch `p` [B, C] (class probabilities) to the window, dropping the oldest batch past
-    /// `capacity`, then returns the aligned rows q̃.
-    public mutating func align(_ p: Tensor) throws -> Tensor {
+    /// `capacity`, then returns the aligned rows q̃; `temperature` replaces the default one for this
+    /// batch.
+    public mutating func align(_ p: Tensor, temperature: Double? = nil) throws -> Tensor {
         guard p.shape.count == 2, p.shape[1] == target.count else {
             throw TailKitError.invalidOption("distribution alignment expects [B, \(target.count)] probabilities, got \(p.shape)")
         }
+        if let temperature, !(temperature > 0 && temperature.isFinite) {
+            throw TailKitError.invalidOption("distribution alignment needs a positive temperature, got \(temperature)")
+        }
+        let target = temperature.map { Self.tempered(distribution, $0) } ?? self.target
         let probabilities = try p.detach()
         window.append((try probabilities.to(.float64).sum(dim: 0).toArray(Double.self), p.shape[0]))
         if window.count > capacity { window.removeFirst() }
@@ -58,5 +74,23 @@ public struct DistributionAlignment {
         let ratio = zip(target, mean).map { Float(($0 + 1e-6) / ($1 + 1e-6)) }
         let scaled = try probabilities * (try Tensor(ratio).to(device: p.device).to(p.dtype))
         return try scaled / scaled.sum(dim: 1, keepDim: true)
+    }
+
+    /// The window for a checkpoint: per batch its column sums (`<prefix>.sums`, [k, C]) and row
+    /// counts (`<prefix>.rows`, [k]).
+    public func stateTensors(prefix: String) throws -> [(String, Tensor)] {
+        let sums = window.flatMap(\.sums), rows = window.map { Int64($0.rows) }
+        return [("\(prefix).sums", try Tensor(sums).reshape([window.count, target.count])), ("\(prefix).rows", try Tensor(rows))]
+    }
+
+    /// Puts back the window `stateTensors(prefix:)` saved.
+    public mutating func restore(_ state: [(String, Tensor)], prefix: String) throws {
+        let sums = try stateTensor(state, "\(prefix).sums").to(.float64).toArray(Double.self)
+        let rows = try stateTensor(state, "\(prefix).rows").toArray(Int.self)
+        let c = target.count
+        guard sums.count == rows.count * c else {
+            throw TailKitError.invalidOption("the checkpoint's \(prefix) window holds \(sums.count) sums for \(rows.count) batches of \(c) classes")
+        }
+        window = rows.indices.map { (Array(sums[$0 * c..<($0 + 1) * c]), rows[$0]) }
     }
 }
