@@ -308,7 +308,7 @@ import Torch
         let generations = try failure(["--imbalance": "crest", "--crest-gen-steps": "5"])
         #expect(generations.contains("--steps 12 must be a multiple of --crest-gen-steps 5"), "\(generations)")
         #expect(try failure(["--imbalance": "crt", "--crt-steps": "0"]).contains("--crt-steps 0 must be positive"))
-        let crest = try failure(["--algorithm": "meanteacher", "--imbalance": "crest"])
+        let crest = try failure(["--algorithm": "meanteacher", "--imbalance": "crest", "--crest-gen-steps": "6"])
         #expect(crest.contains("--imbalance crest cannot work with --algorithm meanteacher"), "\(crest)")
     }
 }
