@@ -110,4 +110,47 @@ import TorchNN
         // The raw model is the one evaluated and saved.
         #expect(task.evaluatedModel === task.model)
     }
+
+    /// Resumed from the checkpoint written at the end of generation 1 (step 6, before the switch), the
+    /// run redoes the switch (the same predictions, additions and fresh draw) and ends where the
+    /// uninterrupted one does.
+    @Test func aCReSTRunResumedAtTheGenerationBoundaryRedoesTheSwitchExactly() throws {
+        let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
+        defer { TemporaryFolder.remove(data) }
+        final class Keep: TrainerHook {
+            var at6: Checkpoint?
+            func periodEnded(_ summary: PeriodSummary, checkpoint: () throws -> Checkpoint) throws {
+                guard summary.step == 6 else { return }
+                var kept = try checkpoint()
+                // A checkpoint's tensors are the live ones: copy them, as writing the file does.
+                kept.stateDict = try kept.stateDict.map { ($0.0, try $0.1.clone()) }
+                kept.optimizerState = try kept.optimizerState.map { ($0.0, try $0.1.clone()) }
+                kept.taskState = try kept.taskState.map { ($0.0, try $0.1.clone()) }
+                at6 = kept
+            }
+        }
+        let configure: (inout SSLConfig) -> Void = { $0.crest.generationSteps = 6; $0.crest.alpha = 100 }
+        let straight = try task(.crest, data: data, steps: 12, configure: configure)
+        let keep = Keep()
+        let first = try straight.makeTrainer()
+        first.hooks = [keep]
+        try first.run()
+        let checkpoint = try #require(keep.at6)
+        #expect(try checkpoint.taskState.first { $0.0 == "ssl.stage" }?.1.itemInt() == 0)
+
+        let resumed = try task(.crest, data: data, steps: 12, configure: configure)
+        let second = try resumed.makeTrainer()
+        try second.restore(from: checkpoint)
+        try second.run()
+        #expect(resumed.stage == 1 && resumed.data.labeled.count == straight.data.labeled.count)
+        for (what, p, q) in [("state_dict", try straight.savedStateDict(), try resumed.savedStateDict()),
+                             ("task_state", try straight.stateTensors(), try resumed.stateTensors())] {
+            try #require(p.count == q.count, "\(what): \(p.count) vs \(q.count) tensors")
+            #expect(p.map(\.0) == q.map(\.0))
+            for ((name, a), (_, b)) in zip(p, q) {
+                let d = try (a.to(.float64) - b.to(.float64)).abs().max().item()
+                #expect(d < 1e-5, "\(what) \(name) differs by \(d)")
+            }
+        }
+    }
 }

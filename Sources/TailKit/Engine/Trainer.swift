@@ -15,9 +15,10 @@ public enum TrainingLength: Sendable, Equatable {
 /// `TrainingTask` says what a step computes; `TrainerHook`s (run folder, log, TensorBoard,
 /// report, console, gradient synchronisation) watch it in a fixed order.
 ///
-/// Per step t (0-based): a new stage if the task starts one at t (`StageSwitch`: a fresh optimizer,
-/// the schedule's clock restarted, perhaps new batches); lr ← schedule(t − stage start); out ← task.step(batch_t); stop if out.loss is not
-/// finite; zero grads; backward; hooks.gradientsReady; optimizer.step(); task.afterOptimizerStep().
+/// Per step t (0-based): a new stage if the task starts one at t (`TrainingTask.stageSwitch`: a
+/// fresh optimizer, the schedule's clock restarted, perhaps new batches); lr ← schedule(t − stage
+/// start); out ← task.step(batch_t); stop if out.loss is not finite; zero grads; backward;
+/// hooks.gradientsReady; optimizer.step(); task.afterOptimizerStep().
 /// After every period (an epoch, or `evalEvery` steps): task.evaluate() (stop if its loss is not
 /// finite, before any hook writes), best-so-far of the task's selection metric, hooks.periodEnded.
 ///
