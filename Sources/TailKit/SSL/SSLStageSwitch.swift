@@ -58,8 +58,7 @@ extension SemiSupervisedTask {
     private func startRetraining(_ crt: ClassifierRetrainingAddOn, atStep step: Int) throws {
         crt.retraining = true
         Torch.manualSeed(UInt64(truncatingIfNeeded: config.base.seed) &+ 0x6352_54)
-        try model.resetClassifier()
-        if device != .cpu { try model.move(to: device) }
+        try model.resetClassifier()   // in place, on the model's device
         FileHandle.standardError.write(Data(("cRT: step \(step): the encoder frozen (eval-mode batch norm), the classifier "
             + "re-initialised and re-trained for \(config.ssl.retrainingSteps) steps on class-balanced labeled batches\n").utf8))
     }
