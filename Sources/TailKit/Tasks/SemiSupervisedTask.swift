@@ -12,7 +12,7 @@ import TorchNN
 /// steps SGD (Nesterov); then the EMA model follows (d = min(1 − 1/(t+1), decay)). The final
 /// pseudo-labels go to the add-on (`observe`) and to `PseudoLabelStatistics` against the hidden labels.
 ///
-/// Each evaluation scores the EMA model (the raw one for `supervised`; through ABC's EMA head with
+/// Each evaluation scores the EMA model (the raw one for `supervised` and in cRT's stage; through ABC's EMA head with
 /// `abc`, the add-on's `evaluationModel`) on the test set: top-1 and the
 /// classification report, top-1 after post-hoc logit adjustment z − log π_labeled (`top1_la`), the
 /// medians of the last 20 evaluations of both (`top1_median20`, `top1_la_median20`, DASO's reported
