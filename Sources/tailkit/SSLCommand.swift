@@ -26,6 +26,8 @@ struct SSLCommand: ParsableCommand {
           darp  DARP: the soft pseudo-labels of the whole unlabeled set are refined (every --darp-period steps after --darp-warmup of the run) to match the unlabeled class counts: the count rule when --imb-unlabeled equals --imb-labeled, else estimated at the end of the warm-up from the EMA model's confusion on the validation split and its predictions on the unlabeled images (DARP's estimator).
           abc   ABC: an auxiliary balanced classifier head on the backbone's features, trained beside the base with class-balanced Bernoulli masks (a sample of class c is kept with probability min_count / count_c of the labeled counts; for pseudo-labels from the head's own weak-view prediction, kept when confident, that probability falls from 1 to min_count / count_c over 250 000 steps); evaluation uses its EMA head. fixmatch only.
           la    train-time logit adjustment of the labeled loss, z + tau log(pi_labeled) (--la-tau).
+          crest CReST / CReST+: --steps is cut into generations of --crest-gen-steps. At the end of each but the last, the EMA model predicts the unlabeled set; per predicted class c the most confident int(mu * count) images join the initial labeled set with label c, mu = (n_m / n_max)^(1/--crest-alpha) of the class m at the mirrored frequency rank of the labeled counts (the head class takes the tail's rate); then a new model, EMA, optimizer, lr schedule and labeled stream. CReST+ (--crest-progressive-align true, default) aligns the weak-view probabilities to the labeled distribution with temperature 1 - f + f --crest-tmin, f = (g-1)/(G-1). Bases that make pseudo-labels from a weak view (fixmatch, pseudolabel).
+          crt   cRT: after --steps of the base, the encoder is frozen (batch norm in eval mode), the classifier re-initialised and trained alone for --crt-steps on class-balanced labeled batches (1/n_c per image, with replacement); the raw model is evaluated and saved (state_dict) from then on. Every base.
 
         Training is iteration-based, as DASO's: --steps iterations of --batch-size labeled and int(batch x mu) unlabeled images, SGD lr 0.03 with Nesterov momentum 0.9 and weight decay 5e-4, a constant lr (--lr-schedule cosine for FixMatch's cosine), WRN-28-2 (LeakyReLU 0.1), and an EMA model (--ema-decay) that is evaluated every --eval-every steps on the test set. Each evaluation logs top-1 and top-1 after post-hoc logit adjustment (z - log pi), their medians over the last 20 evaluations (top1_median20, top1_la_median20: DASO's reported figure), many/medium/few, and the pseudo-labels of the period: per-class precision and recall against the hidden labels (pl_precision, pl_recall; -1 where a class got none), their accuracy and the mask ratio. The run folder holds config.yaml, counts.json, log.jsonl, TensorBoard events (tb/), last.ckpt/best.ckpt (the EMA weights; the online model, DASO's queue and distribution in task_state) and report.html; --resume continues exactly after a crash or Ctrl-C.
 
@@ -34,6 +36,8 @@ struct SSLCommand: ParsableCommand {
           tailkit ssl --algorithm fixmatch --imbalance daso --imb-unlabeled -100 --daso-dist-temp 0.3 --steps 2000 --eval-every 100 --daso-pretrain-steps 500
           tailkit ssl --algorithm remixmatch --imbalance daso --steps 2000 --eval-every 100 --daso-pretrain-steps 500
           tailkit ssl --algorithm supervised --dataset cifar10 --data-dir data
+          tailkit ssl --algorithm fixmatch --imbalance crest --steps 250000 --crest-gen-steps 50000
+          tailkit ssl --algorithm fixmatch --imbalance crt --steps 250000 --crt-steps 25000
           tailkit ssl --resume runs/RUN
         """
     )
@@ -71,6 +75,11 @@ struct SSLCommand: ParsableCommand {
     @Option(help: "DARP: rows marked per class, as a multiple of its target count (default 2).") var darpAlpha: Double?
     @Option(help: "DARP: rounds of the solver (default 10).") var darpIterations: Int?
     @Option(help: "Logit adjustment: tau (default 1).") var laTau: Double?
+    @Option(help: "CReST: steps per generation (default 50000; --steps must be a multiple).") var crestGenSteps: Int?
+    @Option(help: "CReST: alpha of the inclusion rates (n_c / n_max)^(1/alpha) (default 3).") var crestAlpha: Double?
+    @Option(help: "CReST: the last generation's distribution-alignment temperature (default 0.5).") var crestTmin: Double?
+    @Option(help: "CReST+: progressive distribution alignment of the pseudo-labels, true (default) or false (plain CReST).") var crestProgressiveAlign: Bool?
+    @Option(help: "cRT: classifier re-training steps after --steps (default --steps / 10).") var crtSteps: Int?
     @Option(help: "Network: \(Architecture.validNames) (default wrn28-2, DASO's).") var arch: String?
     @Option(help: "Learning rate (default 0.03).") var lr: Double?
     @Option(help: "Labeled images per step (default 64).") var batchSize: Int?
@@ -105,7 +114,8 @@ struct SSLCommand: ParsableCommand {
             trainer.stopSignal = StopSignal.install()
             let l = data.labeled.classCounts(), u = data.unlabeled.classCounts()
             FileHandle.standardError.write(Data(("\(run.ssl.algorithm.rawValue) + \(run.ssl.imbalance.rawValue): \(data.labeled.count) labeled (\(l.map(String.init).joined(separator: " "))), "
-                + "\(run.ssl.algorithm == .supervised ? 0 : data.unlabeled.count) unlabeled (\(u.map(String.init).joined(separator: " "))), \(run.ssl.steps) steps; run folder \(folder)\n").utf8))
+                + "\(run.ssl.algorithm == .supervised ? 0 : data.unlabeled.count) unlabeled (\(u.map(String.init).joined(separator: " "))), \(run.ssl.steps) steps"
+                + (run.ssl.imbalance == .crt ? " then \(run.ssl.retrainingSteps) of classifier re-training" : "") + "; run folder \(folder)\n").utf8))
             guard let last = try trainer.run() else { print("nothing to do: the run had already finished"); return }
             if let eval = last.eval, let report = ClassificationReport(metrics: eval) { print(report.table(classNames: classNames)) }
             if let e = last.eval?.scalars {
@@ -177,6 +187,11 @@ struct SSLCommand: ParsableCommand {
         if let darpPeriod { ssl.darp.period = darpPeriod }
         if let darpAlpha { ssl.darp.alpha = darpAlpha }
         if let darpIterations { ssl.darp.iterations = darpIterations }
+        if let crestGenSteps { ssl.crest.generationSteps = crestGenSteps }
+        if let crestAlpha { ssl.crest.alpha = crestAlpha }
+        if let crestTmin { ssl.crest.tMin = crestTmin }
+        if let crestProgressiveAlign { ssl.crest.progressiveAlign = crestProgressiveAlign }
+        ssl.crtSteps = crtSteps
         let run = SSLRunConfig(base: base, ssl: ssl)
         try run.validate()
         let g = { (x: Double) in x == x.rounded() ? "\(Int(x))" : "\(x)" }

@@ -213,17 +213,19 @@ import TorchNN
         #expect(back == ssl)
     }
 
-    /// The alignment window survives the checkpoint: restored from `flattened`, the next batch aligns
-    /// the same; a window of the wrong width is refused.
+    /// The alignment window survives the checkpoint: restored from `stateTensors(prefix:)`, the next
+    /// batch aligns the same; a window of the wrong width is refused.
     @Test func alignmentWindowRoundTrips() throws {
         var da = try DistributionAlignment(target: [0.6, 0.3, 0.1], capacity: 2)
         for k in 0..<3 { _ = try da.align(try Functional.softmax(try Self.block(10 * k, [2, 3]), dim: 1)) }
         var back = try DistributionAlignment(target: [0.6, 0.3, 0.1], capacity: 2)
-        try back.restore(flattened: da.flattened)
-        #expect(back.flattened == da.flattened && da.flattened.first == 2)
+        let saved = try da.stateTensors(prefix: "da")
+        try back.restore(saved, prefix: "da")
+        #expect(try saved.first { $0.0 == "da.rows" }?.1.toArray(Int.self) == [2, 2])
         let next = try Functional.softmax(try Self.block(99, [2, 3]), dim: 1)
         #expect(try da.align(next).toArray(Float.self) == back.align(next).toArray(Float.self))
-        #expect(throws: TailKitError.self) { try back.restore(flattened: [1, 2, 0.5, 0.5]) }
+        let narrow: [(String, Tensor)] = [("da.sums", try Tensor([0.5, 0.5]).reshape([1, 2])), ("da.rows", try Tensor([Int64(2)]))]
+        #expect(throws: TailKitError.self) { try back.restore(narrow, prefix: "da") }
     }
 }
 

@@ -111,21 +111,36 @@ import Torch
         #expect(yaml.contains("algorithm: mixmatch") && yaml.contains("unlabeled-weight: 100.0") && yaml.contains("ramp-ratio: 0.016"), "\(yaml)")
     }
 
-    /// MixMatch and Mean Teacher (with la), FixMatch with ABC and ReMixMatch with DASO and DARP killed with `kill -9`
-    /// mid-run and resumed end with the weights and task state of the uninterrupted run (the Mixup draws,
-    /// ReMixMatch's turns and ABC's Bernoulli masks come from the seed and the step; Mean Teacher's teacher
-    /// is the EMA model in the checkpoint; ABC's heads, ReMixMatch's rotation head and alignment window are
-    /// task state).
-    @Test(arguments: zip(["mixmatch", "meanteacher", "fixmatch", "remixmatch", "remixmatch"], ["la", "la", "abc", "daso", "darp"]))
+    /// MixMatch and Mean Teacher (with la), FixMatch with ABC and ReMixMatch with DASO and DARP killed with
+    /// `kill -9` mid-run and resumed end with the weights and task state of the uninterrupted run (the
+    /// Mixup draws, ReMixMatch's turns and ABC's Bernoulli masks come from the seed and the step; Mean
+    /// Teacher's teacher is the EMA model in the checkpoint; ABC's heads, ReMixMatch's rotation head and
+    /// alignment window are task state). CReST is killed inside its second generation (steps 6-11;
+    /// checkpoints every 2 steps), cRT inside its re-training stage (steps 6-11 after 6 base steps): the
+    /// stage, CReST's additions and the stage's optimizer come back.
+    @Test(arguments: zip(["mixmatch", "meanteacher", "fixmatch", "remixmatch", "remixmatch", "fixmatch", "fixmatch"],
+                         ["la", "la", "abc", "daso", "darp", "crest", "crt"]))
     func killNineThenResumeMatchesForTheConsistencyBases(_ algorithm: String, _ addOn: String) throws {
         let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
         defer { TemporaryFolder.remove(data) }
         let runs = try TemporaryFolder("tk-ssl-resume-\(algorithm)-\(addOn)")
         defer { runs.remove() }
-        let (y, _) = try expectKillNineThenResumeMatches(algorithm, addOn, data: data, runs: runs)
-        if algorithm == "remixmatch" {
-            for key in ["remixmatch.rotation.weight", "remixmatch.rotation.bias", "remixmatch.da_window", "\(addOn).\(addOn == "daso" ? "queue.banks" : "table")"] {
-                #expect(y.taskState.contains { $0.0 == key }, "task_state lacks \(key)")
+        switch addOn {
+        case "crest":
+            let (y, _) = try expectKillNineThenResumeMatches(algorithm, addOn, data: data, runs: runs, killAfter: 8,
+                                                             extra: ["--eval-every", "2", "--crest-gen-steps", "6", "--crest-alpha", "100"])
+            #expect(try y.taskState.first { $0.0 == "ssl.stage" }?.1.itemInt() == 1)
+            #expect(try (y.taskState.first { $0.0 == "crest.added_index" }?.1.shape.first ?? 0) > 0)
+        case "crt":
+            let (y, _) = try expectKillNineThenResumeMatches(algorithm, addOn, data: data, runs: runs, killAfter: 8,
+                                                             extra: ["--eval-every", "2", "--steps", "6", "--crt-steps", "6"])
+            #expect(try y.taskState.first { $0.0 == "ssl.stage" }?.1.itemInt() == 1)
+        default:
+            let (y, _) = try expectKillNineThenResumeMatches(algorithm, addOn, data: data, runs: runs)
+            if algorithm == "remixmatch" {
+                for key in ["remixmatch.rotation.weight", "remixmatch.rotation.bias", "remixmatch.da.sums", "\(addOn).\(addOn == "daso" ? "queue.banks" : "table")"] {
+                    #expect(y.taskState.contains { $0.0 == key }, "task_state lacks \(key)")
+                }
             }
         }
     }
@@ -158,23 +173,24 @@ import Torch
     }
 
     /// Runs `algorithm` + `addOn` for 12 steps straight, and again killed with SIGKILL mid-run then
-    /// resumed; expects both runs to end with the same weights and task state (names, order, values
-    /// within 1e-5). Returns the resumed run's checkpoint and folder.
-    private func expectKillNineThenResumeMatches(_ algorithm: String, _ addOn: String, data: String,
-                                                 runs: TemporaryFolder) throws -> (Checkpoint, String) {
+    /// resumed (its checkpoint at step `killAfter` or later); expects both runs to end with the same
+    /// weights and task state (names, order, values within 1e-5). `extra` flags override the defaults;
+    /// the runs end at step 12. Returns the resumed run's checkpoint and folder.
+    private func expectKillNineThenResumeMatches(_ algorithm: String, _ addOn: String, data: String, runs: TemporaryFolder,
+                                                 killAfter: Int = 3, extra: [String] = []) throws -> (Checkpoint, String) {
         let straight = runs.file("straight"), crashed = runs.file("crashed")
-        let a = try TailKitExecutable.launch(arguments(algorithm, addOn, data: data, out: straight))
+        let a = try TailKitExecutable.launch(arguments(algorithm, addOn, data: data, out: straight) + extra)
         a.waitUntilExit()
         try #require(a.terminationStatus == 0)
 
-        let b = try TailKitExecutable.launch(arguments(algorithm, addOn, data: data, out: crashed))
+        let b = try TailKitExecutable.launch(arguments(algorithm, addOn, data: data, out: crashed) + extra)
         let deadline = Date().addingTimeInterval(120)
-        while ((try? Checkpoint.read(from: "\(crashed)/last.ckpt").step) ?? 0) < 3 && b.isRunning && Date() < deadline { usleep(20_000) }
+        while ((try? Checkpoint.read(from: "\(crashed)/last.ckpt").step) ?? 0) < killAfter && b.isRunning && Date() < deadline { usleep(20_000) }
         usleep(30_000)
         kill(b.processIdentifier, SIGKILL)
         b.waitUntilExit()
         let killedAt = try #require(try Checkpoint.read(from: "\(crashed)/last.ckpt").step)
-        #expect(killedAt >= 3 && killedAt < 12, "the kill should land mid-run (checkpoint at step \(killedAt))")
+        #expect(killedAt >= killAfter && killedAt < 12, "the kill should land mid-run (checkpoint at step \(killedAt))")
 
         let c = try TailKitExecutable.launch(["ssl", "--resume", crashed, "--threads", "1"])
         c.waitUntilExit()
@@ -248,6 +264,47 @@ import Torch
         #expect(try last.taskState.first { $0.0 == "darp.calls" }?.1.itemInt() == 12)
     }
 
+    /// FixMatch + CReST+, 2 generations of 6 steps: the stderr line of generation 2 gives the images
+    /// added per class; the checkpoint's additions, the labeled set and the evaluations' `crest_added_c`
+    /// agree with it; CReST+'s temperature is 1 then t_min.
+    @Test func crestLogsTheImagesItAddsPerClassAndGrowsTheLabeledSet() throws {
+        let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
+        defer { TemporaryFolder.remove(data) }
+        let runs = try TemporaryFolder("tk-ssl-crest")
+        defer { runs.remove() }
+        let out = runs.file("run"), text = runs.file("stderr.txt")
+        try #require(FileManager.default.createFile(atPath: text, contents: nil))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: text))
+        let p = try TailKitExecutable.launch(arguments("fixmatch", "crest", data: data, out: out)
+            + ["--crest-gen-steps", "6", "--crest-alpha", "100"], output: handle)
+        p.waitUntilExit()
+        try handle.close()
+        let printed = try String(contentsOfFile: text, encoding: .utf8)
+        try #require(p.terminationStatus == 0, "\(printed)")
+        let line = try #require(printed.split(separator: "\n").first { $0.hasPrefix("CReST: generation 2 of 2 starts at step 6") }, "\(printed)")
+        let perClass = try #require(line.components(separatedBy: "added per class ").last?.components(separatedBy: " pseudo-labeled").first)
+        let logged = perClass.split(separator: " ").compactMap { Int($0) }
+        try #require(logged.count == 10, "\(line)")
+        #expect(logged.reduce(0, +) > 0)
+
+        let last = try Checkpoint.read(from: "\(out)/last.ckpt")
+        let labels = try #require(last.taskState.first { $0.0 == "crest.added_label" }?.1).toArray(Int.self)
+        #expect((0..<10).map { c in labels.filter { $0 == c }.count } == logged)
+        // The split's labeled counts, as the run's first line gives them, then the additions.
+        let opening = try #require(printed.split(separator: "\n").first { $0.hasPrefix("fixmatch + crest: ") })
+        let initial = (opening.components(separatedBy: " labeled (").last?.components(separatedBy: ")").first ?? "").split(separator: " ").compactMap { Int($0) }
+        try #require(initial.count == 10, "\(opening)")
+        #expect(line.contains("labeled set now \(initial.reduce(0, +) + logged.reduce(0, +)) (\(zip(initial, logged).map { String($0 + $1) }.joined(separator: " ")))"), "\(line)")
+        let log = try RunLog.periods(in: "\(out)/log.jsonl")
+        #expect(log.map(\.step) == [3, 6, 9, 12])
+        let first = try #require(log.first?.eval?.scalars), later = try #require(log.last?.eval?.scalars)
+        #expect(first["crest_generation"] == 1 && first["crest_added"] == 0 && first["crest_da_temperature"] == 1)
+        #expect(later["crest_generation"] == 2 && later["crest_da_temperature"] == 0.5)
+        #expect((0..<10).map { Int(later["crest_added_\($0)"] ?? -1) } == logged)
+        let yaml = try String(contentsOfFile: "\(out)/config.yaml", encoding: .utf8)
+        #expect(yaml.contains("crest-gen-steps: 6") && yaml.contains("crest-tmin: 0.5"), "\(yaml)")
+    }
+
     @Test func badInputIsRefusedWithTheFlagAndTheNumbers() throws {
         let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
         defer { TemporaryFolder.remove(data) }
@@ -282,5 +339,10 @@ import Torch
         #expect(try failure(["--daso-pretrain-steps": "1"]).contains("--daso-pretrain-steps 1 must be at least --daso-dist-period 2"))
         #expect(try failure(["--imb-unlabeled": "0.5"]).contains("--imb-unlabeled"))
         #expect(try failure(["--dataset": "svhn"]).contains("not supported"))
+        let generations = try failure(["--imbalance": "crest", "--crest-gen-steps": "5"])
+        #expect(generations.contains("--steps 12 must be a multiple of --crest-gen-steps 5"), "\(generations)")
+        #expect(try failure(["--imbalance": "crt", "--crt-steps": "0"]).contains("--crt-steps 0 must be positive"))
+        let crest = try failure(["--algorithm": "meanteacher", "--imbalance": "crest", "--crest-gen-steps": "6"])
+        #expect(crest.contains("--imbalance crest cannot work with --algorithm meanteacher"), "\(crest)")
     }
 }

@@ -15,8 +15,10 @@ public enum TrainingLength: Sendable, Equatable {
 /// `TrainingTask` says what a step computes; `TrainerHook`s (run folder, log, TensorBoard,
 /// report, console, gradient synchronisation) watch it in a fixed order.
 ///
-/// Per step t (0-based): lr ← schedule(t); out ← task.step(batch_t); stop if out.loss is not
-/// finite; zero grads; backward; hooks.gradientsReady; optimizer.step(); task.afterOptimizerStep().
+/// Per step t (0-based): a new stage if the task starts one at t (`TrainingTask.stageSwitch`: a
+/// fresh optimizer, the schedule's clock restarted, perhaps new batches); lr ← schedule(t − stage
+/// start); out ← task.step(batch_t); stop if out.loss is not finite; zero grads; backward;
+/// hooks.gradientsReady; optimizer.step(); task.afterOptimizerStep().
 /// After every period (an epoch, or `evalEvery` steps): task.evaluate() (stop if its loss is not
 /// finite, before any hook writes), best-so-far of the task's selection metric, hooks.periodEnded.
 ///
@@ -28,7 +30,8 @@ public enum TrainingLength: Sendable, Equatable {
 /// ```
 public final class Trainer<Task: TrainingTask> {
     public let task: Task
-    public let optimizer: any Optimizer
+    /// The current stage's optimizer (the run's, until a task's `StageSwitch` replaces it).
+    public private(set) var optimizer: any Optimizer
     public let schedule: any LRSchedule
     public let length: TrainingLength
     public var hooks: [TrainerHook] = []
@@ -53,7 +56,12 @@ public final class Trainer<Task: TrainingTask> {
     /// When set, a SIGINT/SIGTERM it received stops the run after the current step: hooks write a
     /// checkpoint (`TrainerHook.interrupted`), then `run()` throws `TailKitError.interrupted`.
     public var stopSignal: StopSignal?
-    private let stream: any BatchStream<Task.Input>
+    private var stream: any BatchStream<Task.Input>
+    /// The current stage's first step and length: the schedule's clock (the whole run until a switch).
+    public private(set) var stageStart = 0
+    private var stageSteps: Int?
+    /// Whether the task has said which stage the run is in (at the start, or on restore).
+    private var stageKnown = false
 
     public init(task: Task, optimizer: any Optimizer, schedule: any LRSchedule, length: TrainingLength,
                 arch: String, configJSON: String, precision: Precision = .fp32, device: Device = .cpu) throws {
@@ -103,16 +111,24 @@ public final class Trainer<Task: TrainingTask> {
             try h.runStarted(RunStart(taskName: task.name, startStep: step, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch,
                                       stepsPerPeriod: stepsPerPeriod, epochBased: epochBased, best: best))
         }
-        let batches = try stream.batches(fromStep: step)
+        if !stageKnown, let stage = try task.stageSwitch(atStep: step, resuming: true) { try adopt(stage) }
+        stageKnown = true
+        var batches = try stream.batches(fromStep: step)
         var meter = MetricMeter()
         var startedEpoch: Int?
         while step < totalSteps {
+            if let stage = try task.stageSwitch(atStep: step, resuming: false) {
+                try adopt(stage)
+                if stage.newStream { batches = try stream.batches(fromStep: step) }
+            }
             let position = SchedulePosition(epoch: step / stepsPerEpoch, step: step, stepsPerEpoch: stepsPerEpoch, totalSteps: totalSteps)
             if startedEpoch != position.epoch {
                 try task.epochStarted(position.epoch)
                 startedEpoch = position.epoch
             }
-            let lr = schedule.learningRate(at: position)
+            let clock = SchedulePosition(epoch: position.epoch, step: step - stageStart, stepsPerEpoch: stepsPerEpoch,
+                                         totalSteps: stageSteps ?? totalSteps)
+            let lr = schedule.learningRate(at: clock)
             optimizer.learningRate = lr
             guard let input = batches.next() else {
                 if let reason = stream.endReason { throw reason }
@@ -132,6 +148,14 @@ public final class Trainer<Task: TrainingTask> {
         }
         for h in ordered { try h.runEnded() }
         return lastSummary
+    }
+
+    /// Takes a task's new stage: its optimizer, its schedule clock and, when its data changed, its stream.
+    private func adopt(_ stage: StageSwitch) throws {
+        if let fresh = stage.optimizer { optimizer = fresh }
+        stageStart = stage.startStep
+        stageSteps = stage.steps
+        if stage.newStream { stream = try task.makeStream() }
     }
 
     /// Checkpoints the state after the finished step through the hooks, then ends the run.
@@ -208,10 +232,13 @@ public final class Trainer<Task: TrainingTask> {
 
     /// Continues from a checkpoint of the same configuration (weights, optimizer state, task state,
     /// step, best). Batches depend only on (seed, step), so the run retraces the uninterrupted one.
+    /// In a multi-stage run the task names the stage it was in, whose optimizer takes the saved state.
     public func restore(from checkpoint: Checkpoint) throws {
         try task.restore(stateDict: checkpoint.stateDict, taskState: checkpoint.taskState)
-        try optimizer.loadStateTensors(checkpoint.optimizerState)
         step = checkpoint.step ?? checkpoint.epoch * stepsPerEpoch
+        if let stage = try task.stageSwitch(atStep: step, resuming: true) { try adopt(stage) }
+        stageKnown = true
+        try optimizer.loadStateTensors(checkpoint.optimizerState)
         best = task.selectionMetric == nil ? nil : checkpoint.bestTop1
     }
 }

@@ -23,7 +23,8 @@ public struct StepOutput {
 /// Per step the trainer sets the lr, calls `step`, checks the loss is finite, back-propagates,
 /// steps the optimizer and calls `afterOptimizerStep`. At each period end (an epoch, or every N
 /// steps) it calls `evaluate`. A checkpoint holds `savedStateDict()` as its `state_dict` and
-/// `stateTensors()` as its `task_state`; `restore` takes both back for an exact resume.
+/// `stateTensors()` as its `task_state`; `restore` takes both back for an exact resume. A run in
+/// stages (a new optimizer, schedule clock or data mid-run) says so through `stageSwitch`.
 ///
 /// ```swift
 /// final class MeanSquare: TrainingTask {
@@ -74,6 +75,14 @@ public protocol TrainingTask: AnyObject {
     func stateTensors() throws -> [(String, Tensor)]
     /// Puts back what `savedStateDict` and `stateTensors` saved.
     func restore(stateDict: [(String, Tensor)], taskState: [(String, Tensor)]) throws
+    /// Multi-stage runs (see `StageSwitch`). The trainer calls it before every step with
+    /// `resuming == false`: a task whose next stage starts at `step` does the switch's work (new
+    /// weights, new data) and returns the stage; nil carries on. When the run starts, or right after
+    /// `restore`, it calls it once with `resuming == true`: the task describes the stage it is in
+    /// without doing any work (the first stage with a nil optimizer, or nil for a one-stage task),
+    /// so the schedule's clock is right and the checkpoint's optimizer state goes into that stage's
+    /// optimizer. Whatever the stage needs (its number, its data) belongs in `stateTensors`.
+    func stageSwitch(atStep step: Int, resuming: Bool) throws -> StageSwitch?
 }
 
 extension TrainingTask {
@@ -84,4 +93,5 @@ extension TrainingTask {
     public func evaluate() throws -> Metrics? { nil }
     public var evaluationSplit: String { "test" }
     public func stateTensors() throws -> [(String, Tensor)] { [] }
+    public func stageSwitch(atStep step: Int, resuming: Bool) throws -> StageSwitch? { nil }
 }

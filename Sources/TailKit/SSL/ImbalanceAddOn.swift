@@ -11,6 +11,8 @@ import TorchNN
 /// `observe` with the step's final pseudo-labels, and after the optimizer step `afterOptimizerStep`.
 /// An add-on with its own layers (ABC's head) makes them in `attach`, hands them to the optimizer
 /// through `trainableParameters` and may score evaluation with another model (`evaluationModel`).
+/// A multi-stage add-on (CReST's generations, cRT's re-training) is cut into stages by `SSLStagePlan`;
+/// the task does the switches (`SSLStageSwitch.swift`) and the add-on keeps what they chose.
 ///
 /// ```swift
 /// final class Doubling: ImbalanceAddOn {

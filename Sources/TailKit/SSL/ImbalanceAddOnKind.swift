@@ -12,6 +12,11 @@ import TailData
 ///   trained with class-balanced Bernoulli masks on the labeled and the unlabeled loss; evaluation uses it.
 /// - `la`: train-time logit adjustment of the labeled logits, z + τ log π (Menon et al., ICLR 2021;
 ///   DASO's `ALGORITHM.LOGIT_ADJUST`).
+/// - `crest`: CReST / CReST+ (Wei et al., CVPR 2021): generations of self-training that add the EMA
+///   model's most confident pseudo-labels, tail classes at higher rates, to the labeled set; CReST+
+///   aligns the pseudo-label distribution with a temperature falling over the generations.
+/// - `crt`: cRT (Kang et al., ICLR 2020): after the base's training, the classifier alone is
+///   re-initialised and re-trained on class-balanced labeled draws, the encoder frozen.
 ///
 /// ```swift
 /// let addOn = try ImbalanceAddOnKind(parsing: "daso").make(config: ssl, labeledCounts: counts)
@@ -22,6 +27,8 @@ public enum ImbalanceAddOnKind: String, NamedChoice, Codable, Sendable {
     case darp
     case abc
     case la
+    case crest
+    case crt
 
     public static let choiceKind = "imbalance add-on"
 
@@ -39,6 +46,8 @@ public enum ImbalanceAddOnKind: String, NamedChoice, Codable, Sendable {
             return DARPAddOn(config: config.darp, unlabeledCount: unlabeledCount, classes: labeledCounts.count, steps: config.steps, target: target)
         case .abc: return try ABCAddOn(labeledCounts: labeledCounts, threshold: config.threshold, emaDecay: config.emaDecay, seed: seed)
         case .la: return try LogitAdjustmentAddOn(labeledCounts: labeledCounts, tau: config.laTau)
+        case .crest: return try CReSTAddOn(config: config.crest, labeledCounts: labeledCounts, steps: config.steps)
+        case .crt: return ClassifierRetrainingAddOn()
         }
     }
 }

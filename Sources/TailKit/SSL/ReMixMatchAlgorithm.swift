@@ -200,7 +200,7 @@ public final class ReMixMatchAlgorithm: SSLAlgorithm {
     public func stateTensors() throws -> [(String, Tensor)] {
         guard let rotationHead else { return [] }
         var state = rotationHead.stateDict().map { ("remixmatch.rotation.\($0.0)", $0.1) }
-        if let alignment { state.append(("remixmatch.da_window", try Tensor(alignment.flattened))) }
+        if let alignment { state += try alignment.stateTensors(prefix: "remixmatch.da") }
         return state
     }
 
@@ -211,8 +211,6 @@ public final class ReMixMatchAlgorithm: SSLAlgorithm {
                 try tensor.copy(from: try stateTensor(state, "remixmatch.rotation.\(name)").to(device: tensor.device))
             }
         }
-        if alignment != nil {
-            try alignment?.restore(flattened: try stateTensor(state, "remixmatch.da_window").toArray(Double.self))
-        }
+        try alignment?.restore(state, prefix: "remixmatch.da")
     }
 }

@@ -5,6 +5,10 @@ public enum SSLCapability: String, CaseIterable, Sendable, Comparable {
     case labeledLogits = "logits of the labeled batch"
     /// A class distribution per unlabeled image, from its weak view, that becomes its pseudo-label.
     case pseudoLabels = "pseudo-labels from a weak view of each unlabeled image"
+    /// The weak view's class distribution reaches the pseudo-label hook as the model predicts it, with
+    /// no alignment or sharpening of the base's own (CReST+ aligns it itself; ReMixMatch has aligned and
+    /// sharpened its guess before the hook, so CReST+ would align twice).
+    case unsharpenedPseudoLabels = "the weak view's prediction unaligned and unsharpened at the pseudo-label hook"
     /// Encoder features of the weak and the strong view of each unlabeled image.
     case unlabeledFeatures = "features of a weak and a strong view of each unlabeled image"
     /// Encoder features of the labeled batch as it is (not mixed), from the forward pass that trains
@@ -43,7 +47,7 @@ extension SSLAlgorithmKind {
     public var capabilities: Set<SSLCapability> {
         switch self {
         case .supervised: return [.labeledLogits]
-        case .pseudolabel: return [.labeledLogits, .pseudoLabels, .emaModel]
+        case .pseudolabel: return [.labeledLogits, .pseudoLabels, .unsharpenedPseudoLabels, .emaModel]
         case .meanteacher: return [.labeledLogits, .emaModel]
         case .mixmatch: return [.labeledLogits, .emaModel]
         // The Mixup makes the labeled batch's features mixed ones, so no labeledFeatures.

@@ -14,7 +14,9 @@ import Foundation
 /// - MixMatch/ReMixMatch: `mixup-alpha` [MIXUP_ALPHA] 0.5 for `mixmatch` (its shipped configs), 0.75 for
 ///   `remixmatch`; ReMixMatch: `remixmatch-kl-weight` [WEIGHT_KL] 0.5, `remixmatch-rot-weight` [WEIGHT_ROT]
 ///   0.5, `dist-align` [DIST_ALIGN.APPLY] true; for `remixmatch` λ_u is 1.5, `ramp-ratio` 0.016 and `mu` 1;
-/// - add-ons: `daso-*` (`DASOConfig`), `darp-*` (`DARPConfig`), `la-tau` [LOGIT_ADJUST.TAU] 1.
+/// - add-ons: `daso-*` (`DASOConfig`), `darp-*` (`DARPConfig`), `la-tau` [LOGIT_ADJUST.TAU] 1, `crest-*`
+///   (`CReSTConfig`), `crt-steps`: cRT's re-training steps after `steps` (default `steps` / 10; DASO
+///   ships no cRT config, and Kang et al. re-train for about a tenth of the first stage's epochs).
 ///
 /// ```swift
 /// var ssl = SSLConfig(algorithm: .fixmatch, imbalance: .daso)
@@ -49,6 +51,15 @@ public struct SSLConfig: Codable, Equatable, Sendable {
     public var distAlign = false
     public var daso = DASOConfig()
     public var darp = DARPConfig()
+    public var crest = CReSTConfig()
+    /// cRT's re-training steps; nil for `steps` / 10 (at least 1), see `retrainingSteps`.
+    public var crtSteps: Int?
+
+    /// cRT's re-training steps as run.
+    public var retrainingSteps: Int { crtSteps ?? max(1, steps / 10) }
+
+    /// Steps the trainer runs: `steps`, and cRT's re-training after them.
+    public var totalSteps: Int { steps + (imbalance == .crt ? retrainingSteps : 0) }
 
     public init(algorithm: SSLAlgorithmKind = .fixmatch, imbalance: ImbalanceAddOnKind = .none) {
         self.algorithm = algorithm
@@ -79,6 +90,8 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         case dasoDistTemp = "daso-dist-temp", dasoFixedBlend = "daso-fixed-blend", dasoAlignWeight = "daso-align-weight"
         case dasoQueueSize = "daso-queue-size"
         case darpWarmup = "darp-warmup", darpPeriod = "darp-period", darpAlpha = "darp-alpha", darpIterations = "darp-iterations"
+        case crestGenSteps = "crest-gen-steps", crestAlpha = "crest-alpha", crestTMin = "crest-tmin"
+        case crestProgressiveAlign = "crest-progressive-align", crtSteps = "crt-steps"
     }
 
     public init(from decoder: Decoder) throws {
@@ -118,6 +131,11 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         try take(.darpPeriod, &darp.period)
         try take(.darpAlpha, &darp.alpha)
         try take(.darpIterations, &darp.iterations)
+        try take(.crestGenSteps, &crest.generationSteps)
+        try take(.crestAlpha, &crest.alpha)
+        try take(.crestTMin, &crest.tMin)
+        try take(.crestProgressiveAlign, &crest.progressiveAlign)
+        crtSteps = try c.decodeIfPresent(Int.self, forKey: .crtSteps)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -153,6 +171,11 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         try c.encode(darp.period, forKey: .darpPeriod)
         try c.encode(darp.alpha, forKey: .darpAlpha)
         try c.encode(darp.iterations, forKey: .darpIterations)
+        try c.encode(crest.generationSteps, forKey: .crestGenSteps)
+        try c.encode(crest.alpha, forKey: .crestAlpha)
+        try c.encode(crest.tMin, forKey: .crestTMin)
+        try c.encode(crest.progressiveAlign, forKey: .crestProgressiveAlign)
+        try c.encodeIfPresent(crtSteps, forKey: .crtSteps)
     }
 
     /// The keys that apply to the run's algorithm and add-on, with their values as YAML text.
@@ -181,6 +204,11 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         case .darp:
             out += [(.darpWarmup, "\(darp.warmupRatio)"), (.darpPeriod, "\(darp.period)"), (.darpAlpha, "\(darp.alpha)"),
                     (.darpIterations, "\(darp.iterations)")]
+        case .crest:
+            out += [(.crestGenSteps, "\(crest.generationSteps)"), (.crestAlpha, "\(crest.alpha)"),
+                    (.crestProgressiveAlign, "\(crest.progressiveAlign)")]
+            if crest.progressiveAlign { out.append((.crestTMin, "\(crest.tMin)")) }
+        case .crt: out.append((.crtSteps, "\(retrainingSteps)"))
         }
         return out
     }
@@ -212,6 +240,8 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         try check(!distAlign || algorithm == .remixmatch, "--dist-align on applies to --algorithm remixmatch only, not \(algorithm.rawValue)")
         if imbalance == .daso { try daso.validate() }
         if imbalance == .darp { try darp.validate() }
+        if imbalance == .crest { try crest.validate(steps: steps) }
+        if imbalance == .crt { try check(retrainingSteps >= 1, "--crt-steps \(retrainingSteps) must be positive") }
         try SSLPairing.check(base: try algorithm.make(config: self), addOn: try imbalance.make(config: self, labeledCounts: [1, 1]))
     }
 }

@@ -105,17 +105,26 @@ public struct SSLBatch {
 /// The labeled loader and, when the base uses one, the unlabeled loader stepped together: each side an
 /// endless run of fresh random permutations of its set (DASO's `RandomSampler`), full batches only.
 /// Step s depends only on (seed, s), so a resumed run sees the batches of the uninterrupted one.
+/// `classBalanced` draws the labeled side with replacement, each image weighted 1/n_c of its class
+/// (DASO's `ClassAwareSampler`, for cRT's re-training), `labeled.count` draws per epoch.
 public struct SSLBatchStream: BatchStream {
     let labeled: DataLoaderStream
     let unlabeled: DataLoaderStream?
     public var stepsPerEpoch: Int { labeled.stepsPerEpoch }
 
-    public init(data: SSLData, config: SSLRunConfig, unlabeledViews: String?) throws {
+    public init(data: SSLData, config: SSLRunConfig, unlabeledViews: String?, classBalanced: Bool = false) throws {
         let base = config.base, seed = UInt64(truncatingIfNeeded: base.seed)
         let weak = try AugmentPipeline.named("weak-reflect", inputHeight: data.labeled.height, inputWidth: data.labeled.width)
-        labeled = try DataLoaderStream(DataLoader(shuffling: data.labeled, batchSize: base.batchSize, dropLast: true, views: [weak],
-                                                  normalization: data.normalization, seed: seed, workers: base.workers,
-                                                  prefetch: max(2, 2 * base.workers)))
+        if classBalanced {
+            let sampler = try ResampleSampler(labels: data.labeled.labels, classes: data.labeled.numClasses, weighting: .inverseFrequency, seed: seed)
+            labeled = try DataLoaderStream(DataLoader(images: data.labeled, order: { sampler.indices(epoch: $0) }, batchSize: base.batchSize,
+                                                      dropLast: true, views: [weak], normalization: data.normalization, seed: seed,
+                                                      workers: base.workers, prefetch: max(2, 2 * base.workers)))
+        } else {
+            labeled = try DataLoaderStream(DataLoader(shuffling: data.labeled, batchSize: base.batchSize, dropLast: true, views: [weak],
+                                                      normalization: data.normalization, seed: seed, workers: base.workers,
+                                                      prefetch: max(2, 2 * base.workers)))
+        }
         if let views = unlabeledViews {
             let pipelines = try AugmentPipeline.views(views, inputHeight: data.unlabeled.height, inputWidth: data.unlabeled.width)
             unlabeled = try DataLoaderStream(DataLoader(shuffling: data.unlabeled, batchSize: Int(Double(base.batchSize) * config.ssl.mu),

@@ -12,17 +12,20 @@ import TorchNN
 /// steps SGD (Nesterov); then the EMA model follows (d = min(1 − 1/(t+1), decay)). The final
 /// pseudo-labels go to the add-on (`observe`) and to `PseudoLabelStatistics` against the hidden labels.
 ///
-/// Each evaluation scores the EMA model (the raw one for `supervised`; through ABC's EMA head with
+/// Each evaluation scores the EMA model (the raw one for `supervised` and in cRT's stage; through ABC's EMA head with
 /// `abc`, the add-on's `evaluationModel`) on the test set: top-1 and the
 /// classification report, top-1 after post-hoc logit adjustment z − log π_labeled (`top1_la`), the
 /// medians of the last 20 evaluations of both (`top1_median20`, `top1_la_median20`, DASO's reported
 /// figure), the period's per-class pseudo-label precision and recall and the mask ratio.
 ///
+/// Multi-stage add-ons (`SSLStagePlan`): CReST's generations and cRT's re-training switch the model,
+/// optimizer, schedule and data mid-run through the engine's `stageSwitch` (see `SSLStageSwitch.swift`).
+///
 /// Checkpoint: `state_dict` holds the evaluated model (EMA for the SSL bases); `task_state` the
 /// online model (`online.*`), the base's state (ReMixMatch's rotation head and distribution-alignment
-/// window), the add-on's state (DASO's queue and π̂), the evaluation history and
-/// the period's pseudo-label counts, so a resumed run continues exactly (DASO's own resume drops
-/// the queue and π̂).
+/// window), the add-on's state (DASO's queue and π̂, CReST's additions), the stage (`ssl.stage`), the
+/// evaluation history and the period's pseudo-label counts, so a resumed run continues exactly (DASO's
+/// own resume drops the queue and π̂).
 ///
 /// ```swift
 /// let task = try SemiSupervisedTask(config: run, data: data)
@@ -30,7 +33,14 @@ import TorchNN
 /// ```
 public final class SemiSupervisedTask: TrainingTask {
     public let config: SSLRunConfig
-    public let data: SSLData
+    /// The run's data; CReST replaces its labeled set at each generation.
+    public internal(set) var data: SSLData
+    /// The labeled set of the split (CReST adds to this one, not to the last generation's).
+    public let initialLabeled: ImageSet
+    /// The stages of a multi-stage add-on, nil for one stage.
+    public let stagePlan: SSLStagePlan?
+    /// The stage being trained (0-based; CReST's generation − 1, cRT's re-training 1).
+    public internal(set) var stage = 0
     public let algorithm: any SSLAlgorithm
     public let addOn: any ImbalanceAddOn
     public let model: any ClassifierModel
@@ -39,18 +49,22 @@ public final class SemiSupervisedTask: TrainingTask {
     public let selectionMetric: String? = "top1"
     public private(set) var history = EvaluationHistory()
     public private(set) var quality: PseudoLabelStatistics
-    private let device: Device
+    let device: Device
     private let counts: [Int]
     private var lastStep = 0
 
     public var classCounts: [Int] { counts }
     /// The model evaluation scores and the checkpoint's `state_dict` holds.
-    public var evaluatedModel: any ClassifierModel { ema?.model ?? model }
+    public var evaluatedModel: any ClassifierModel { retraining ? model : ema?.model ?? model }
+    /// Whether cRT's re-training stage is on.
+    public var retraining: Bool { (addOn as? ClassifierRetrainingAddOn)?.retraining ?? false }
 
     public init(config: SSLRunConfig, data: SSLData) throws {
         try config.validate()
         self.config = config
         self.data = data
+        initialLabeled = data.labeled
+        stagePlan = SSLStagePlan(config.ssl)
         counts = data.labeled.classCounts()
         algorithm = try config.ssl.algorithm.make(config: config.ssl, seed: UInt64(truncatingIfNeeded: config.base.seed), labeledCounts: counts)
         addOn = try config.ssl.imbalance.make(config: config.ssl, labeledCounts: counts, unlabeledCount: data.unlabeled.count,
@@ -75,25 +89,37 @@ public final class SemiSupervisedTask: TrainingTask {
     }
 
     /// The trainer: SGD with Nesterov momentum (DASO's solver), the constant or FixMatch-cosine lr,
-    /// `steps` iterations, evaluation every `eval-every`.
+    /// `steps` iterations (and cRT's `crt-steps` after them), evaluation every `eval-every`.
     public func makeTrainer() throws -> Trainer<SemiSupervisedTask> {
         let base = config.base
-        let optimizer: any Optimizer = base.optimizer == .sgd
-            ? try SGD(parameters(), lr: base.lr, momentum: base.momentum, weightDecay: base.wd, nesterov: base.momentum > 0)
-            : try base.makeOptimizer(parameters())
         let schedule: any LRSchedule = config.ssl.lrSchedule == "cosine" ? FixMatchCosineSchedule(baseLR: base.lr) : ConstantSchedule(lr: base.lr)
-        return try Trainer(task: self, optimizer: optimizer, schedule: schedule,
-                           length: .steps(config.ssl.steps, evalEvery: config.ssl.evalEvery), arch: base.arch.rawValue,
+        return try Trainer(task: self, optimizer: try makeOptimizer(parameters()), schedule: schedule,
+                           length: .steps(config.ssl.totalSteps, evalEvery: config.ssl.evalEvery), arch: base.arch.rawValue,
                            configJSON: config.json(), precision: base.precision, device: device)
     }
 
-    public func parameters() -> [Tensor] { model.trainableParameters() + algorithm.trainableParameters + addOn.trainableParameters }
+    /// SGD with Nesterov momentum (DASO's solver) or the configured optimizer, over `parameters`: the
+    /// run's, and each new stage's.
+    func makeOptimizer(_ parameters: [Tensor]) throws -> any Optimizer {
+        let base = config.base
+        return base.optimizer == .sgd
+            ? try SGD(parameters, lr: base.lr, momentum: base.momentum, weightDecay: base.wd, nesterov: base.momentum > 0)
+            : try base.makeOptimizer(parameters)
+    }
+
+    /// The model's, the base's (ReMixMatch's rotation head) and the add-on's trainable tensors; only the
+    /// classifier's while cRT re-trains it.
+    public func parameters() -> [Tensor] {
+        retraining ? model.classifier.parameters() : model.trainableParameters() + algorithm.trainableParameters + addOn.trainableParameters
+    }
 
     public func makeStream() throws -> any BatchStream<SSLBatch> {
-        try SSLBatchStream(data: data, config: config, unlabeledViews: algorithm.unlabeledViews)
+        retraining ? try SSLBatchStream(data: data, config: config, unlabeledViews: nil, classBalanced: true)
+            : try SSLBatchStream(data: data, config: config, unlabeledViews: algorithm.unlabeledViews)
     }
 
     public func step(_ batch: SSLBatch, at position: SchedulePosition) throws -> StepOutput {
+        if retraining { return try retrainingStep(batch.labeled, at: position) }
         model.train()
         lastStep = position.step
         let xl = try batch.labeled.views[0].tensor(device: device).channelsLast(), y = try batch.labeled.labelTensor(device: device)
@@ -115,8 +141,12 @@ public final class SemiSupervisedTask: TrainingTask {
         return StepOutput(loss: try losses.total(), count: batch.labeled.count, metrics: metrics)
     }
 
+    /// The EMA model follows with the step counted from the stage's start, so its decay warms up again
+    /// in each CReST generation (the reference's `step=self.iter % self.gen_period_steps`); nothing
+    /// follows in cRT's re-training.
     public func afterOptimizerStep() throws {
-        try ema?.update(from: model, step: lastStep)
+        guard !retraining else { return }
+        try ema?.update(from: model, step: lastStep - (stagePlan?.bounds(ofStage: stage).start ?? 0))
         try addOn.afterOptimizerStep(step: lastStep)
     }
 
@@ -182,10 +212,13 @@ public final class SemiSupervisedTask: TrainingTask {
         if ema != nil { state += model.stateDict().map { ("online.\($0.0)", $0.1) } }
         state.append(("ssl.history", try Tensor(history.flattened)))
         state.append(("ssl.pl_quality", try Tensor(quality.flattened.map { Int64($0) })))
+        if stagePlan != nil { state.append(("ssl.stage", try Tensor([Int64(stage)]))) }
         return state + (try algorithm.stateTensors()) + (try addOn.stateTensors())
     }
 
     public func restore(stateDict: [(String, Tensor)], taskState: [(String, Tensor)]) throws {
+        // The stage first: it decides the labeled set and which model the state_dict holds.
+        if stagePlan != nil { try restoreStage(taskState) }
         try evaluatedModel.loadStateDict(stateDict, strict: true)
         if ema != nil {
             let online = taskState.filter { $0.0.hasPrefix("online.") }.map { (String($0.0.dropFirst("online.".count)), $0.1) }
@@ -194,6 +227,6 @@ public final class SemiSupervisedTask: TrainingTask {
         history = try EvaluationHistory(flattened: try stateTensor(taskState, "ssl.history").toArray(Double.self))
         quality = try PseudoLabelStatistics(classes: quality.classes, flattened: try stateTensor(taskState, "ssl.pl_quality").toArray(Int.self))
         try algorithm.restore(taskState)
-        try addOn.restore(taskState)
+        if stagePlan == nil { try addOn.restore(taskState) }
     }
 }
