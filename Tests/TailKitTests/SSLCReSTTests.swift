@@ -97,7 +97,7 @@ import Torch
         #expect(crt.bounds(ofStage: 0) == (0, 6) && crt.bounds(ofStage: 1) == (6, 4))
     }
 
-    @Test func badSettingsAreRefusedWithTheFlag() {
+    @Test func badSettingsAreRefusedWithTheFlag() throws {
         var ssl = SSLConfig(algorithm: .fixmatch, imbalance: .crest)
         ssl.steps = 12
         ssl.crest.generationSteps = 5
@@ -108,5 +108,17 @@ import Torch
         #expect(throws: TailKitError.invalidOption("--crt-steps 0 must be positive")) { try crt.validate() }
         let meanTeacher = SSLConfig(algorithm: .meanteacher, imbalance: .crest)
         #expect(throws: (any Error).self) { try meanTeacher.validate() }
+        // ReMixMatch's guess reaches the pseudo-label hook aligned and sharpened, so CReST+ would align twice.
+        var reMixMatch = SSLConfig(algorithm: .remixmatch, imbalance: .crest)
+        reMixMatch.steps = 100_000
+        do {
+            try reMixMatch.validate()
+            Issue.record("remixmatch + crest was accepted")
+        } catch let TailKitError.invalidOption(message) {
+            #expect(message.contains("--imbalance crest cannot work with --algorithm remixmatch") && message.contains("unaligned and unsharpened")
+                    && message.contains("bases it works with: pseudolabel, fixmatch"), "\(message)")
+        } catch {
+            Issue.record("remixmatch + crest: unexpected error \(error)")
+        }
     }
 }
