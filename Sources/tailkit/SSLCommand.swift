@@ -38,7 +38,7 @@ struct SSLCommand: ParsableCommand {
 
     @Option(help: "Base algorithm: \(SSLAlgorithmKind.validNames).") var algorithm: String?
     @Option(help: "Imbalance add-on: \(ImbalanceAddOnKind.validNames) (default none).") var imbalance: String?
-    @Option(help: "Data set: fmnist (default), mnist, cifar10, cifar100.") var dataset = "fmnist"
+    @Option(help: "Data set: fmnist (default), mnist, cifar10, cifar100, stl10 (its 100,000 unlabeled images are the unlabeled set; N_1 450, g_l 10, 500 held out by default).") var dataset = "fmnist"
     @Option(help: "Folder with the data set's published files (not needed for fmnist).") var dataDir: String?
     @Option(help: "N_1: labeled images of the head class (default 1500).") var labeledHead: Int?
     @Option(help: "M_1: unlabeled images of the head class (default 3000).") var unlabeledHead: Int?
@@ -64,6 +64,8 @@ struct SSLCommand: ParsableCommand {
     @Option(help: "DARP: steps between refinements (default 10).") var darpPeriod: Int?
     @Option(help: "DARP: rows marked per class, as a multiple of its target count (default 2).") var darpAlpha: Double?
     @Option(help: "DARP: rounds of the solver (default 10).") var darpIterations: Int?
+    @Option(help: "DARP: a NumPy .npy file of estimated unlabeled class counts (DASO's darp_estim/*.npyz), scaled to the unlabeled total; the target when the unlabeled distribution differs from the labeled one, instead of estimating it.") var darpEstimate: String?
+    @Flag(name: .customLong("stl10-ra-first"), help: "STL-10: RandAugment + Cutout before the 96 -> 32 resize, as the reference does (default: after it).") var stl10RAFirst = false
     @Option(help: "Logit adjustment: tau (default 1).") var laTau: Double?
     @Option(help: "Network: \(Architecture.validNames) (default wrn28-2, DASO's).") var arch: String?
     @Option(help: "Learning rate (default 0.03).") var lr: Double?
@@ -98,21 +100,29 @@ struct SSLCommand: ParsableCommand {
             trainer.hooks = runFolder.standardHooks(settings: run.yamlSettings(), classNames: classNames) + [ConsoleProgress()]
             trainer.stopSignal = StopSignal.install()
             let l = data.labeled.classCounts(), u = data.unlabeled.classCounts()
+            let unlabeledCounts = data.unlabeledLabelsKnown ? u.map(String.init).joined(separator: " ") : "labels unknown"
             FileHandle.standardError.write(Data(("\(run.ssl.algorithm.rawValue) + \(run.ssl.imbalance.rawValue): \(data.labeled.count) labeled (\(l.map(String.init).joined(separator: " "))), "
-                + "\(run.ssl.algorithm == .supervised ? 0 : data.unlabeled.count) unlabeled (\(u.map(String.init).joined(separator: " "))), \(run.ssl.steps) steps; run folder \(folder)\n").utf8))
+                + "\(run.ssl.algorithm == .supervised ? 0 : data.unlabeled.count) unlabeled (\(unlabeledCounts)), \(data.validation.count) validation, \(run.ssl.steps) steps; run folder \(folder)\n").utf8))
             guard let last = try trainer.run() else { print("nothing to do: the run had already finished"); return }
             if let eval = last.eval, let report = ClassificationReport(metrics: eval) { print(report.table(classNames: classNames)) }
             if let e = last.eval?.scalars {
-                print(String(format: "test top-1 %.2f (logit-adjusted %.2f); median of the last %d evaluations: %.2f (logit-adjusted %.2f); mask ratio %.1f%%; report: %@",
-                             e["top1"] ?? 0, e["top1_la"] ?? 0, min(20, task.history.top1.count), e["top1_median20"] ?? 0,
-                             e["top1_la_median20"] ?? 0, e["mask_ratio"] ?? 0, runFolder.reportPath))
+                // With a validation split the plain names are val's and the test numbers are test/...
+                let splits = task.evaluationSplit == "val" ? [("val", ""), ("test", "test/")] : [("test", "")]
+                for (split, prefix) in splits {
+                    print(String(format: "%@ top-1 %.2f (logit-adjusted %.2f); median of the last %d evaluations: %.2f (logit-adjusted %.2f)",
+                                 split, e[prefix + "top1"] ?? 0, e[prefix + "top1_la"] ?? 0, min(20, task.history.top1.count),
+                                 e[prefix + "top1_median20"] ?? 0, e[prefix + "top1_la_median20"] ?? 0))
+                }
+                print(String(format: "mask ratio %.1f%%; report: %@", e["mask_ratio"] ?? 0, runFolder.reportPath))
             }
         }
     }
 
-    /// `unlabeled_counts.json` beside `counts.json`: the unlabeled split's true class counts.
+    /// `unlabeled_counts.json` beside `counts.json`: the unlabeled split's true class counts (only its
+    /// size for STL-10, whose unlabeled labels are unknown).
     private func writeUnlabeledCounts(_ data: SSLData, to folder: String) throws {
-        let object: [String: Any] = ["unlabeled_counts": data.unlabeled.classCounts(), "unlabeled_total": data.unlabeled.count]
+        var object: [String: Any] = ["unlabeled_total": data.unlabeled.count]
+        if data.unlabeledLabelsKnown { object["unlabeled_counts"] = data.unlabeled.classCounts() }
         try AtomicFile.write([UInt8](try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])), to: "\(folder)/unlabeled_counts.json")
     }
 
@@ -139,6 +149,18 @@ struct SSLCommand: ParsableCommand {
         if let precision { base.precision = try Precision(parsing: precision) }
         var ssl = SSLConfig(algorithm: try SSLAlgorithmKind(parsing: algorithm ?? ""),
                             imbalance: try ImbalanceAddOnKind(parsing: imbalance ?? "none"))
+        let stl10 = base.dataset == DatasetName.stl10.rawValue
+        if stl10 {
+            // DASO's STL-10 block: N_1 450, g_l 10, NUM_VALID 500; the unlabeled set is fixed.
+            (ssl.labeledHead, ssl.imbLabeled, ssl.numValid) = (450, 10, 500)
+            for (flag, given) in [("--unlabeled-head", unlabeledHead != nil), ("--imb-unlabeled", imbUnlabeled != nil)] where given {
+                throw TailKitError.invalidOption("\(flag) does not apply to --dataset stl10: its unlabeled set is all 100,000 images of unlabeled_X.bin, whose labels are unknown")
+            }
+        } else if stl10RAFirst {
+            throw TailKitError.invalidOption("--stl10-ra-first applies only to --dataset stl10")
+        }
+        ssl.stl10RAFirst = stl10RAFirst
+        ssl.darpEstimate = darpEstimate
         if let labeledHead { ssl.labeledHead = labeledHead }
         if let unlabeledHead { ssl.unlabeledHead = unlabeledHead }
         if let imbLabeled { ssl.imbLabeled = imbLabeled }
@@ -167,8 +189,10 @@ struct SSLCommand: ParsableCommand {
         let run = SSLRunConfig(base: base, ssl: ssl)
         try run.validate()
         let g = { (x: Double) in x == x.rounded() ? "\(Int(x))" : "\(x)" }
-        let name = [ssl.algorithm.rawValue, ssl.imbalance.rawValue, base.dataset, "l\(ssl.labeledHead)", g(ssl.imbLabeled),
-                    "ul\(ssl.unlabeledHead)", (ssl.reversedUnlabeled ? "rev" : "") + g(Swift.abs(ssl.imbUnlabeled)), "\(base.seed)"]
+        let unlabeledPart = stl10 ? ["ul", "unknown"]
+            : ["ul\(ssl.unlabeledHead)", (ssl.reversedUnlabeled ? "rev" : "") + g(Swift.abs(ssl.imbUnlabeled))]
+        let name = [ssl.algorithm.rawValue, ssl.imbalance.rawValue, base.dataset, "l\(ssl.labeledHead)", g(ssl.imbLabeled)]
+            + unlabeledPart + ["\(base.seed)"]
         return (run, out ?? "runs/ssl_" + name.joined(separator: "_"), nil)
     }
 }

@@ -97,7 +97,7 @@ public struct AugmentPipeline: Sendable, Equatable {
     }
 
     /// Pipeline names understood by `named`.
-    public static let names = ["none", "weak", "weak-reflect", "strong", "records", "simclr", "moco", "moco-v1",
+    public static let names = ["none", "weak", "weak-reflect", "strong", "strong-resized", "records", "simclr", "moco", "moco-v1",
                                "imagenet-train", "inat-train", "imagenet-eval"]
 
     /// A pipeline by name for images of `inputHeight x inputWidth`. `outputSize` is the side of
@@ -105,7 +105,10 @@ public struct AugmentPipeline: Sendable, Equatable {
     /// pad-crop ones (DASO's STL-10 96 -> 32), 224 for ImageNet ones when nil.
     /// - `weak`: zero-pad 4 random crop, then flip (imbalanced-semi-self).
     /// - `weak-reflect`: flip, then reflect-pad crop (DASO's weak view).
-    /// - `strong`: DASO's weak + RandAugment(2, level 1-9, p 0.5) + 16 px Cutout (FixMatch).
+    /// - `strong`: DASO's weak + RandAugment(2, level 1-9, p 0.5) + 16 px Cutout (FixMatch); with
+    ///   `outputSize`, RandAugment acts before the resize (DASO's `ra_first=True`).
+    /// - `strong-resized`: the same with RandAugment after the resize (DASO's `ra_first=False`), so the
+    ///   16 px Cutout is 16 px of the produced view; equal to `strong` when nothing is resized.
     /// - `records`: RRC(0.2-1) + flip + RandomAugment(3) + random-size Cutout (RECORDS strong).
     /// - `simclr`: RRC(0.2-1) + flip + ColorJitter(0.4,0.4,0.4,0.1) p 0.8 + grayscale p 0.2.
     /// - `moco`: MoCo v2: RRC(0.2-1) + jitter p 0.8 + grayscale p 0.2 + blur p 0.5 + flip.
@@ -145,6 +148,8 @@ public struct AugmentPipeline: Sendable, Equatable {
             steps = [flip, padCrop(.reflect)] + finalResize
         case "strong":
             steps = [flip, padCrop(.reflect), .randAugment(RandAugment())] + finalResize
+        case "strong-resized":
+            steps = [flip, padCrop(.reflect)] + finalResize + [.randAugment(RandAugment())]
         case "records":
             steps = [rrc(0.2...1, side), flip, .randomAugment(RandomAugment())]
         case "simclr":

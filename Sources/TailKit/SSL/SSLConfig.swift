@@ -11,7 +11,9 @@ import Foundation
 ///   `threshold` τ [CONFIDENCE_THRESHOLD] 0.95, `unlabeled-weight` λ_u [UNLABELED_LOSS_WEIGHT] 1 (50 for
 ///   `meanteacher`, 100 for `mixmatch`), `ramp-ratio` [CONS_RAMPUP_ITERS_RATIO] 0.4 (0.016 for `mixmatch`), `ema-decay` [EMA_DECAY] 0.999,
 ///   `lr-schedule` constant (SOLVER.APPLY_SCHEDULER is off in every shipped config) or cosine;
-/// - add-ons: `daso-*` (`DASOConfig`), `darp-*` (`DARPConfig`), `la-tau` [LOGIT_ADJUST.TAU] 1.
+/// - add-ons: `daso-*` (`DASOConfig`), `darp-*` (`DARPConfig`; `darp-estimate` a NumPy file of estimated
+///   unlabeled counts [DARP.EST]), `la-tau` [LOGIT_ADJUST.TAU] 1;
+/// - STL-10: `stl10-ra-first` false (RandAugment after the 96 -> 32 resize; true for the reference's order).
 ///
 /// ```swift
 /// var ssl = SSLConfig(algorithm: .fixmatch, imbalance: .daso)
@@ -37,6 +39,10 @@ public struct SSLConfig: Codable, Equatable, Sendable {
     /// constant (DASO's configs) or cosine (FixMatch's `WarmupCosineLRFixMatch`).
     public var lrSchedule = "constant"
     public var laTau = 1.0
+    /// STL-10: RandAugment + Cutout before the 96 -> 32 resize, as the reference (spec quirk 9).
+    public var stl10RAFirst = false
+    /// DARP: a `.npy` file of estimated unlabeled class counts, the target when the distributions differ.
+    public var darpEstimate: String?
     public var daso = DASOConfig()
     public var darp = DARPConfig()
 
@@ -59,6 +65,7 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         case dasoDistTemp = "daso-dist-temp", dasoFixedBlend = "daso-fixed-blend", dasoAlignWeight = "daso-align-weight"
         case dasoQueueSize = "daso-queue-size"
         case darpWarmup = "darp-warmup", darpPeriod = "darp-period", darpAlpha = "darp-alpha", darpIterations = "darp-iterations"
+        case darpEstimate = "darp-estimate", stl10RAFirst = "stl10-ra-first"
     }
 
     public init(from decoder: Decoder) throws {
@@ -95,6 +102,8 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         try take(.darpPeriod, &darp.period)
         try take(.darpAlpha, &darp.alpha)
         try take(.darpIterations, &darp.iterations)
+        darpEstimate = try c.decodeIfPresent(String.self, forKey: .darpEstimate)
+        try take(.stl10RAFirst, &stl10RAFirst)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -126,6 +135,8 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         try c.encode(darp.period, forKey: .darpPeriod)
         try c.encode(darp.alpha, forKey: .darpAlpha)
         try c.encode(darp.iterations, forKey: .darpIterations)
+        try c.encodeIfPresent(darpEstimate, forKey: .darpEstimate)
+        try c.encode(stl10RAFirst, forKey: .stl10RAFirst)
     }
 
     /// The keys that apply to the run's algorithm and add-on, with their values as YAML text.
@@ -149,6 +160,7 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         case .darp:
             out += [(.darpWarmup, "\(darp.warmupRatio)"), (.darpPeriod, "\(darp.period)"), (.darpAlpha, "\(darp.alpha)"),
                     (.darpIterations, "\(darp.iterations)")]
+            if let darpEstimate { out.append((.darpEstimate, darpEstimate)) }
         }
         return out
     }

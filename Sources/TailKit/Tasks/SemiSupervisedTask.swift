@@ -13,10 +13,14 @@ import TorchNN
 /// pseudo-labels go to the add-on (`observe`) and to `PseudoLabelStatistics` against the hidden labels.
 ///
 /// Each evaluation scores the EMA model (the raw one for `supervised`; through ABC's EMA head with
-/// `abc`, the add-on's `evaluationModel`) on the test set: top-1 and the
-/// classification report, top-1 after post-hoc logit adjustment z − log π_labeled (`top1_la`), the
-/// medians of the last 20 evaluations of both (`top1_median20`, `top1_la_median20`, DASO's reported
-/// figure), the period's per-class pseudo-label precision and recall and the mask ratio.
+/// `abc`, the add-on's `evaluationModel`) on the validation split and the test set, as DASO does every
+/// period (spec §5.2-5.3): top-1 and the classification report, top-1 after post-hoc logit adjustment
+/// z − log π_labeled (`top1_la`), the medians of the last 20 evaluations of both (`top1_median20`,
+/// `top1_la_median20`, DASO's reported figure on test), the period's per-class pseudo-label precision
+/// and recall (when the unlabeled labels are known) and the mask ratio. With a validation split
+/// (`num-valid` > 0) the evaluation is labeled `val` (its numbers under their plain names, which pick
+/// the best checkpoint by val top-1, as DASO's `model_best`) and the test numbers come beside them as
+/// `test/top1`, `test/top1_median20`, ...; without one it is labeled `test`.
 ///
 /// Checkpoint: `state_dict` holds the evaluated model (EMA for the SSL bases); `task_state` the
 /// online model (`online.*`), the add-on's state (DASO's queue and π̂), the evaluation history and
@@ -36,13 +40,17 @@ public final class SemiSupervisedTask: TrainingTask {
     public let ema: EMAModel?
     public let name = "ssl"
     public let selectionMetric: String? = "top1"
+    /// The test evaluations (DASO's reported medians).
     public private(set) var history = EvaluationHistory()
+    /// The validation evaluations, when there is a validation split.
+    public private(set) var validationHistory = EvaluationHistory()
     public private(set) var quality: PseudoLabelStatistics
     private let device: Device
     private let counts: [Int]
     private var lastStep = 0
 
     public var classCounts: [Int] { counts }
+    public var evaluationSplit: String { data.validation.count > 0 ? "val" : "test" }
     /// The model evaluation scores and the checkpoint's `state_dict` holds.
     public var evaluatedModel: any ClassifierModel { ema?.model ?? model }
 
@@ -53,7 +61,7 @@ public final class SemiSupervisedTask: TrainingTask {
         counts = data.labeled.classCounts()
         algorithm = config.ssl.algorithm.make(config: config.ssl, seed: UInt64(truncatingIfNeeded: config.base.seed))
         addOn = try config.ssl.imbalance.make(config: config.ssl, labeledCounts: counts, unlabeledCount: data.unlabeled.count,
-                                              seed: UInt64(truncatingIfNeeded: config.base.seed))
+                                              seed: UInt64(truncatingIfNeeded: config.base.seed), darpTarget: data.darpTarget)
         try SSLPairing.check(base: algorithm, addOn: addOn)
         device = try Device(parsing: config.base.device)
         Torch.manualSeed(UInt64(truncatingIfNeeded: config.base.seed))
@@ -118,21 +126,19 @@ public final class SemiSupervisedTask: TrainingTask {
         try addOn.afterOptimizerStep(step: lastStep)
     }
 
-    /// Test top-1 (raw and logit-adjusted) of the evaluated model, the medians of the last 20, and
-    /// the period's pseudo-label quality (which then restarts).
+    /// Validation (when held out) and test top-1, raw and logit-adjusted, with the medians of the last
+    /// 20, and the period's pseudo-label quality (which then restarts).
     public func evaluate() throws -> Metrics? {
-        let evaluator = Evaluator(normalization: data.normalization, batchSize: config.base.evalBatchSize, device: device,
-                                  workers: max(1, config.base.workers))
         let scored = try addOn.evaluationModel(evaluatedModel)
-        let output = try evaluator.run(scored, on: data.test, keepProbabilities: true)
-        scored.train()
-        var metrics = ClassificationReport(topK: output.topK, labels: output.labels, trainCounts: counts).metrics(loss: output.loss)
-        let adjusted = Self.logitAdjustedTop1(probabilities: output.probabilities, labels: output.labels, labeledCounts: counts)
-        let top1 = metrics.scalars["top1"] ?? 0
-        history.append(top1: top1, top1LA: adjusted)
-        metrics.scalars["top1_la"] = adjusted
-        metrics.scalars["top1_median20"] = history.median(\.top1)
-        metrics.scalars["top1_la_median20"] = history.median(\.top1LA)
+        defer { scored.train() }
+        var metrics: Metrics
+        if data.validation.count > 0 {
+            metrics = try score(scored, on: data.validation, history: &validationHistory)
+            let test = try score(scored, on: data.test, history: &history)
+            for (name, value) in test.scalars { metrics.scalars["test/\(name)"] = value }
+        } else {
+            metrics = try score(scored, on: data.test, history: &history)
+        }
         let pl = quality.metrics()
         metrics.scalars.merge(pl.scalars) { _, new in new }
         metrics.vectors.merge(pl.vectors) { _, new in new }
@@ -141,16 +147,30 @@ public final class SemiSupervisedTask: TrainingTask {
         return metrics
     }
 
+    /// One set's classification report, its logit-adjusted top-1 and both medians of `history`.
+    private func score(_ model: any ClassifierModel, on set: ImageSet, history: inout EvaluationHistory) throws -> Metrics {
+        let output = try evaluator.run(model, on: set, keepProbabilities: true)
+        var metrics = ClassificationReport(topK: output.topK, labels: output.labels, trainCounts: counts).metrics(loss: output.loss)
+        let adjusted = Self.logitAdjustedTop1(probabilities: output.probabilities, labels: output.labels, labeledCounts: counts)
+        history.append(top1: metrics.scalars["top1"] ?? 0, top1LA: adjusted)
+        metrics.scalars["top1_la"] = adjusted
+        metrics.scalars["top1_median20"] = history.median(\.top1)
+        metrics.scalars["top1_la_median20"] = history.median(\.top1LA)
+        return metrics
+    }
+
+    private var evaluator: Evaluator {
+        Evaluator(normalization: data.normalization, batchSize: config.base.evalBatchSize, device: device, workers: max(1, config.base.workers))
+    }
+
     /// The unlabeled class counts estimated with the evaluated model (`UnlabeledDistributionEstimate` on
     /// the validation split and the unlabeled set); the uncorrected predicted counts when the estimate is
     /// rejected (a negative count or a condition number of 100 or more), with a note.
     public private(set) var unlabeledEstimate: UnlabeledDistributionEstimate?
 
     func estimateUnlabeledCounts() throws -> [Double] {
-        let evaluator = Evaluator(normalization: data.normalization, batchSize: config.base.evalBatchSize, device: device,
-                                  workers: max(1, config.base.workers))
         let validation = try evaluator.run(evaluatedModel, on: data.validation, keepProbabilities: true)
-        let unlabeled = try evaluator.run(evaluatedModel, on: data.unlabeled, keepProbabilities: true)
+        let unlabeled = try evaluator.run(evaluatedModel, on: data.unlabeled, keepProbabilities: true, outputSize: data.resolution)
         evaluatedModel.train()
         let estimate = try UnlabeledDistributionEstimate(validation: validation.probabilities, labels: validation.labels,
                                                          unlabeled: unlabeled.probabilities, classes: data.labeled.numClasses)
@@ -179,6 +199,7 @@ public final class SemiSupervisedTask: TrainingTask {
         var state: [(String, Tensor)] = []
         if ema != nil { state += model.stateDict().map { ("online.\($0.0)", $0.1) } }
         state.append(("ssl.history", try Tensor(history.flattened)))
+        state.append(("ssl.val_history", try Tensor(validationHistory.flattened)))
         state.append(("ssl.pl_quality", try Tensor(quality.flattened.map { Int64($0) })))
         return state + (try addOn.stateTensors())
     }
@@ -190,6 +211,7 @@ public final class SemiSupervisedTask: TrainingTask {
             try model.loadStateDict(online, strict: true)
         }
         history = try EvaluationHistory(flattened: try stateTensor(taskState, "ssl.history").toArray(Double.self))
+        validationHistory = try EvaluationHistory(flattened: try stateTensor(taskState, "ssl.val_history").toArray(Double.self))
         quality = try PseudoLabelStatistics(classes: quality.classes, flattened: try stateTensor(taskState, "ssl.pl_quality").toArray(Int.self))
         try addOn.restore(taskState)
     }
