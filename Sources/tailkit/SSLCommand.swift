@@ -52,7 +52,7 @@ struct SSLCommand: ParsableCommand {
     @Option(help: "Weight of the unlabeled loss (default 1; 50 for meanteacher, 100 for mixmatch).") var unlabeledWeight: Double?
     @Option(help: "Pseudo-Label, Mean Teacher, MixMatch: share of the steps over which the unlabeled weight ramps up linearly (default 0.4; 0.016 for mixmatch).") var rampRatio: Double?
     @Option(help: "Decay of the EMA model (default 0.999).") var emaDecay: Double?
-    @Option(help: "constant (default, as DASO's configs) or cosine (FixMatch's 7/16 cosine over --steps).") var lrSchedule: String?
+    @Option(help: "constant (default, as DASO's SSL configs), cosine (FixMatch's 7/16 cosine over --steps) or multistep (default for supervised: DASO's supervised recipe scaled to --steps: linear warm-up from 0 over 2.5% of the steps, x0.01 at 80% (199999/250000) and 90%).") var lrSchedule: String?
     @Option(help: "DASO: iterations of plain base training first (default 5000; at least --daso-dist-period).") var dasoPretrainSteps: Int?
     @Option(help: "DASO: prototype similarity temperature (default 0.05).") var dasoProtoTemp: Double?
     @Option(help: "DASO: iterations per refresh of the pseudo-label distribution (default 100).") var dasoDistPeriod: Int?
@@ -68,7 +68,7 @@ struct SSLCommand: ParsableCommand {
     @Flag(name: .customLong("stl10-ra-first"), help: "STL-10: RandAugment + Cutout before the 96 -> 32 resize, as the reference does (default: after it).") var stl10RAFirst = false
     @Option(help: "Logit adjustment: tau (default 1).") var laTau: Double?
     @Option(help: "Network: \(Architecture.validNames) (default wrn28-2, DASO's).") var arch: String?
-    @Option(help: "Learning rate (default 0.03).") var lr: Double?
+    @Option(help: "Learning rate (default 0.03; 0.1 for supervised).") var lr: Double?
     @Option(help: "Labeled images per step (default 64).") var batchSize: Int?
     @Option(help: "Weight decay (default 5e-4).") var wd: Double?
     @Option(help: "Data seed: the split (default 0).") var randNumber = 0
@@ -159,6 +159,8 @@ struct SSLCommand: ParsableCommand {
         } else if stl10RAFirst {
             throw TailKitError.invalidOption("--stl10-ra-first applies only to --dataset stl10")
         }
+        // DASO's supervised config: lr 0.1 (with its multi-step schedule, SSLConfig's default for supervised).
+        if ssl.algorithm == .supervised && lr == nil { base.lr = SupervisedMultiStepRecipe.baseLR }
         ssl.stl10RAFirst = stl10RAFirst
         ssl.darpEstimate = darpEstimate
         if let labeledHead { ssl.labeledHead = labeledHead }

@@ -10,7 +10,8 @@ import Foundation
 /// - training: `steps` [MAX_ITER] 250000, `eval-every` [PERIODS.EVAL] 500, `mu` [UNLABELED_BATCH_RATIO] 2,
 ///   `threshold` τ [CONFIDENCE_THRESHOLD] 0.95, `unlabeled-weight` λ_u [UNLABELED_LOSS_WEIGHT] 1 (50 for
 ///   `meanteacher`, 100 for `mixmatch`), `ramp-ratio` [CONS_RAMPUP_ITERS_RATIO] 0.4 (0.016 for `mixmatch`), `ema-decay` [EMA_DECAY] 0.999,
-///   `lr-schedule` constant (SOLVER.APPLY_SCHEDULER is off in every shipped config) or cosine;
+///   `lr-schedule` constant (SOLVER.APPLY_SCHEDULER is off in every shipped SSL config), cosine, or
+///   multistep (`SupervisedMultiStepRecipe`, the default of `supervised`, as `configs/*/supervised.yaml`);
 /// - add-ons: `daso-*` (`DASOConfig`), `darp-*` (`DARPConfig`; `darp-estimate` a NumPy file of estimated
 ///   unlabeled counts [DARP.EST]), `la-tau` [LOGIT_ADJUST.TAU] 1;
 /// - STL-10: `stl10-ra-first` false (RandAugment after the 96 -> 32 resize; true for the reference's order).
@@ -36,7 +37,8 @@ public struct SSLConfig: Codable, Equatable, Sendable {
     /// Share of the steps over which Pseudo-Label's, Mean Teacher's and MixMatch's unlabeled weight ramps up linearly (CONS_RAMPUP_ITERS_RATIO).
     public var rampRatio = 0.4
     public var emaDecay = 0.999
-    /// constant (DASO's configs) or cosine (FixMatch's `WarmupCosineLRFixMatch`).
+    /// constant (DASO's SSL configs), cosine (FixMatch's `WarmupCosineLRFixMatch`) or multistep (DASO's
+    /// supervised recipe scaled to `steps`, `SupervisedMultiStepRecipe`; the default of `supervised`).
     public var lrSchedule = "constant"
     public var laTau = 1.0
     /// STL-10: RandAugment + Cutout before the 96 -> 32 resize, as the reference (spec quirk 9).
@@ -51,7 +53,11 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         self.imbalance = imbalance
         unlabeledWeight = algorithm.defaultUnlabeledWeight
         rampRatio = algorithm.defaultRampRatio
+        lrSchedule = Self.defaultLRSchedule(algorithm)
     }
+
+    /// DASO's schedule for the base: its supervised config's multi-step recipe, else a constant lr.
+    public static func defaultLRSchedule(_ algorithm: SSLAlgorithmKind) -> String { algorithm == .supervised ? "multistep" : "constant" }
 
     /// Whether the unlabeled distribution is reversed (negative `imb-unlabeled`).
     public var reversedUnlabeled: Bool { imbUnlabeled < 0 }
@@ -76,6 +82,7 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         if let text = try c.decodeIfPresent(String.self, forKey: .algorithm) { algorithm = try SSLAlgorithmKind(parsing: text) }
         unlabeledWeight = algorithm.defaultUnlabeledWeight
         rampRatio = algorithm.defaultRampRatio
+        lrSchedule = Self.defaultLRSchedule(algorithm)
         if let text = try c.decodeIfPresent(String.self, forKey: .imbalance) { imbalance = try ImbalanceAddOnKind(parsing: text) }
         try take(.labeledHead, &labeledHead)
         try take(.unlabeledHead, &unlabeledHead)
@@ -184,7 +191,7 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         try check(unlabeledWeight >= 0 && unlabeledWeight.isFinite, "--unlabeled-weight \(unlabeledWeight) must not be negative")
         try check(rampRatio >= 0 && rampRatio <= 1, "--ramp-ratio \(rampRatio) must be in [0, 1]")
         try check(emaDecay >= 0 && emaDecay < 1, "--ema-decay \(emaDecay) must be in [0, 1)")
-        try check(["constant", "cosine"].contains(lrSchedule), "--lr-schedule '\(lrSchedule)' must be constant or cosine")
+        try check(["constant", "cosine", "multistep"].contains(lrSchedule), "--lr-schedule '\(lrSchedule)' must be constant, cosine or multistep")
         try check(laTau.isFinite, "--la-tau \(laTau) must be a finite number")
         if imbalance == .daso { try daso.validate() }
         if imbalance == .darp { try darp.validate() }

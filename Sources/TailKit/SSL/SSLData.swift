@@ -144,8 +144,8 @@ public struct SSLData {
         }
     }
 
-    /// DASO's constants for CIFAR; other sets keep their own.
-    static func normalization(of data: LoadedDataset) -> ImageNormalization {
+    /// DASO's constants for CIFAR; other sets keep their own (STL-10's are CIFAR-10's).
+    public static func normalization(of data: LoadedDataset) -> ImageNormalization {
         switch data.name {
         case .cifar10: return .dasoCIFAR10
         case .cifar100: return .dasoCIFAR100

@@ -22,10 +22,13 @@ import TorchNN
 /// the best checkpoint by val top-1, as DASO's `model_best`) and the test numbers come beside them as
 /// `test/top1`, `test/top1_median20`, ...; without one it is labeled `test`.
 ///
-/// Checkpoint: `state_dict` holds the evaluated model (EMA for the SSL bases); `task_state` the
-/// online model (`online.*`), the add-on's state (DASO's queue and π̂), the evaluation history and
-/// the period's pseudo-label counts, so a resumed run continues exactly (DASO's own resume drops
-/// the queue and π̂).
+/// Checkpoint: `state_dict` holds the evaluated model (EMA for the SSL bases) as evaluation scores it:
+/// with ABC, the EMA ABC head's weight and bias stand in the classifier's place (`fc.*`, `classifier.*`),
+/// so `tailkit eval`/`predict` of the checkpoint score what the run scored; the EMA model's own
+/// classifier then goes to `task_state` (`evaluated_classifier.*`). `task_state` also holds the online
+/// model (`online.*`), the add-on's state (DASO's queue and π̂), the evaluation histories and the
+/// period's pseudo-label counts, so a resumed run continues exactly (DASO's own resume drops the
+/// queue and π̂).
 ///
 /// ```swift
 /// let task = try SemiSupervisedTask(config: run, data: data)
@@ -80,14 +83,20 @@ public final class SemiSupervisedTask: TrainingTask {
         quality = PseudoLabelStatistics(classes: data.labeled.numClasses)
     }
 
-    /// The trainer: SGD with Nesterov momentum (DASO's solver), the constant or FixMatch-cosine lr,
+    /// The trainer: SGD with Nesterov momentum (DASO's solver), the constant, FixMatch-cosine or
+    /// supervised multi-step lr,
     /// `steps` iterations, evaluation every `eval-every`.
     public func makeTrainer() throws -> Trainer<SemiSupervisedTask> {
         let base = config.base
         let optimizer: any Optimizer = base.optimizer == .sgd
             ? try SGD(parameters(), lr: base.lr, momentum: base.momentum, weightDecay: base.wd, nesterov: base.momentum > 0)
             : try base.makeOptimizer(parameters())
-        let schedule: any LRSchedule = config.ssl.lrSchedule == "cosine" ? FixMatchCosineSchedule(baseLR: base.lr) : ConstantSchedule(lr: base.lr)
+        let schedule: any LRSchedule
+        switch config.ssl.lrSchedule {
+        case "cosine": schedule = FixMatchCosineSchedule(baseLR: base.lr)
+        case "multistep": schedule = SupervisedMultiStepRecipe.schedule(baseLR: base.lr, steps: config.ssl.steps)
+        default: schedule = ConstantSchedule(lr: base.lr)
+        }
         return try Trainer(task: self, optimizer: optimizer, schedule: schedule,
                            length: .steps(config.ssl.steps, evalEvery: config.ssl.evalEvery), arch: base.arch.rawValue,
                            configJSON: config.json(), precision: base.precision, device: device)
@@ -193,11 +202,27 @@ public final class SemiSupervisedTask: TrainingTask {
         return 100 * Double(correct) / Double(max(1, labels.count))
     }
 
-    public func savedStateDict() throws -> [(String, Tensor)] { evaluatedModel.stateDict() }
+    public func savedStateDict() throws -> [(String, Tensor)] {
+        let own = evaluatedModel.stateDict()
+        guard let (prefix, head) = try evaluationHead() else { return own }
+        let replaced = Dictionary(uniqueKeysWithValues: head.stateDict().map { ("\(prefix).\($0.0)", $0.1) })
+        return own.map { ($0.0, replaced[$0.0] ?? $0.1) }
+    }
+
+    /// The classifier prefix of the evaluated model and the head evaluation scores with in its place
+    /// (ABC's EMA head), or nil when evaluation uses the model's own classifier.
+    private func evaluationHead() throws -> (String, Linear)? {
+        guard let scored = try addOn.evaluationModel(evaluatedModel) as? AuxiliaryHeadModel,
+              let (prefix, linear) = evaluatedModel.logitLinear, linear.weight.shape == scored.head.weight.shape else { return nil }
+        return (prefix, scored.head)
+    }
 
     public func stateTensors() throws -> [(String, Tensor)] {
         var state: [(String, Tensor)] = []
         if ema != nil { state += model.stateDict().map { ("online.\($0.0)", $0.1) } }
+        if try evaluationHead() != nil, let own = evaluatedModel.logitLinear?.layer {
+            state += own.stateDict().map { ("evaluated_classifier.\($0.0)", $0.1) }
+        }
         state.append(("ssl.history", try Tensor(history.flattened)))
         state.append(("ssl.val_history", try Tensor(validationHistory.flattened)))
         state.append(("ssl.pl_quality", try Tensor(quality.flattened.map { Int64($0) })))
@@ -214,5 +239,11 @@ public final class SemiSupervisedTask: TrainingTask {
         validationHistory = try EvaluationHistory(flattened: try stateTensor(taskState, "ssl.val_history").toArray(Double.self))
         quality = try PseudoLabelStatistics(classes: quality.classes, flattened: try stateTensor(taskState, "ssl.pl_quality").toArray(Int.self))
         try addOn.restore(taskState)
+        // The state_dict's classifier was the evaluation head's; the evaluated model's own comes back.
+        if try evaluationHead() != nil, let own = evaluatedModel.logitLinear?.layer {
+            try withNoGrad {
+                for (name, tensor) in own.stateDict() { try tensor.copy(from: try stateTensor(taskState, "evaluated_classifier.\(name)")) }
+            }
+        }
     }
 }
