@@ -109,7 +109,11 @@ public struct SSLData {
             }
             return countRule
         }
-        return try ssl.darpEstimate.map { try DARPEstimateFile.counts(path: $0, classes: classes, unlabeledTotal: unlabeledTotal) }
+        guard let file = ssl.darpEstimate else { return nil }
+        let counts = try DARPEstimateFile.counts(path: file, classes: classes, unlabeledTotal: unlabeledTotal)
+        // As the reference prints its scaled distribution.
+        FileHandle.standardError.write(Data("DARP: target unlabeled counts from \(file), scaled to \(unlabeledTotal): \(counts.map { String(format: "%.1f", $0) }.joined(separator: " "))\n".utf8))
+        return counts
     }
 
     static func checkDARP(_ ssl: SSLConfig, _ data: SSLData) throws {
