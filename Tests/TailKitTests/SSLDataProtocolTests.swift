@@ -228,6 +228,22 @@ private func writeSTL10(_ folder: TemporaryFolder, perClass: Int, test: Int, unl
         let eval = try #require(log.last?.eval)
         #expect(eval.scalars["test/top1_median20"] == tests.sorted()[1] && eval.scalars["top1_median20"] == vals.sorted()[1])
         #expect(run.outText.contains("val top-1") && run.outText.contains("test top-1"), "\(run.outText)")
+        // TensorBoard keeps the test numbers' own split: test/top1 beside val/top1, not val/test/top1.
+        let json = try PythonTorchRunner.run("""
+        import glob, json
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+        tags = set()
+        for f in glob.glob('\(out)/tb/events.out.tfevents.*'):
+            ea = EventAccumulator(f, size_guidance={'scalars': 0})
+            ea.Reload()
+            tags |= set(ea.Tags()['scalars'])
+        print(json.dumps({'tags': sorted(tags)}))
+        """)
+        let tags = try #require(json["tags"] as? [String])
+        for tag in ["val/top1", "val/top1_median20", "test/top1", "test/top1_median20", "test/top1_la_median20"] {
+            #expect(tags.contains(tag), "TensorBoard lacks \(tag): \(tags)")
+        }
+        #expect(!tags.contains { $0.hasPrefix("val/test/") }, "\(tags)")
 
         let ckpt = try Checkpoint.read(from: "\(out)/last.ckpt")
         let fc = try #require(ckpt.stateDict.first { $0.0 == "fc.weight" }?.1)

@@ -236,11 +236,15 @@ public final class SemiSupervisedTask: TrainingTask {
             try model.loadStateDict(online, strict: true)
         }
         history = try EvaluationHistory(flattened: try stateTensor(taskState, "ssl.history").toArray(Double.self))
-        validationHistory = try EvaluationHistory(flattened: try stateTensor(taskState, "ssl.val_history").toArray(Double.self))
+        // Checkpoints written before validation was evaluated have no validation history.
+        validationHistory = try taskState.first { $0.0 == "ssl.val_history" }.map { try EvaluationHistory(flattened: try $0.1.toArray(Double.self)) }
+            ?? EvaluationHistory()
         quality = try PseudoLabelStatistics(classes: quality.classes, flattened: try stateTensor(taskState, "ssl.pl_quality").toArray(Int.self))
         try addOn.restore(taskState)
-        // The state_dict's classifier was the evaluation head's; the evaluated model's own comes back.
-        if try evaluationHead() != nil, let own = evaluatedModel.logitLinear?.layer {
+        // The state_dict's classifier was the evaluation head's; the evaluated model's own comes back
+        // (absent from checkpoints written before, whose state_dict held the model's own).
+        if try evaluationHead() != nil, let own = evaluatedModel.logitLinear?.layer,
+           taskState.contains(where: { $0.0.hasPrefix("evaluated_classifier.") }) {
             try withNoGrad {
                 for (name, tensor) in own.stateDict() { try tensor.copy(from: try stateTensor(taskState, "evaluated_classifier.\(name)")) }
             }
