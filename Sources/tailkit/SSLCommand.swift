@@ -42,11 +42,11 @@ struct SSLCommand: ParsableCommand {
     @Option(help: "Imbalance add-on: \(ImbalanceAddOnKind.validNames) (default none).") var imbalance: String?
     @Option(help: "Data set: fmnist (default), mnist, cifar10, cifar100, stl10 (its 100,000 unlabeled images are the unlabeled set; N_1 450, g_l 10, 500 held out by default).") var dataset = "fmnist"
     @Option(help: "Folder with the data set's published files (not needed for fmnist).") var dataDir: String?
-    @Option(help: "N_1: labeled images of the head class (default 1500).") var labeledHead: Int?
+    @Option(help: "N_1: labeled images of the head class (default 1500; 450 for stl10).") var labeledHead: Int?
     @Option(help: "M_1: unlabeled images of the head class (default 3000).") var unlabeledHead: Int?
-    @Option(help: "Labeled imbalance ratio g_l = head/tail >= 1 (default 100).") var imbLabeled: Double?
+    @Option(help: "Labeled imbalance ratio g_l = head/tail >= 1 (default 100; 10 for stl10).") var imbLabeled: Double?
     @Option(parsing: .unconditional, help: "Unlabeled imbalance ratio g_u >= 1, negative for the reversed distribution, 1 for uniform (default 100).") var imbUnlabeled: Double?
-    @Option(help: "Images held out for validation, balanced over the classes (default 5000).") var numValid: Int?
+    @Option(help: "Images held out for validation, balanced over the classes, evaluated beside the test set (default 5000; 500 for stl10; 0: test only).") var numValid: Int?
     @Option(help: "Training iterations (default 250000).") var steps: Int?
     @Option(help: "Iterations between evaluations and checkpoints (default 500).") var evalEvery: Int?
     @Option(help: "Unlabeled images per labeled one in a step (default 2).") var mu: Double?
