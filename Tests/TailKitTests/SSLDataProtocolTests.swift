@@ -146,6 +146,18 @@ private func writeSTL10(_ folder: TemporaryFolder, perClass: Int, test: Int, unl
             return "other"
         }.filter { $0 != "other" } }
         #expect(order(late[1]) == ["resize", "ra"] && order(early[1]) == ["ra", "resize"])
+
+        // The evaluator's resize (DARP's estimate on the 96-px unlabeled images, `tailkit eval`) scores as
+        // the once-resized test set does, and unlike the 96-px images.
+        Torch.manualSeed(3)
+        let model = try Architecture.resnet20.make(numClasses: 10, inChannels: 3, normedClassifier: false)
+        let evaluator = Evaluator(normalization: data.normalization, batchSize: 4)
+        let resized = try evaluator.run(model, on: data.test, keepProbabilities: true)
+        let onTheFly = try evaluator.run(model, on: loaded.test, keepProbabilities: true, outputSize: 32)
+        let native = try evaluator.run(model, on: loaded.test, keepProbabilities: true)
+        try #require(resized.probabilities.count == 10 && onTheFly.probabilities.count == 10 && native.probabilities.count == 10)
+        #expect(resized.probabilities == onTheFly.probabilities)
+        #expect(resized.probabilities != native.probabilities)
     }
 
     private func stl10Arguments(_ data: String, out: String) -> [String] {
