@@ -158,6 +158,14 @@ private func writeSTL10(_ folder: TemporaryFolder, perClass: Int, test: Int, unl
         try #require(resized.probabilities.count == 10 && onTheFly.probabilities.count == 10 && native.probabilities.count == 10)
         #expect(resized.probabilities == onTheFly.probabilities)
         #expect(resized.probabilities != native.probabilities)
+
+        // The supervised baseline does not read unlabeled_X.bin.
+        try FileManager.default.removeItem(atPath: folder.file("stl10_binary/unlabeled_X.bin"))
+        ssl.algorithm = .supervised
+        let supervised = try SSLData.make(from: loaded, config: SSLRunConfig(base: base, ssl: ssl))
+        #expect(supervised.unlabeled.count == 0 && supervised.labeled.count == data.labeled.count)
+        ssl.algorithm = .fixmatch
+        #expect(throws: DataError.self) { try SSLData.make(from: loaded, config: SSLRunConfig(base: base, ssl: ssl)) }
     }
 
     private func stl10Arguments(_ data: String, out: String) -> [String] {

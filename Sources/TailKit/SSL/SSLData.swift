@@ -44,7 +44,11 @@ public struct SSLData {
     public static func make(from data: LoadedDataset, config: SSLRunConfig) throws -> SSLData {
         try checkDataset(data.name)
         if data.name == .stl10 {
-            let unlabeled = try STL10.load(split: .unlabeled, root: config.base.dataDir ?? ".")
+            // The supervised baseline drops the unlabeled set (as the reference does), so its 2.7 GB are not read.
+            let unlabeled = config.ssl.algorithm == .supervised
+                ? ImageSet(images: [], labels: [], height: data.train.height, width: data.train.width, channels: data.train.channels,
+                           classNames: data.train.classNames)
+                : try STL10.load(split: .unlabeled, root: config.base.dataDir ?? ".")
             return try stl10(from: data, unlabeled: unlabeled, config: config)
         }
         let ssl = config.ssl
