@@ -23,7 +23,8 @@ import TorchNN
 /// `test/top1`, `test/top1_median20`, ...; without one it is labeled `test`.
 ///
 /// Checkpoint: `state_dict` holds the evaluated model (EMA for the SSL bases) as evaluation scores it:
-/// with ABC, the EMA ABC head's weight and bias stand in the classifier's place (`fc.*`, `classifier.*`),
+/// with ABC, the EMA ABC head's weight and bias stand in the classifier's place (`fc.*` of the ResNets,
+/// `classifier.classifier.*` of WRN-28-2),
 /// so `tailkit eval`/`predict` of the checkpoint score what the run scored; the EMA model's own
 /// classifier then goes to `task_state` (`evaluated_classifier.*`). `task_state` also holds the online
 /// model (`online.*`), the add-on's state (DASO's queue and π̂), the evaluation histories and the
@@ -84,8 +85,7 @@ public final class SemiSupervisedTask: TrainingTask {
     }
 
     /// The trainer: SGD with Nesterov momentum (DASO's solver), the constant, FixMatch-cosine or
-    /// supervised multi-step lr,
-    /// `steps` iterations, evaluation every `eval-every`.
+    /// supervised multi-step lr (`lr-schedule`), `steps` iterations, evaluation every `eval-every`.
     public func makeTrainer() throws -> Trainer<SemiSupervisedTask> {
         let base = config.base
         let optimizer: any Optimizer = base.optimizer == .sgd
