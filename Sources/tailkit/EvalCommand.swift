@@ -46,8 +46,12 @@ struct EvalCommand: ParsableCommand {
             let device = try Device(parsing: self.device ?? config.device), lowPrecision = try Precision(parsing: precision)
             try device.checkAvailable()
             try lowPrecision.check(device: device)
-            let output = try Evaluator(normalization: data.normalization, device: device, precision: lowPrecision)
-                .run(model, on: data.test, logitOffsets: offsets)
+            // A semi-supervised run normalises as DASO does and scores STL-10 at 32 px.
+            let ssl = config.task == .ssl
+            let normalization = ssl ? SSLData.normalization(of: data) : data.normalization
+            let side = ssl && data.name == .stl10 ? SSLData.stl10Resolution : nil
+            let output = try Evaluator(normalization: normalization, device: device, precision: lowPrecision)
+                .run(model, on: data.test, logitOffsets: offsets, outputSize: side)
             let report = ClassificationReport(topK: output.topK, labels: output.labels, trainCounts: counts)
             print(report.table(classNames: data.train.classNames))
             let path = json ?? URL(fileURLWithPath: checkpoint).deletingPathExtension().path + ".eval.json"

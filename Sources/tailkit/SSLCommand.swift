@@ -12,8 +12,10 @@ struct SSLCommand: ParsableCommand {
         discussion: """
         Labeled and unlabeled data are both long-tailed, perhaps differently (Oh et al., DASO, CVPR 2022). The training set is split as DASO splits CIFAR: --num-valid images (balanced) are held out, then each class gives --labeled-head N_1 labeled and --unlabeled-head M_1 unlabeled images, then class r (0 = head) keeps int(N_1 (1/g_l)^(r/(C-1))) labeled images with g_l = --imb-labeled, and likewise M_1 and --imb-unlabeled g_u for the unlabeled ones. A negative --imb-unlabeled reverses the unlabeled ranking (class C-1 becomes the unlabeled head); --imb-unlabeled 1 keeps the unlabeled set uniform. The unlabeled images' labels are never learned from; they only measure the pseudo-labels.
 
+        STL-10 (--dataset stl10, D/stl10_binary/): the labeled set is the 5000 train images less --num-valid (default 500 here), made long-tailed with --labeled-head (default 450 here) and --imb-labeled (default 10 here); the unlabeled set is all 100,000 images of unlabeled_X.bin, labels unknown (so --unlabeled-head and --imb-unlabeled are refused, and no pseudo-label precision/recall is logged). Every view is resized 96 -> 32 (PIL bilinear); RandAugment + Cutout act after the resize (--stl10-ra-first: before it, as the reference does).
+
         Base algorithms (--algorithm):
-          supervised  cross entropy on the labeled images only (the unlabeled set is ignored; the raw model is evaluated).
+          supervised  cross entropy on the labeled images only (the unlabeled set is ignored; the raw model is evaluated); lr 0.1 with DASO's multi-step recipe (--lr-schedule multistep).
           pseudolabel Pseudo-Label: pseudo-label = argmax of one weak view's prediction, kept when confident, taught to that same view; its weight ramps up linearly over --ramp-ratio of the steps.
           meanteacher Mean Teacher: the mean squared difference between the softmax of the model on one weak view and of the EMA model (the teacher) on another; weight --unlabeled-weight (default 50 here) ramped up linearly over --ramp-ratio of the steps. No pseudo-labels, so only none and la apply.
           mixmatch    MixMatch: the mean prediction of two weak views, sharpened (T 0.5), is the target; labeled and unlabeled images and targets are mixed (Mixup, --mixup-alpha, default 0.5 here) and forwarded interleaved; soft cross entropy on the labeled part, mean squared error (--unlabeled-weight, default 100 here, ramped up over --ramp-ratio, default 0.016 here) on the rest. 2 x unlabeled batch must be a multiple of --batch-size. Only none and la apply.
@@ -23,13 +25,13 @@ struct SSLCommand: ParsableCommand {
         Imbalance add-ons (--imbalance), composable with every base that makes what they need (a pair that cannot work is refused with the reason):
           none  the base as it is.
           daso  DASO: class prototypes from a balanced queue of EMA features of the labeled images give a semantic pseudo-label; it is blended with the base's by weights that grow with how over-represented the predicted class is among recent pseudo-labels (temperature --daso-dist-temp: 1.5 for matched CIFAR-10-like splits, 0.3 otherwise), plus a semantic alignment loss on the strong view. Active after --daso-pretrain-steps. With remixmatch it blends the sharpened guess (the blended guess is the Mixup target and the strong-view-1 target) and aligns strong view 1. fixmatch or remixmatch.
-          darp  DARP: the soft pseudo-labels of the whole unlabeled set are refined (every --darp-period steps after --darp-warmup of the run) to match the unlabeled class counts: the count rule when --imb-unlabeled equals --imb-labeled, else estimated at the end of the warm-up from the EMA model's confusion on the validation split and its predictions on the unlabeled images (DARP's estimator).
+          darp  DARP: the soft pseudo-labels of the whole unlabeled set are refined (every --darp-period steps after --darp-warmup of the run) to match the unlabeled class counts: the count rule when --imb-unlabeled equals --imb-labeled, else --darp-estimate FILE (DASO's darp_estim/*.npyz, scaled to the unlabeled total), else estimated at the end of the warm-up from the EMA model's confusion on the validation split and its predictions on the unlabeled images (DARP's estimator).
           abc   ABC: an auxiliary balanced classifier head on the backbone's features, trained beside the base with class-balanced Bernoulli masks (a sample of class c is kept with probability min_count / count_c of the labeled counts; for pseudo-labels from the head's own weak-view prediction, kept when confident, that probability falls from 1 to min_count / count_c over 250 000 steps); evaluation uses its EMA head. fixmatch only.
           la    train-time logit adjustment of the labeled loss, z + tau log(pi_labeled) (--la-tau).
           crest CReST / CReST+: --steps is cut into generations of --crest-gen-steps. At the end of each but the last, the EMA model predicts the unlabeled set; per predicted class c the most confident int(mu * count) images join the initial labeled set with label c, mu = (n_m / n_max)^(1/--crest-alpha) of the class m at the mirrored frequency rank of the labeled counts (the head class takes the tail's rate); then a new model, EMA, optimizer, lr schedule and labeled stream. CReST+ (--crest-progressive-align true, default) aligns the weak-view probabilities to the labeled distribution with temperature 1 - f + f --crest-tmin, f = (g-1)/(G-1). Bases that make pseudo-labels from a weak view (fixmatch, pseudolabel).
           crt   cRT: after --steps of the base, the encoder is frozen (batch norm in eval mode), the classifier re-initialised and trained alone for --crt-steps on class-balanced labeled batches (1/n_c per image, with replacement); the raw model is evaluated and saved (state_dict) from then on. Every base.
 
-        Training is iteration-based, as DASO's: --steps iterations of --batch-size labeled and int(batch x mu) unlabeled images, SGD lr 0.03 with Nesterov momentum 0.9 and weight decay 5e-4, a constant lr (--lr-schedule cosine for FixMatch's cosine), WRN-28-2 (LeakyReLU 0.1), and an EMA model (--ema-decay) that is evaluated every --eval-every steps on the test set. Each evaluation logs top-1 and top-1 after post-hoc logit adjustment (z - log pi), their medians over the last 20 evaluations (top1_median20, top1_la_median20: DASO's reported figure), many/medium/few, and the pseudo-labels of the period: per-class precision and recall against the hidden labels (pl_precision, pl_recall; -1 where a class got none), their accuracy and the mask ratio. The run folder holds config.yaml, counts.json, log.jsonl, TensorBoard events (tb/), last.ckpt/best.ckpt (the EMA weights; the online model, DASO's queue and distribution in task_state) and report.html; --resume continues exactly after a crash or Ctrl-C.
+        Training is iteration-based, as DASO's: --steps iterations of --batch-size labeled and int(batch x mu) unlabeled images, SGD lr 0.03 with Nesterov momentum 0.9 and weight decay 5e-4, a constant lr (--lr-schedule cosine for FixMatch's cosine), WRN-28-2 (LeakyReLU 0.1), and an EMA model (--ema-decay) that is evaluated every --eval-every steps on the validation split (when --num-valid > 0: its numbers pick best.ckpt) and the test set (logged as test/top1, test/top1_median20, ...). Each evaluation logs top-1 and top-1 after post-hoc logit adjustment (z - log pi), their medians over the last 20 evaluations (top1_median20, top1_la_median20: DASO's reported figure), many/medium/few, and the pseudo-labels of the period: per-class precision and recall against the hidden labels (pl_precision, pl_recall; -1 where a class got none), their accuracy and the mask ratio. The run folder holds config.yaml, counts.json, log.jsonl, TensorBoard events (tb/), last.ckpt/best.ckpt (the EMA weights, with ABC's EMA head as the classifier for --imbalance abc; the online model, DASO's queue and distribution in task_state) and report.html; --resume continues exactly after a crash or Ctrl-C.
 
         Examples:
           tailkit ssl --algorithm fixmatch --imbalance daso --labeled-head 1500 --unlabeled-head 3000 --imb-labeled 100 --imb-unlabeled 100
@@ -44,13 +46,13 @@ struct SSLCommand: ParsableCommand {
 
     @Option(help: "Base algorithm: \(SSLAlgorithmKind.validNames).") var algorithm: String?
     @Option(help: "Imbalance add-on: \(ImbalanceAddOnKind.validNames) (default none).") var imbalance: String?
-    @Option(help: "Data set: fmnist (default), mnist, cifar10, cifar100.") var dataset = "fmnist"
+    @Option(help: "Data set: fmnist (default), mnist, cifar10, cifar100, stl10 (its 100,000 unlabeled images are the unlabeled set; N_1 450, g_l 10, 500 held out by default).") var dataset = "fmnist"
     @Option(help: "Folder with the data set's published files (not needed for fmnist).") var dataDir: String?
-    @Option(help: "N_1: labeled images of the head class (default 1500).") var labeledHead: Int?
+    @Option(help: "N_1: labeled images of the head class (default 1500; 450 for stl10).") var labeledHead: Int?
     @Option(help: "M_1: unlabeled images of the head class (default 3000).") var unlabeledHead: Int?
-    @Option(help: "Labeled imbalance ratio g_l = head/tail >= 1 (default 100).") var imbLabeled: Double?
+    @Option(help: "Labeled imbalance ratio g_l = head/tail >= 1 (default 100; 10 for stl10).") var imbLabeled: Double?
     @Option(parsing: .unconditional, help: "Unlabeled imbalance ratio g_u >= 1, negative for the reversed distribution, 1 for uniform (default 100).") var imbUnlabeled: Double?
-    @Option(help: "Images held out for validation, balanced over the classes (default 5000).") var numValid: Int?
+    @Option(help: "Images held out for validation, balanced over the classes, evaluated beside the test set (default 5000; 500 for stl10; 0: test only).") var numValid: Int?
     @Option(help: "Training iterations (default 250000).") var steps: Int?
     @Option(help: "Iterations between evaluations and checkpoints (default 500).") var evalEvery: Int?
     @Option(help: "Unlabeled images per labeled one in a step (default 2; 1 for remixmatch).") var mu: Double?
@@ -62,7 +64,7 @@ struct SSLCommand: ParsableCommand {
     @Option(help: "ReMixMatch: weight of the guess's soft cross entropy on the un-mixed strong view 1 (default 0.5).") var remixmatchKlWeight: Double?
     @Option(help: "ReMixMatch: weight of the rotation loss (default 0.5).") var remixmatchRotWeight: Double?
     @Option(help: "ReMixMatch: distribution alignment of the guesses to the labeled class distribution, on or off (default on).") var distAlign: String?
-    @Option(help: "constant (default, as DASO's configs) or cosine (FixMatch's 7/16 cosine over --steps).") var lrSchedule: String?
+    @Option(help: "constant (default, as DASO's SSL configs), cosine (FixMatch's 7/16 cosine over --steps) or multistep (default for supervised: DASO's supervised recipe scaled to --steps: linear warm-up from 0 over 2.5% of the steps, x0.01 at 80% (199999/250000) and 90%).") var lrSchedule: String?
     @Option(help: "DASO: iterations of plain base training first (default 5000; at least --daso-dist-period).") var dasoPretrainSteps: Int?
     @Option(help: "DASO: prototype similarity temperature (default 0.05).") var dasoProtoTemp: Double?
     @Option(help: "DASO: iterations per refresh of the pseudo-label distribution (default 100).") var dasoDistPeriod: Int?
@@ -74,6 +76,8 @@ struct SSLCommand: ParsableCommand {
     @Option(help: "DARP: steps between refinements (default 10).") var darpPeriod: Int?
     @Option(help: "DARP: rows marked per class, as a multiple of its target count (default 2).") var darpAlpha: Double?
     @Option(help: "DARP: rounds of the solver (default 10).") var darpIterations: Int?
+    @Option(help: "DARP: a NumPy .npy file of estimated unlabeled class counts (DASO's darp_estim/*.npyz), scaled to the unlabeled total; the target when the unlabeled distribution differs from the labeled one, instead of estimating it.") var darpEstimate: String?
+    @Flag(name: .customLong("stl10-ra-first"), help: "STL-10: RandAugment + Cutout before the 96 -> 32 resize, as the reference does (default: after it).") var stl10RAFirst = false
     @Option(help: "Logit adjustment: tau (default 1).") var laTau: Double?
     @Option(help: "CReST: steps per generation (default 50000; --steps must be a multiple).") var crestGenSteps: Int?
     @Option(help: "CReST: alpha of the inclusion rates (n_c / n_max)^(1/alpha) (default 3).") var crestAlpha: Double?
@@ -81,7 +85,7 @@ struct SSLCommand: ParsableCommand {
     @Option(help: "CReST+: progressive distribution alignment of the pseudo-labels, true (default) or false (plain CReST).") var crestProgressiveAlign: Bool?
     @Option(help: "cRT: classifier re-training steps after --steps (default --steps / 10).") var crtSteps: Int?
     @Option(help: "Network: \(Architecture.validNames) (default wrn28-2, DASO's).") var arch: String?
-    @Option(help: "Learning rate (default 0.03).") var lr: Double?
+    @Option(help: "Learning rate (default 0.03; 0.1 for supervised).") var lr: Double?
     @Option(help: "Labeled images per step (default 64).") var batchSize: Int?
     @Option(help: "Weight decay (default 5e-4).") var wd: Double?
     @Option(help: "Data seed: the split (default 0).") var randNumber = 0
@@ -113,22 +117,30 @@ struct SSLCommand: ParsableCommand {
             trainer.hooks = runFolder.standardHooks(settings: run.yamlSettings(), classNames: classNames) + [ConsoleProgress()]
             trainer.stopSignal = StopSignal.install()
             let l = data.labeled.classCounts(), u = data.unlabeled.classCounts()
+            let unlabeledCounts = data.unlabeledLabelsKnown ? u.map(String.init).joined(separator: " ") : "labels unknown"
             FileHandle.standardError.write(Data(("\(run.ssl.algorithm.rawValue) + \(run.ssl.imbalance.rawValue): \(data.labeled.count) labeled (\(l.map(String.init).joined(separator: " "))), "
-                + "\(run.ssl.algorithm == .supervised ? 0 : data.unlabeled.count) unlabeled (\(u.map(String.init).joined(separator: " "))), \(run.ssl.steps) steps"
+                + "\(run.ssl.algorithm == .supervised ? 0 : data.unlabeled.count) unlabeled (\(unlabeledCounts)), \(data.validation.count) validation, \(run.ssl.steps) steps"
                 + (run.ssl.imbalance == .crt ? " then \(run.ssl.retrainingSteps) of classifier re-training" : "") + "; run folder \(folder)\n").utf8))
             guard let last = try trainer.run() else { print("nothing to do: the run had already finished"); return }
             if let eval = last.eval, let report = ClassificationReport(metrics: eval) { print(report.table(classNames: classNames)) }
             if let e = last.eval?.scalars {
-                print(String(format: "test top-1 %.2f (logit-adjusted %.2f); median of the last %d evaluations: %.2f (logit-adjusted %.2f); mask ratio %.1f%%; report: %@",
-                             e["top1"] ?? 0, e["top1_la"] ?? 0, min(20, task.history.top1.count), e["top1_median20"] ?? 0,
-                             e["top1_la_median20"] ?? 0, e["mask_ratio"] ?? 0, runFolder.reportPath))
+                // With a validation split the plain names are val's and the test numbers are test/...
+                let splits = task.evaluationSplit == "val" ? [("val", ""), ("test", "test/")] : [("test", "")]
+                for (split, prefix) in splits {
+                    print(String(format: "%@ top-1 %.2f (logit-adjusted %.2f); median of the last %d evaluations: %.2f (logit-adjusted %.2f)",
+                                 split, e[prefix + "top1"] ?? 0, e[prefix + "top1_la"] ?? 0, min(20, task.history.top1.count),
+                                 e[prefix + "top1_median20"] ?? 0, e[prefix + "top1_la_median20"] ?? 0))
+                }
+                print(String(format: "mask ratio %.1f%%; report: %@", e["mask_ratio"] ?? 0, runFolder.reportPath))
             }
         }
     }
 
-    /// `unlabeled_counts.json` beside `counts.json`: the unlabeled split's true class counts.
+    /// `unlabeled_counts.json` beside `counts.json`: the unlabeled split's true class counts (only its
+    /// size for STL-10, whose unlabeled labels are unknown).
     private func writeUnlabeledCounts(_ data: SSLData, to folder: String) throws {
-        let object: [String: Any] = ["unlabeled_counts": data.unlabeled.classCounts(), "unlabeled_total": data.unlabeled.count]
+        var object: [String: Any] = ["unlabeled_total": data.unlabeled.count]
+        if data.unlabeledLabelsKnown { object["unlabeled_counts"] = data.unlabeled.classCounts() }
         try AtomicFile.write([UInt8](try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])), to: "\(folder)/unlabeled_counts.json")
     }
 
@@ -155,6 +167,20 @@ struct SSLCommand: ParsableCommand {
         if let precision { base.precision = try Precision(parsing: precision) }
         var ssl = SSLConfig(algorithm: try SSLAlgorithmKind(parsing: algorithm ?? ""),
                             imbalance: try ImbalanceAddOnKind(parsing: imbalance ?? "none"))
+        let stl10 = base.dataset == DatasetName.stl10.rawValue
+        if stl10 {
+            // DASO's STL-10 block: N_1 450, g_l 10, NUM_VALID 500; the unlabeled set is fixed.
+            (ssl.labeledHead, ssl.imbLabeled, ssl.numValid) = (450, 10, 500)
+            for (flag, given) in [("--unlabeled-head", unlabeledHead != nil), ("--imb-unlabeled", imbUnlabeled != nil)] where given {
+                throw TailKitError.invalidOption("\(flag) does not apply to --dataset stl10: its unlabeled set is all 100,000 images of unlabeled_X.bin, whose labels are unknown")
+            }
+        } else if stl10RAFirst {
+            throw TailKitError.invalidOption("--stl10-ra-first applies only to --dataset stl10")
+        }
+        // DASO's supervised config: lr 0.1 (with its multi-step schedule, SSLConfig's default for supervised).
+        if ssl.algorithm == .supervised && lr == nil { base.lr = SupervisedMultiStepRecipe.baseLR }
+        ssl.stl10RAFirst = stl10RAFirst
+        ssl.darpEstimate = darpEstimate
         if let labeledHead { ssl.labeledHead = labeledHead }
         if let unlabeledHead { ssl.unlabeledHead = unlabeledHead }
         if let imbLabeled { ssl.imbLabeled = imbLabeled }
@@ -195,8 +221,10 @@ struct SSLCommand: ParsableCommand {
         let run = SSLRunConfig(base: base, ssl: ssl)
         try run.validate()
         let g = { (x: Double) in x == x.rounded() ? "\(Int(x))" : "\(x)" }
-        let name = [ssl.algorithm.rawValue, ssl.imbalance.rawValue, base.dataset, "l\(ssl.labeledHead)", g(ssl.imbLabeled),
-                    "ul\(ssl.unlabeledHead)", (ssl.reversedUnlabeled ? "rev" : "") + g(Swift.abs(ssl.imbUnlabeled)), "\(base.seed)"]
+        let unlabeledPart = stl10 ? ["ul", "unknown"]
+            : ["ul\(ssl.unlabeledHead)", (ssl.reversedUnlabeled ? "rev" : "") + g(Swift.abs(ssl.imbUnlabeled))]
+        let name = [ssl.algorithm.rawValue, ssl.imbalance.rawValue, base.dataset, "l\(ssl.labeledHead)", g(ssl.imbLabeled)]
+            + unlabeledPart + ["\(base.seed)"]
         return (run, out ?? "runs/ssl_" + name.joined(separator: "_"), nil)
     }
 }

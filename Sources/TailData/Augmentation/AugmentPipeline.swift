@@ -105,9 +105,11 @@ public struct AugmentPipeline: Sendable, Equatable {
     /// pad-crop ones (DASO's STL-10 96 -> 32), 224 for ImageNet ones when nil.
     /// - `weak`: zero-pad 4 random crop, then flip (imbalanced-semi-self).
     /// - `weak-reflect`: flip, then reflect-pad crop (DASO's weak view).
-    /// - `strong`: DASO's weak + RandAugment(2, level 1-9, p 0.5) + 16 px Cutout (FixMatch).
-    /// - `strong-after-resize`: `strong` with RandAugment + Cutout after the final resize (DASO's
-    ///   ReMixMatch views, `ra_first` false; the same as `strong` when nothing is resized).
+    /// - `strong`: DASO's weak + RandAugment(2, level 1-9, p 0.5) + 16 px Cutout (FixMatch); with
+    ///   `outputSize`, RandAugment acts before the resize (DASO's `ra_first=True`).
+    /// - `strong-after-resize`: the same with RandAugment + Cutout after the final resize (DASO's
+    ///   `ra_first=False`: its ReMixMatch views, and TailKit's STL-10 default), so the 16 px Cutout is 16 px
+    ///   of the produced view; equal to `strong` when nothing is resized.
     /// - `records`: RRC(0.2-1) + flip + RandomAugment(3) + random-size Cutout (RECORDS strong).
     /// - `simclr`: RRC(0.2-1) + flip + ColorJitter(0.4,0.4,0.4,0.1) p 0.8 + grayscale p 0.2.
     /// - `moco`: MoCo v2: RRC(0.2-1) + jitter p 0.8 + grayscale p 0.2 + blur p 0.5 + flip.

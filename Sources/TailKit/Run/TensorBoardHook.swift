@@ -39,7 +39,8 @@ public final class TensorBoardHook: TrainerHook {
         try writer.scalar("train/images_per_s", s.imagesPerSecond, step: x)
         guard let eval = s.eval else { return }
         let split = s.evalSplitName
-        for (name, value) in eval.sortedScalars { try writer.scalar("\(split)/\(name)", value, step: x) }
+        // A name that carries its own split ("test/top1" beside a val evaluation) keeps it.
+        for (name, value) in eval.sortedScalars { try writer.scalar(name.contains("/") ? name : "\(split)/\(name)", value, step: x) }
         for (name, matrix) in eval.matrices.sorted(by: { $0.key < $1.key }) {
             let image = ConfusionImage(matrix)
             let tag = name == "confusion" ? "\(split)/confusion_matrix" : "\(split)/\(name)"

@@ -7,10 +7,11 @@ import Torch
 /// refines the whole table with `DARPSolver` towards the target unlabeled counts and returns the batch's
 /// refined rows, and the other calls return the rows of the last refinement.
 ///
-/// The target counts: the unlabeled split's count rule when it has the labeled distribution (γ_u = γ_l, not
-/// reversed), else the estimate of `UnlabeledDistributionEstimate` made with the model being evaluated at
-/// the end of the warm-up (on the validation split and the unlabeled images; DASO runs DARP_ESTIM, a
-/// separate supervised run, for this), scaled to the unlabeled total.
+/// The target counts (`SSLData.darpTarget`): the unlabeled split's count rule when it has the labeled
+/// distribution (γ_u = γ_l, not reversed), else a shipped estimate (`--darp-estimate`, `DARPEstimateFile`),
+/// else the estimate of `UnlabeledDistributionEstimate` made with the model being evaluated at the end of
+/// the warm-up (on the validation split and the unlabeled images; DASO runs DARP_ESTIM, a separate
+/// supervised run, for this), each scaled to the unlabeled total.
 ///
 /// ```swift
 /// let darp = DARPAddOn(config: DARPConfig(), unlabeledCount: 7443, classes: 10, steps: 250_000, target: counts)

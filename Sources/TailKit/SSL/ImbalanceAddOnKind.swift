@@ -33,17 +33,17 @@ public enum ImbalanceAddOnKind: String, NamedChoice, Codable, Sendable {
     public static let choiceKind = "imbalance add-on"
 
     /// The add-on of this kind with the run's settings; `labeledCounts` are the labeled set's class
-    /// counts, `unlabeledCount` the unlabeled set's size, `seed` the run's (ABC's mask draws).
-    public func make(config: SSLConfig, labeledCounts: [Int], unlabeledCount: Int = 1, seed: UInt64 = 0) throws -> any ImbalanceAddOn {
+    /// counts, `unlabeledCount` the unlabeled set's size, `seed` the run's (ABC's mask draws),
+    /// `darpTarget` DARP's target unlabeled counts when known (`SSLData.darpTarget`; nil: estimated).
+    public func make(config: SSLConfig, labeledCounts: [Int], unlabeledCount: Int = 1, seed: UInt64 = 0,
+                     darpTarget: [Double]? = nil) throws -> any ImbalanceAddOn {
         switch self {
         case .none: return NoAddOn()
         case .daso: return try DASOAddOn(config: config.daso, classes: labeledCounts.count, totalSteps: config.steps)
         case .darp:
             try config.darp.validate()
-            // Matched distributions: the unlabeled count rule is the target; otherwise it is estimated.
-            let matched = config.imbUnlabeled == config.imbLabeled
-            let target = matched ? try LongTail.counts(head: config.unlabeledHead, classes: labeledCounts.count, ratio: config.imbUnlabeled).map(Double.init) : nil
-            return DARPAddOn(config: config.darp, unlabeledCount: unlabeledCount, classes: labeledCounts.count, steps: config.steps, target: target)
+            return DARPAddOn(config: config.darp, unlabeledCount: unlabeledCount, classes: labeledCounts.count, steps: config.steps,
+                             target: darpTarget)
         case .abc: return try ABCAddOn(labeledCounts: labeledCounts, threshold: config.threshold, emaDecay: config.emaDecay, seed: seed)
         case .la: return try LogitAdjustmentAddOn(labeledCounts: labeledCounts, tau: config.laTau)
         case .crest: return try CReSTAddOn(config: config.crest, labeledCounts: labeledCounts, steps: config.steps)

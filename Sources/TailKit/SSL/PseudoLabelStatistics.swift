@@ -55,19 +55,23 @@ public struct PseudoLabelStatistics: Equatable, Sendable {
         }
     }
 
-    /// The period's numbers as evaluation metrics (percentages for the ratios).
+    /// The period's numbers as evaluation metrics (percentages for the ratios). With no known label
+    /// (STL-10's unlabeled set) only the mask ratio: precision and recall are not computable, so they
+    /// are left out rather than logged as -1 or 0.
     public func metrics() -> Metrics {
         guard total > 0 else { return Metrics() }
+        var m = Metrics()
+        m.scalars["mask_ratio"] = 100 * Double(masked) / Double(total)
         let known = confusion.joined().reduce(0, +), correct = (0..<classes).reduce(0) { $0 + confusion[$1][$1] }
-        var m = Metrics(vectors: ["pl_precision": precision, "pl_recall": recall,
-                                  "pl_count": (0..<classes).map { c in Double((0..<classes).reduce(0) { $0 + confusion[$1][c] }) }])
+        guard known > 0 else { return m }
+        m.vectors = ["pl_precision": precision, "pl_recall": recall,
+                     "pl_count": (0..<classes).map { c in Double((0..<classes).reduce(0) { $0 + confusion[$1][c] }) }]
         // Per class also as scalars, so that TensorBoard plots them (test/pl_precision_3, ...).
         for (c, (p, r)) in zip(precision, recall).enumerated() {
             m.scalars["pl_precision_\(c)"] = p
             m.scalars["pl_recall_\(c)"] = r
         }
-        m.scalars["mask_ratio"] = 100 * Double(masked) / Double(total)
-        if known > 0 { m.scalars["pl_accuracy"] = 100 * Double(correct) / Double(known) }
+        m.scalars["pl_accuracy"] = 100 * Double(correct) / Double(known)
         if maskedKnown > 0 { m.scalars["pl_masked_accuracy"] = 100 * Double(maskedCorrect) / Double(maskedKnown) }
         return m
     }

@@ -10,13 +10,16 @@ import Foundation
 /// - training: `steps` [MAX_ITER] 250000, `eval-every` [PERIODS.EVAL] 500, `mu` [UNLABELED_BATCH_RATIO] 2,
 ///   `threshold` τ [CONFIDENCE_THRESHOLD] 0.95, `unlabeled-weight` λ_u [UNLABELED_LOSS_WEIGHT] 1 (50 for
 ///   `meanteacher`, 100 for `mixmatch`), `ramp-ratio` [CONS_RAMPUP_ITERS_RATIO] 0.4 (0.016 for `mixmatch`), `ema-decay` [EMA_DECAY] 0.999,
-///   `lr-schedule` constant (SOLVER.APPLY_SCHEDULER is off in every shipped config) or cosine;
+///   `lr-schedule` constant (SOLVER.APPLY_SCHEDULER is off in every shipped SSL config), cosine, or
+///   multistep (`SupervisedMultiStepRecipe`, the default of `supervised`, as `configs/*/supervised.yaml`);
 /// - MixMatch/ReMixMatch: `mixup-alpha` [MIXUP_ALPHA] 0.5 for `mixmatch` (its shipped configs), 0.75 for
 ///   `remixmatch`; ReMixMatch: `remixmatch-kl-weight` [WEIGHT_KL] 0.5, `remixmatch-rot-weight` [WEIGHT_ROT]
 ///   0.5, `dist-align` [DIST_ALIGN.APPLY] true; for `remixmatch` λ_u is 1.5, `ramp-ratio` 0.016 and `mu` 1;
-/// - add-ons: `daso-*` (`DASOConfig`), `darp-*` (`DARPConfig`), `la-tau` [LOGIT_ADJUST.TAU] 1, `crest-*`
-///   (`CReSTConfig`), `crt-steps`: cRT's re-training steps after `steps` (default `steps` / 10; DASO
-///   ships no cRT config, and Kang et al. re-train for about a tenth of the first stage's epochs).
+/// - add-ons: `daso-*` (`DASOConfig`), `darp-*` (`DARPConfig`; `darp-estimate` a NumPy file of estimated
+///   unlabeled counts [DARP.EST]), `la-tau` [LOGIT_ADJUST.TAU] 1, `crest-*` (`CReSTConfig`), `crt-steps`:
+///   cRT's re-training steps after `steps` (default `steps` / 10; DASO ships no cRT config, and Kang et
+///   al. re-train for about a tenth of the first stage's epochs);
+/// - STL-10: `stl10-ra-first` false (RandAugment after the 96 -> 32 resize; true for the reference's order).
 ///
 /// ```swift
 /// var ssl = SSLConfig(algorithm: .fixmatch, imbalance: .daso)
@@ -39,7 +42,8 @@ public struct SSLConfig: Codable, Equatable, Sendable {
     /// Share of the steps over which Pseudo-Label's, Mean Teacher's and MixMatch's unlabeled weight ramps up linearly (CONS_RAMPUP_ITERS_RATIO).
     public var rampRatio = 0.4
     public var emaDecay = 0.999
-    /// constant (DASO's configs) or cosine (FixMatch's `WarmupCosineLRFixMatch`).
+    /// constant (DASO's SSL configs), cosine (FixMatch's `WarmupCosineLRFixMatch`) or multistep (DASO's
+    /// supervised recipe scaled to `steps`, `SupervisedMultiStepRecipe`; the default of `supervised`).
     public var lrSchedule = "constant"
     public var laTau = 1.0
     /// Mixup's α (MixMatch, ReMixMatch).
@@ -49,6 +53,10 @@ public struct SSLConfig: Codable, Equatable, Sendable {
     public var remixmatchRotWeight = 0.5
     /// ReMixMatch's distribution alignment of the guesses (to the labeled class distribution).
     public var distAlign = false
+    /// STL-10: RandAugment + Cutout before the 96 -> 32 resize, as the reference (spec quirk 9).
+    public var stl10RAFirst = false
+    /// DARP: a `.npy` file of estimated unlabeled class counts, the target when the distributions differ.
+    public var darpEstimate: String?
     public var daso = DASOConfig()
     public var darp = DARPConfig()
     public var crest = CReSTConfig()
@@ -74,7 +82,11 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         mu = algorithm.defaultMu
         mixupAlpha = algorithm.defaultMixupAlpha
         distAlign = algorithm == .remixmatch
+        lrSchedule = Self.defaultLRSchedule(algorithm)
     }
+
+    /// DASO's schedule for the base: its supervised config's multi-step recipe, else a constant lr.
+    public static func defaultLRSchedule(_ algorithm: SSLAlgorithmKind) -> String { algorithm == .supervised ? "multistep" : "constant" }
 
     /// Whether the unlabeled distribution is reversed (negative `imb-unlabeled`).
     public var reversedUnlabeled: Bool { imbUnlabeled < 0 }
@@ -92,6 +104,7 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         case darpWarmup = "darp-warmup", darpPeriod = "darp-period", darpAlpha = "darp-alpha", darpIterations = "darp-iterations"
         case crestGenSteps = "crest-gen-steps", crestAlpha = "crest-alpha", crestTMin = "crest-tmin"
         case crestProgressiveAlign = "crest-progressive-align", crtSteps = "crt-steps"
+        case darpEstimate = "darp-estimate", stl10RAFirst = "stl10-ra-first"
     }
 
     public init(from decoder: Decoder) throws {
@@ -136,6 +149,8 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         try take(.crestTMin, &crest.tMin)
         try take(.crestProgressiveAlign, &crest.progressiveAlign)
         crtSteps = try c.decodeIfPresent(Int.self, forKey: .crtSteps)
+        darpEstimate = try c.decodeIfPresent(String.self, forKey: .darpEstimate)
+        try take(.stl10RAFirst, &stl10RAFirst)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -176,6 +191,8 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         try c.encode(crest.tMin, forKey: .crestTMin)
         try c.encode(crest.progressiveAlign, forKey: .crestProgressiveAlign)
         try c.encodeIfPresent(crtSteps, forKey: .crtSteps)
+        try c.encodeIfPresent(darpEstimate, forKey: .darpEstimate)
+        try c.encode(stl10RAFirst, forKey: .stl10RAFirst)
     }
 
     /// The keys that apply to the run's algorithm and add-on, with their values as YAML text.
@@ -204,6 +221,7 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         case .darp:
             out += [(.darpWarmup, "\(darp.warmupRatio)"), (.darpPeriod, "\(darp.period)"), (.darpAlpha, "\(darp.alpha)"),
                     (.darpIterations, "\(darp.iterations)")]
+            if let darpEstimate { out.append((.darpEstimate, darpEstimate)) }
         case .crest:
             out += [(.crestGenSteps, "\(crest.generationSteps)"), (.crestAlpha, "\(crest.alpha)"),
                     (.crestProgressiveAlign, "\(crest.progressiveAlign)")]
@@ -232,7 +250,7 @@ public struct SSLConfig: Codable, Equatable, Sendable {
         try check(unlabeledWeight >= 0 && unlabeledWeight.isFinite, "--unlabeled-weight \(unlabeledWeight) must not be negative")
         try check(rampRatio >= 0 && rampRatio <= 1, "--ramp-ratio \(rampRatio) must be in [0, 1]")
         try check(emaDecay >= 0 && emaDecay < 1, "--ema-decay \(emaDecay) must be in [0, 1)")
-        try check(["constant", "cosine"].contains(lrSchedule), "--lr-schedule '\(lrSchedule)' must be constant or cosine")
+        try check(["constant", "cosine", "multistep"].contains(lrSchedule), "--lr-schedule '\(lrSchedule)' must be constant, cosine or multistep")
         try check(laTau.isFinite, "--la-tau \(laTau) must be a finite number")
         try check(mixupAlpha > 0 && mixupAlpha.isFinite, "--mixup-alpha \(mixupAlpha) must be positive (Beta(α, α))")
         try check(remixmatchKLWeight >= 0 && remixmatchKLWeight.isFinite, "--remixmatch-kl-weight \(remixmatchKLWeight) must not be negative")

@@ -37,8 +37,13 @@ public struct SSLRunConfig: Equatable, Sendable {
 
     /// The settings that apply: the common ones (without the epoch-based `epochs`, `schedule` and
     /// `augment`, which an iteration-based run does not use), then the algorithm's.
+    /// STL-10's unlabeled set is fixed (all 100,000 images), so `unlabeled-head` and `imb-unlabeled` are
+    /// left out and `stl10-ra-first` is shown.
     public func yamlSettings() -> [(String, String)] {
-        base.yamlSettings().filter { !["epochs", "schedule", "augment"].contains($0.0) } + ssl.yamlSettings()
+        let stl10 = base.dataset == DatasetName.stl10.rawValue
+        let own = ssl.yamlSettings().filter { !(stl10 && ["unlabeled-head", "imb-unlabeled"].contains($0.0)) }
+        return base.yamlSettings().filter { !["epochs", "schedule", "augment"].contains($0.0) } + own
+            + (stl10 ? [("stl10-ra-first", "\(ssl.stl10RAFirst)")] : [])
     }
 
     /// The run folder's `config.yaml`.

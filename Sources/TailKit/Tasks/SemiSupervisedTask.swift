@@ -12,20 +12,27 @@ import TorchNN
 /// steps SGD (Nesterov); then the EMA model follows (d = min(1 − 1/(t+1), decay)). The final
 /// pseudo-labels go to the add-on (`observe`) and to `PseudoLabelStatistics` against the hidden labels.
 ///
-/// Each evaluation scores the EMA model (the raw one for `supervised` and in cRT's stage; through ABC's EMA head with
-/// `abc`, the add-on's `evaluationModel`) on the test set: top-1 and the
-/// classification report, top-1 after post-hoc logit adjustment z − log π_labeled (`top1_la`), the
-/// medians of the last 20 evaluations of both (`top1_median20`, `top1_la_median20`, DASO's reported
-/// figure), the period's per-class pseudo-label precision and recall and the mask ratio.
+/// Each evaluation scores the EMA model (the raw one for `supervised` and in cRT's stage; through ABC's
+/// EMA head with `abc`, the add-on's `evaluationModel`) on the validation split and the test set, as
+/// DASO does every period (spec §5.2-5.3): top-1 and the classification report, top-1 after post-hoc
+/// logit adjustment z − log π_labeled (`top1_la`), the medians of the last 20 evaluations of both
+/// (`top1_median20`, `top1_la_median20`, DASO's reported figure on test), the period's per-class
+/// pseudo-label precision and recall (when the unlabeled labels are known) and the mask ratio. With a
+/// validation split (`num-valid` > 0) the evaluation is labeled `val` (its numbers under their plain
+/// names, which pick the best checkpoint by val top-1, as DASO's `model_best`) and the test numbers come
+/// beside them as `test/top1`, `test/top1_median20`, ...; without one it is labeled `test`.
 ///
 /// Multi-stage add-ons (`SSLStagePlan`): CReST's generations and cRT's re-training switch the model,
 /// optimizer, schedule and data mid-run through the engine's `stageSwitch` (see `SSLStageSwitch.swift`).
 ///
-/// Checkpoint: `state_dict` holds the evaluated model (EMA for the SSL bases); `task_state` the
-/// online model (`online.*`), the base's state (ReMixMatch's rotation head and distribution-alignment
-/// window), the add-on's state (DASO's queue and π̂, CReST's additions), the stage (`ssl.stage`), the
-/// evaluation history and the period's pseudo-label counts, so a resumed run continues exactly (DASO's
-/// own resume drops the queue and π̂).
+/// Checkpoint: `state_dict` holds the evaluated model (EMA for the SSL bases) as evaluation scores it:
+/// with ABC, the EMA ABC head's weight and bias stand in the classifier's place (`fc.*` of the ResNets,
+/// `classifier.classifier.*` of WRN-28-2), so `tailkit eval`/`predict` of the checkpoint score what the
+/// run scored; the EMA model's own classifier then goes to `task_state` (`evaluated_classifier.*`).
+/// `task_state` also holds the online model (`online.*`), the base's state (ReMixMatch's rotation head
+/// and distribution-alignment window), the add-on's state (DASO's queue and π̂, CReST's additions), the
+/// stage (`ssl.stage`), the evaluation histories and the period's pseudo-label counts, so a resumed run
+/// continues exactly (DASO's own resume drops the queue and π̂).
 ///
 /// ```swift
 /// let task = try SemiSupervisedTask(config: run, data: data)
@@ -47,13 +54,17 @@ public final class SemiSupervisedTask: TrainingTask {
     public let ema: EMAModel?
     public let name = "ssl"
     public let selectionMetric: String? = "top1"
+    /// The test evaluations (DASO's reported medians).
     public private(set) var history = EvaluationHistory()
+    /// The validation evaluations, when there is a validation split.
+    public private(set) var validationHistory = EvaluationHistory()
     public private(set) var quality: PseudoLabelStatistics
     let device: Device
     private let counts: [Int]
     private var lastStep = 0
 
     public var classCounts: [Int] { counts }
+    public var evaluationSplit: String { data.validation.count > 0 ? "val" : "test" }
     /// The model evaluation scores and the checkpoint's `state_dict` holds.
     public var evaluatedModel: any ClassifierModel { retraining ? model : ema?.model ?? model }
     /// Whether cRT's re-training stage is on.
@@ -68,7 +79,7 @@ public final class SemiSupervisedTask: TrainingTask {
         counts = data.labeled.classCounts()
         algorithm = try config.ssl.algorithm.make(config: config.ssl, seed: UInt64(truncatingIfNeeded: config.base.seed), labeledCounts: counts)
         addOn = try config.ssl.imbalance.make(config: config.ssl, labeledCounts: counts, unlabeledCount: data.unlabeled.count,
-                                              seed: UInt64(truncatingIfNeeded: config.base.seed))
+                                              seed: UInt64(truncatingIfNeeded: config.base.seed), darpTarget: data.darpTarget)
         try SSLPairing.check(base: algorithm, addOn: addOn)
         device = try Device(parsing: config.base.device)
         Torch.manualSeed(UInt64(truncatingIfNeeded: config.base.seed))
@@ -88,11 +99,17 @@ public final class SemiSupervisedTask: TrainingTask {
         quality = PseudoLabelStatistics(classes: data.labeled.numClasses)
     }
 
-    /// The trainer: SGD with Nesterov momentum (DASO's solver), the constant or FixMatch-cosine lr,
-    /// `steps` iterations (and cRT's `crt-steps` after them), evaluation every `eval-every`.
+    /// The trainer: SGD with Nesterov momentum (DASO's solver), the constant, FixMatch-cosine or
+    /// supervised multi-step lr (`lr-schedule`), `steps` iterations (and cRT's `crt-steps` after them),
+    /// evaluation every `eval-every`.
     public func makeTrainer() throws -> Trainer<SemiSupervisedTask> {
         let base = config.base
-        let schedule: any LRSchedule = config.ssl.lrSchedule == "cosine" ? FixMatchCosineSchedule(baseLR: base.lr) : ConstantSchedule(lr: base.lr)
+        let schedule: any LRSchedule
+        switch config.ssl.lrSchedule {
+        case "cosine": schedule = FixMatchCosineSchedule(baseLR: base.lr)
+        case "multistep": schedule = SupervisedMultiStepRecipe.schedule(baseLR: base.lr, steps: config.ssl.steps)
+        default: schedule = ConstantSchedule(lr: base.lr)
+        }
         return try Trainer(task: self, optimizer: try makeOptimizer(parameters()), schedule: schedule,
                            length: .steps(config.ssl.totalSteps, evalEvery: config.ssl.evalEvery), arch: base.arch.rawValue,
                            configJSON: config.json(), precision: base.precision, device: device)
@@ -150,21 +167,19 @@ public final class SemiSupervisedTask: TrainingTask {
         try addOn.afterOptimizerStep(step: lastStep)
     }
 
-    /// Test top-1 (raw and logit-adjusted) of the evaluated model, the medians of the last 20, and
-    /// the period's pseudo-label quality (which then restarts).
+    /// Validation (when held out) and test top-1, raw and logit-adjusted, with the medians of the last
+    /// 20, and the period's pseudo-label quality (which then restarts).
     public func evaluate() throws -> Metrics? {
-        let evaluator = Evaluator(normalization: data.normalization, batchSize: config.base.evalBatchSize, device: device,
-                                  workers: max(1, config.base.workers))
         let scored = try addOn.evaluationModel(evaluatedModel)
-        let output = try evaluator.run(scored, on: data.test, keepProbabilities: true)
-        scored.train()
-        var metrics = ClassificationReport(topK: output.topK, labels: output.labels, trainCounts: counts).metrics(loss: output.loss)
-        let adjusted = Self.logitAdjustedTop1(probabilities: output.probabilities, labels: output.labels, labeledCounts: counts)
-        let top1 = metrics.scalars["top1"] ?? 0
-        history.append(top1: top1, top1LA: adjusted)
-        metrics.scalars["top1_la"] = adjusted
-        metrics.scalars["top1_median20"] = history.median(\.top1)
-        metrics.scalars["top1_la_median20"] = history.median(\.top1LA)
+        defer { scored.train() }
+        var metrics: Metrics
+        if data.validation.count > 0 {
+            metrics = try score(scored, on: data.validation, history: &validationHistory)
+            let test = try score(scored, on: data.test, history: &history)
+            for (name, value) in test.scalars { metrics.scalars["test/\(name)"] = value }
+        } else {
+            metrics = try score(scored, on: data.test, history: &history)
+        }
         let pl = quality.metrics()
         metrics.scalars.merge(pl.scalars) { _, new in new }
         metrics.vectors.merge(pl.vectors) { _, new in new }
@@ -173,16 +188,30 @@ public final class SemiSupervisedTask: TrainingTask {
         return metrics
     }
 
+    /// One set's classification report, its logit-adjusted top-1 and both medians of `history`.
+    private func score(_ model: any ClassifierModel, on set: ImageSet, history: inout EvaluationHistory) throws -> Metrics {
+        let output = try evaluator.run(model, on: set, keepProbabilities: true)
+        var metrics = ClassificationReport(topK: output.topK, labels: output.labels, trainCounts: counts).metrics(loss: output.loss)
+        let adjusted = Self.logitAdjustedTop1(probabilities: output.probabilities, labels: output.labels, labeledCounts: counts)
+        history.append(top1: metrics.scalars["top1"] ?? 0, top1LA: adjusted)
+        metrics.scalars["top1_la"] = adjusted
+        metrics.scalars["top1_median20"] = history.median(\.top1)
+        metrics.scalars["top1_la_median20"] = history.median(\.top1LA)
+        return metrics
+    }
+
+    private var evaluator: Evaluator {
+        Evaluator(normalization: data.normalization, batchSize: config.base.evalBatchSize, device: device, workers: max(1, config.base.workers))
+    }
+
     /// The unlabeled class counts estimated with the evaluated model (`UnlabeledDistributionEstimate` on
     /// the validation split and the unlabeled set); the uncorrected predicted counts when the estimate is
     /// rejected (a negative count or a condition number of 100 or more), with a note.
     public private(set) var unlabeledEstimate: UnlabeledDistributionEstimate?
 
     func estimateUnlabeledCounts() throws -> [Double] {
-        let evaluator = Evaluator(normalization: data.normalization, batchSize: config.base.evalBatchSize, device: device,
-                                  workers: max(1, config.base.workers))
         let validation = try evaluator.run(evaluatedModel, on: data.validation, keepProbabilities: true)
-        let unlabeled = try evaluator.run(evaluatedModel, on: data.unlabeled, keepProbabilities: true)
+        let unlabeled = try evaluator.run(evaluatedModel, on: data.unlabeled, keepProbabilities: true, outputSize: data.resolution)
         evaluatedModel.train()
         let estimate = try UnlabeledDistributionEstimate(validation: validation.probabilities, labels: validation.labels,
                                                          unlabeled: unlabeled.probabilities, classes: data.labeled.numClasses)
@@ -205,12 +234,29 @@ public final class SemiSupervisedTask: TrainingTask {
         return 100 * Double(correct) / Double(max(1, labels.count))
     }
 
-    public func savedStateDict() throws -> [(String, Tensor)] { evaluatedModel.stateDict() }
+    public func savedStateDict() throws -> [(String, Tensor)] {
+        let own = evaluatedModel.stateDict()
+        guard let (prefix, head) = try evaluationHead() else { return own }
+        let replaced = Dictionary(uniqueKeysWithValues: head.stateDict().map { ("\(prefix).\($0.0)", $0.1) })
+        return own.map { ($0.0, replaced[$0.0] ?? $0.1) }
+    }
+
+    /// The classifier prefix of the evaluated model and the head evaluation scores with in its place
+    /// (ABC's EMA head), or nil when evaluation uses the model's own classifier.
+    private func evaluationHead() throws -> (String, Linear)? {
+        guard let scored = try addOn.evaluationModel(evaluatedModel) as? AuxiliaryHeadModel,
+              let (prefix, linear) = evaluatedModel.logitLinear, linear.weight.shape == scored.head.weight.shape else { return nil }
+        return (prefix, scored.head)
+    }
 
     public func stateTensors() throws -> [(String, Tensor)] {
         var state: [(String, Tensor)] = []
         if ema != nil { state += model.stateDict().map { ("online.\($0.0)", $0.1) } }
+        if try evaluationHead() != nil, let own = evaluatedModel.logitLinear?.layer {
+            state += own.stateDict().map { ("evaluated_classifier.\($0.0)", $0.1) }
+        }
         state.append(("ssl.history", try Tensor(history.flattened)))
+        state.append(("ssl.val_history", try Tensor(validationHistory.flattened)))
         state.append(("ssl.pl_quality", try Tensor(quality.flattened.map { Int64($0) })))
         if stagePlan != nil { state.append(("ssl.stage", try Tensor([Int64(stage)]))) }
         return state + (try algorithm.stateTensors()) + (try addOn.stateTensors())
@@ -225,8 +271,19 @@ public final class SemiSupervisedTask: TrainingTask {
             try model.loadStateDict(online, strict: true)
         }
         history = try EvaluationHistory(flattened: try stateTensor(taskState, "ssl.history").toArray(Double.self))
+        // Checkpoints written before validation was evaluated have no validation history.
+        validationHistory = try taskState.first { $0.0 == "ssl.val_history" }.map { try EvaluationHistory(flattened: try $0.1.toArray(Double.self)) }
+            ?? EvaluationHistory()
         quality = try PseudoLabelStatistics(classes: quality.classes, flattened: try stateTensor(taskState, "ssl.pl_quality").toArray(Int.self))
         try algorithm.restore(taskState)
         if stagePlan == nil { try addOn.restore(taskState) }
+        // The state_dict's classifier was the evaluation head's; the evaluated model's own comes back
+        // (absent from checkpoints written before, whose state_dict held the model's own).
+        if try evaluationHead() != nil, let own = evaluatedModel.logitLinear?.layer,
+           taskState.contains(where: { $0.0.hasPrefix("evaluated_classifier.") }) {
+            try withNoGrad {
+                for (name, tensor) in own.stateDict() { try tensor.copy(from: try stateTensor(taskState, "evaluated_classifier.\(name)")) }
+            }
+        }
     }
 }

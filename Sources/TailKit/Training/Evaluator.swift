@@ -36,11 +36,13 @@ public struct Evaluator {
 
     /// Predictions for every image of `set`, in order. `logitScales` multiply the logits (LWS's
     /// per-class scales while they train); `logitOffsets` are added before ranking (post-hoc logit
-    /// adjustment: −τ log π).
+    /// adjustment: −τ log π). `outputSize` resizes every image to that side first (PIL bilinear; DASO's
+    /// STL-10 96 -> 32).
     public func run(_ model: ClassifierModel, on set: ImageSet, logitOffsets: [Double]? = nil, logitScales: Tensor? = nil,
-                    keepFeatures: Bool = false, keepProbabilities: Bool = false) throws -> Output {
+                    keepFeatures: Bool = false, keepProbabilities: Bool = false, outputSize: Int? = nil) throws -> Output {
+        let view = try AugmentPipeline.named("none", inputHeight: set.height, inputWidth: set.width, outputSize: outputSize)
         let loader = try DataLoader(images: set, order: { _ in Array(0..<set.count) }, batchSize: batchSize, dropLast: false,
-                                    views: [try AugmentPipeline.named("none", inputHeight: set.height, inputWidth: set.width)],
+                                    views: [view],
                                     normalization: normalization, seed: 0, workers: workers)
         // An unlabelled pool (labels -1) has no loss to report.
         return try run(model, batches: try loader.epoch(0), labelled: set.labels.allSatisfy { $0 >= 0 },
