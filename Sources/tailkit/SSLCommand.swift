@@ -55,7 +55,7 @@ struct SSLCommand: ParsableCommand {
     @Option(help: "Images held out for validation, balanced over the classes, evaluated beside the test set (default 5000; 500 for stl10; 0: test only).") var numValid: Int?
     @Option(help: "Training iterations (default 250000).") var steps: Int?
     @Option(help: "Iterations between evaluations and checkpoints (default 500).") var evalEvery: Int?
-    @Option(help: "Unlabeled images per labeled one in a step (default 2; 1 for remixmatch).") var mu: Double?
+    @Option(help: "Unlabeled images per labeled one in a step (default 2 for fixmatch, 1 for the other bases, as DASO's configs).") var mu: Double?
     @Option(help: "Confidence a pseudo-label needs to be used (default 0.95).") var threshold: Double?
     @Option(help: "Weight of the unlabeled loss (default 1; 50 for meanteacher, 100 for mixmatch, 1.5 for remixmatch).") var unlabeledWeight: Double?
     @Option(help: "Pseudo-Label, Mean Teacher, MixMatch, ReMixMatch: share of the steps over which the unlabeled weight ramps up linearly (default 0.4; 0.016 for mixmatch and remixmatch).") var rampRatio: Double?

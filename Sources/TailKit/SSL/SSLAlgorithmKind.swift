@@ -64,9 +64,10 @@ public enum SSLAlgorithmKind: String, NamedChoice, Codable, Sendable {
     /// (4000 of 250 000 iterations in DASO's configs), 0.4 otherwise.
     public var defaultRampRatio: Double { [.mixmatch, .remixmatch].contains(self) ? 0.016 : 0.4 }
 
-    /// μ when `mu` is not given: 1 for ReMixMatch (its configs keep UNLABELED_BATCH_RATIO's default),
-    /// 2 otherwise.
-    public var defaultMu: Double { self == .remixmatch ? 1 : 2 }
+    /// μ when `mu` is not given, as DASO's shipped configs: 2 for FixMatch (`fixmatch*.yaml`), 1 for
+    /// Pseudo-Label (`pseudolabel.yaml`) and for the bases whose configs keep UNLABELED_BATCH_RATIO's
+    /// default of 1 (Mean Teacher, MixMatch, ReMixMatch); the supervised base draws no unlabeled batch.
+    public var defaultMu: Double { self == .fixmatch ? 2 : 1 }
 
     /// Mixup's α when `mixup-alpha` is not given: 0.5 in DASO's MixMatch configs, 0.75 for ReMixMatch.
     public var defaultMixupAlpha: Double { self == .mixmatch ? 0.5 : 0.75 }

@@ -7,14 +7,14 @@ import Foundation
 /// - split: `labeled-head` N_1 [NUM_LABELED_HEAD] 1500, `unlabeled-head` M_1 [NUM_UNLABELED_HEAD] 3000,
 ///   `imb-labeled` γ_l [IMB_FACTOR_L] 100, `imb-unlabeled` γ_u [IMB_FACTOR_UL] 100 (a ratio ≥ 1; negative
 ///   for the reversed distribution [REVERSE_UL_DISTRIBUTION], 1 for uniform), `num-valid` [NUM_VALID] 5000;
-/// - training: `steps` [MAX_ITER] 250000, `eval-every` [PERIODS.EVAL] 500, `mu` [UNLABELED_BATCH_RATIO] 2,
+/// - training: `steps` [MAX_ITER] 250000, `eval-every` [PERIODS.EVAL] 500, `mu` [UNLABELED_BATCH_RATIO] 2 for `fixmatch`, 1 for the other bases,
 ///   `threshold` τ [CONFIDENCE_THRESHOLD] 0.95, `unlabeled-weight` λ_u [UNLABELED_LOSS_WEIGHT] 1 (50 for
 ///   `meanteacher`, 100 for `mixmatch`), `ramp-ratio` [CONS_RAMPUP_ITERS_RATIO] 0.4 (0.016 for `mixmatch`), `ema-decay` [EMA_DECAY] 0.999,
 ///   `lr-schedule` constant (SOLVER.APPLY_SCHEDULER is off in every shipped SSL config), cosine, or
 ///   multistep (`SupervisedMultiStepRecipe`, the default of `supervised`, as `configs/*/supervised.yaml`);
 /// - MixMatch/ReMixMatch: `mixup-alpha` [MIXUP_ALPHA] 0.5 for `mixmatch` (its shipped configs), 0.75 for
 ///   `remixmatch`; ReMixMatch: `remixmatch-kl-weight` [WEIGHT_KL] 0.5, `remixmatch-rot-weight` [WEIGHT_ROT]
-///   0.5, `dist-align` [DIST_ALIGN.APPLY] true; for `remixmatch` λ_u is 1.5, `ramp-ratio` 0.016 and `mu` 1;
+///   0.5, `dist-align` [DIST_ALIGN.APPLY] true; for `remixmatch` λ_u is 1.5 and `ramp-ratio` 0.016;
 /// - add-ons: `daso-*` (`DASOConfig`), `darp-*` (`DARPConfig`; `darp-estimate` a NumPy file of estimated
 ///   unlabeled counts [DARP.EST]), `la-tau` [LOGIT_ADJUST.TAU] 1, `crest-*` (`CReSTConfig`), `crt-steps`:
 ///   cRT's re-training steps after `steps` (default `steps` / 10; DASO ships no cRT config, and Kang et

@@ -45,7 +45,7 @@ extension SemiSupervisedTask {
         guard let ema else { throw TailKitError.invalidOption("CReST needs the EMA model to pick its pseudo-labels") }
         let evaluator = Evaluator(normalization: data.normalization, batchSize: config.base.evalBatchSize, device: device,
                                   workers: max(1, config.base.workers))
-        let predictions = try evaluator.run(ema.model, on: data.unlabeled, keepProbabilities: true)
+        let predictions = try evaluator.run(ema.model, on: data.unlabeled, keepProbabilities: true, outputSize: data.resolution)
         crest.choose(probabilities: predictions.probabilities, generation: g)
         data.labeled = crest.labeledSet(initial: initialLabeled, unlabeled: data.unlabeled)
         try redrawModels(seedOffset: UInt64(g))
