@@ -118,8 +118,9 @@ struct SSLCommand: ParsableCommand {
             trainer.stopSignal = StopSignal.install()
             let l = data.labeled.classCounts(), u = data.unlabeled.classCounts()
             let unlabeledCounts = data.unlabeledLabelsKnown ? u.map(String.init).joined(separator: " ") : "labels unknown"
+            let unlabeled = run.ssl.algorithm == .supervised ? "the unlabeled set not used" : "\(data.unlabeled.count) unlabeled (\(unlabeledCounts))"
             FileHandle.standardError.write(Data(("\(run.ssl.algorithm.rawValue) + \(run.ssl.imbalance.rawValue): \(data.labeled.count) labeled (\(l.map(String.init).joined(separator: " "))), "
-                + "\(run.ssl.algorithm == .supervised ? 0 : data.unlabeled.count) unlabeled (\(unlabeledCounts)), \(data.validation.count) validation, \(run.ssl.steps) steps"
+                + "\(unlabeled), \(data.validation.count) validation, \(run.ssl.steps) steps"
                 + (run.ssl.imbalance == .crt ? " then \(run.ssl.retrainingSteps) of classifier re-training" : "") + "; run folder \(folder)\n").utf8))
             guard let last = try trainer.run() else { print("nothing to do: the run had already finished"); return }
             if let eval = last.eval, let report = ClassificationReport(metrics: eval) { print(report.table(classNames: classNames)) }
