@@ -13,16 +13,13 @@ classifier, weight 1.5*value from 80000, bias 0.5*value from 80100), plus the AB
 import json, math, sys, types
 from types import SimpleNamespace as NS
 
-sys.path.insert(0, sys.argv[1])
-yacs = types.ModuleType("yacs"); yacs.config = types.ModuleType("yacs.config"); yacs.config.CfgNode = dict
-sys.modules["yacs"] = yacs; sys.modules["yacs.config"] = yacs.config
-for package in ["lib", "lib.models", "lib.models.losses", "lib.utils", "lib.algorithm"]:
-    module = types.ModuleType(package)
-    module.__path__ = [sys.argv[1] + "/" + package.replace(".", "/")]
-    sys.modules[package] = module
+import os
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from daso_reference import open_checkout, value, block
+
 # fm_abc.py's base class imports the whole training framework; run_step uses none of it.
-fixmatch = types.ModuleType("lib.algorithm.fixmatch"); fixmatch.FixMatch = object
-sys.modules["lib.algorithm.fixmatch"] = fixmatch
+open_checkout(sys.argv[1], ["lib", "lib.models", "lib.models.losses", "lib.utils", "lib.algorithm"],
+              {"lib.algorithm.fixmatch": {"FixMatch": object}})
 
 import torch
 from lib.algorithm.fm_abc import FixMatchABC
@@ -30,14 +27,6 @@ from lib.models.losses.cross_entropy import CrossEntropyLoss
 
 C, B, U = 4, 4, 4
 UNIFORMS = [[0.05, 0.5, 0.3, 0.9], [0.2, 0.9, 0.8, 0.95]]
-
-def value(k):
-    """The inputs: a fixed formula both sides evaluate in double, then round to float32."""
-    return 2.0 * math.sin(1.3 * k + 0.3) + math.cos(0.37 * k * k)
-
-def block(offset, shape, scale=1.0):
-    n = math.prod(shape)
-    return torch.tensor([scale * value(offset + i) for i in range(n)], dtype=torch.float32).reshape(shape)
 
 images = lambda offset: block(offset, (B, 3, 32, 32))
 labeled, weak, strong = images(0), images(20000), images(40000)

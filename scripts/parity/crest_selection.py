@@ -16,13 +16,11 @@ from types import SimpleNamespace as NS
 
 import numpy as np
 
-sys.path.insert(0, sys.argv[1])
-yacs = types.ModuleType("yacs"); yacs.config = types.ModuleType("yacs.config"); yacs.config.CfgNode = dict
-sys.modules["yacs"] = yacs; sys.modules["yacs.config"] = yacs.config
-for package in ["lib", "lib.models", "lib.algorithm", "lib.dataset", "lib.dataset.loader"]:
-    module = types.ModuleType(package)
-    module.__path__ = [sys.argv[1] + "/" + package.replace(".", "/")]
-    sys.modules[package] = module
+import os
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from daso_reference import open_checkout, value, block
+
+open_checkout(sys.argv[1], ["lib", "lib.models", "lib.algorithm", "lib.dataset", "lib.dataset.loader"])
 
 import torch
 
@@ -78,11 +76,6 @@ sys.modules["lib.algorithm.fixmatch"] = fixmatch
 
 from lib.algorithm.fm_crest import FixMatchCReST
 from lib.models.dist_align import DistributionAlignment
-
-
-def value(k):
-    """The inputs: a fixed formula, rounded to float32."""
-    return 2.0 * math.sin(1.3 * k + 0.3) + math.cos(0.37 * k * k)
 
 
 logits = torch.tensor([[value(r * C + c) for c in range(C)] for r in range(N)], dtype=torch.float32)

@@ -13,14 +13,11 @@ alignment loss); DASO is the same call after pre-training.
 import json, math, sys, types
 from types import SimpleNamespace as NS
 
-sys.path.insert(0, sys.argv[1])
-yacs = types.ModuleType("yacs"); yacs.config = types.ModuleType("yacs.config"); yacs.config.CfgNode = dict
-sys.modules["yacs"] = yacs; sys.modules["yacs.config"] = yacs.config
-# The packages without their __init__ files (those import torchvision and the data sets).
-for package in ["lib", "lib.models", "lib.models.losses", "lib.models.heads", "lib.utils"]:
-    module = types.ModuleType(package)
-    module.__path__ = [sys.argv[1] + "/" + package.replace(".", "/")]
-    sys.modules[package] = module
+import os
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from daso_reference import open_checkout, value, block
+
+open_checkout(sys.argv[1], ["lib", "lib.models", "lib.models.losses", "lib.models.heads", "lib.utils"])
 
 import torch
 from lib.models.daso_model import DASOModel
@@ -30,20 +27,13 @@ from lib.utils.dist_logger import DistributionLogger
 
 C, D, B, U = 4, 6, 8, 6
 
-def value(k):
-    """The inputs: a fixed formula both sides evaluate in double, then round to float32."""
-    return 2.0 * math.sin(1.3 * k + 0.3) + math.cos(0.37 * k * k)
-
-def block(offset, rows, cols, scale=1.0):
-    return torch.tensor([[scale * value(offset + r * cols + c) for c in range(cols)] for r in range(rows)], dtype=torch.float32)
-
-labeled, weak, strong = block(0, B, D), block(100, U, D), block(200, U, D)
+labeled, weak, strong = block(0, (B, D)), block(100, (U, D)), block(200, (U, D))
 labels = torch.tensor([0, 1, 2, 3, 0, 1, 2, 3])
 truth = torch.tensor([0, 0, 1, 2, 3, 0])
 linear = torch.nn.Linear(D, C)
 with torch.no_grad():
-    linear.weight.copy_(block(300, C, D, scale=1.5))
-    linear.bias.copy_(block(400, 1, C, scale=0.5)[0])
+    linear.weight.copy_(block(300, (C, D), scale=1.5))
+    linear.bias.copy_(block(400, (1, C), scale=0.5)[0])
 
 def run(pretraining, dist_temp, threshold=0.95):
     cfg = NS(MODEL=NS(NUM_CLASSES=C, QUEUE=NS(FEAT_DIM=D, MAX_SIZE=256)), GPU_ID="cpu")

@@ -13,19 +13,14 @@ weights. The random draws are fixed by replacing numpy's beta (0.3, so lambda = 
 import json, math, sys, types
 from types import SimpleNamespace as NS
 
-sys.path.insert(0, sys.argv[1])
-yacs = types.ModuleType("yacs"); yacs.config = types.ModuleType("yacs.config"); yacs.config.CfgNode = dict
-sys.modules["yacs"] = yacs; sys.modules["yacs.config"] = yacs.config
-# The packages without their __init__ files (those import torchvision and the data sets).
-for package in ["lib", "lib.models", "lib.utils", "lib.algorithm"]:
-    module = types.ModuleType(package)
-    module.__path__ = [sys.argv[1] + "/" + package.replace(".", "/")]
-    sys.modules[package] = module
+import os
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from daso_reference import open_checkout, value, block
+
 # remixmatch.py's base class and DARP import the whole training framework; run_step uses none of it.
-base = types.ModuleType("lib.algorithm.base_ssl_algorithm"); base.SemiSupervised = object
-sys.modules["lib.algorithm.base_ssl_algorithm"] = base
-darp = types.ModuleType("lib.algorithm.darp_reproduce"); darp.get_target_dist = None
-sys.modules["lib.algorithm.darp_reproduce"] = darp
+open_checkout(sys.argv[1], ["lib", "lib.models", "lib.utils", "lib.algorithm"],
+              {"lib.algorithm.base_ssl_algorithm": {"SemiSupervised": object},
+               "lib.algorithm.darp_reproduce": {"get_target_dist": None}})
 
 import numpy as np
 import torch
@@ -38,14 +33,6 @@ from lib.utils.dist_logger import DistributionLogger
 C, B, U = 4, 4, 4
 PERM = [(5 * i + 3) % 16 for i in range(16)]
 TURNS = [1, 3, 0, 2]
-
-def value(k):
-    """The inputs: a fixed formula both sides evaluate in double, then round to float32."""
-    return 2.0 * math.sin(1.3 * k + 0.3) + math.cos(0.37 * k * k)
-
-def block(offset, shape, scale=1.0):
-    n = math.prod(shape)
-    return torch.tensor([scale * value(offset + i) for i in range(n)], dtype=torch.float32).reshape(shape)
 
 images = lambda offset: block(offset, (B, 3, 32, 32))
 labeled, weak, strong1, strong2 = images(0), images(20000), images(40000), images(60000)
