@@ -108,17 +108,71 @@ import Torch
         #expect(throws: TailKitError.invalidOption("--crt-steps 0 must be positive")) { try crt.validate() }
         let meanTeacher = SSLConfig(algorithm: .meanteacher, imbalance: .crest)
         #expect(throws: (any Error).self) { try meanTeacher.validate() }
-        // ReMixMatch's guess reaches the pseudo-label hook aligned and sharpened, so CReST+ would align twice.
+        // ReMixMatch takes CReST+'s temperature in its own alignment (DASO's ReMixMatchCReST), so it pairs.
         var reMixMatch = SSLConfig(algorithm: .remixmatch, imbalance: .crest)
         reMixMatch.steps = 100_000
+        try reMixMatch.validate()
+        // Mean Teacher makes no pseudo-labels and has nowhere to align once: still refused.
+        var meanTeacherCReST = SSLConfig(algorithm: .meanteacher, imbalance: .crest)
+        meanTeacherCReST.steps = 100_000
         do {
-            try reMixMatch.validate()
-            Issue.record("remixmatch + crest was accepted")
+            try meanTeacherCReST.validate()
+            Issue.record("meanteacher + crest was accepted")
         } catch let TailKitError.invalidOption(message) {
-            #expect(message.contains("--imbalance crest cannot work with --algorithm remixmatch") && message.contains("unaligned and unsharpened")
-                    && message.contains("bases it works with: pseudolabel, fixmatch"), "\(message)")
+            #expect(message.contains("--imbalance crest cannot work with --algorithm meanteacher")
+                    && message.contains("bases it works with: pseudolabel, remixmatch, fixmatch"), "\(message)")
         } catch {
-            Issue.record("remixmatch + crest: unexpected error \(error)")
+            Issue.record("meanteacher + crest: unexpected error \(error)")
         }
+    }
+
+    /// CReST+ on ReMixMatch (`lib/algorithm/rm_crest.py`): generation 2 of 3 with t_min 0.5 gives
+    /// t_2 = 1 − 0.5 + 0.5 · 0.5 = 0.75 to ReMixMatch's own alignment, and CReST's hook leaves the guess
+    /// as it is. With p = p̄ = (0.5, 0.5) and π* = (0.75, 0.25): aligned = π*_0.75, sharpened (T = 0.5)
+    /// q_0 = 0.75^1.5 / (0.75^1.5 + 0.25^1.5) = 0.649519 / 0.774519 = 0.838614.
+    @Test func crestPlusTempersReMixMatchsOwnAlignmentAndDoesNotAlignAgain() throws {
+        var ssl = SSLConfig(algorithm: .remixmatch, imbalance: .crest)
+        ssl.steps = 12
+        ssl.crest.generationSteps = 4
+        let crest = try #require(try ssl.imbalance.make(config: ssl, labeledCounts: [3, 1]) as? CReSTAddOn)
+        crest.choose(probabilities: [], generation: 2)
+        #expect(crest.generations == 3 && crest.alignmentTemperature == 0.75)
+        let half = try Tensor([Float(0.5), 0.5]).reshape([1, 2])
+        let dummy = SSLForward(labeledLogits: try Tensor.zeros([0, 2]), labels: try Tensor.zeros([0]), step: 4)
+        let hooked = try crest.pseudoLabels(half, forward: dummy).to(.float64).flatten(start: 0).toArray(Double.self)
+        #expect(close(hooked, [0.5, 0.5]), "CReST's hook aligned for remixmatch: \(hooked)")
+        #expect(!(try crest.stateTensors()).contains { $0.0.hasPrefix("crest.da") }, "no window of its own for remixmatch")
+
+        let base = try #require(try ssl.algorithm.make(config: ssl, labeledCounts: [3, 1]) as? ReMixMatchAlgorithm)
+        let q = try base.guess(half, addOn: crest, forward: dummy).to(.float64).flatten(start: 0).toArray(Double.self)
+        #expect(close(q, [0.838614, 0.161386], 1e-5), "\(q)")
+
+        // With FixMatch, which has no alignment of its own, CReST aligns in the hook: π*_0.75 itself.
+        ssl.algorithm = .fixmatch
+        let fixMatchCReST = try #require(try ssl.imbalance.make(config: ssl, labeledCounts: [3, 1]) as? CReSTAddOn)
+        fixMatchCReST.choose(probabilities: [], generation: 2)
+        let aligned = try fixMatchCReST.pseudoLabels(half, forward: dummy).to(.float64).flatten(start: 0).toArray(Double.self)
+        let a = Foundation.pow(0.75, 0.75), b = Foundation.pow(0.25, 0.75)
+        #expect(close(aligned, [a / (a + b), b / (a + b)], 1e-5), "\(aligned)")
+    }
+
+    /// The consistency ramp restarts each generation over ramp-ratio of its length (`rm_crest.py`
+    /// `cons_rampup_func`): generations of 100 steps, ratio 0.1 ⇒ R = 10, generation 2 is steps 100-199.
+    @Test func theConsistencyRampRestartsEachGeneration() throws {
+        var ssl = SSLConfig(algorithm: .remixmatch, imbalance: .crest)
+        ssl.steps = 300
+        ssl.crest.generationSteps = 100
+        ssl.rampRatio = 0.1
+        let ramp = ConsistencyRamp(config: ssl)
+        #expect(ramp == ConsistencyRamp(steps: 10, period: 100))
+        #expect([95, 100, 103, 105, 110, 199, 200].map(ramp.value(at:)) == [1, 0, 0.3, 0.5, 1, 1, 0])
+        let reMixMatch = try #require(try ssl.algorithm.make(config: ssl, labeledCounts: [3, 1]) as? ReMixMatchAlgorithm)
+        #expect(reMixMatch.ramp(at: 105) == 0.5 && reMixMatch.ramp(at: 99) == 1)
+        ssl.algorithm = .pseudolabel
+        let pseudoLabel = try #require(try ssl.algorithm.make(config: ssl) as? PseudoLabelAlgorithm)
+        #expect(pseudoLabel.ramp(at: 105) == 0.5 && pseudoLabel.ramp(at: 100) == 0)
+        // Without CReST it runs over the run: R = 0.1 · 300 = 30.
+        ssl.imbalance = .none
+        #expect(ConsistencyRamp(config: ssl) == ConsistencyRamp(steps: 30) && ConsistencyRamp(config: ssl).value(at: 105) == 1)
     }
 }

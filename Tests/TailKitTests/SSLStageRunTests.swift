@@ -10,14 +10,15 @@ import TorchNN
 /// grows the labeled set by its additions and draws the model and the EMA model afresh; cRT's stage
 /// leaves the encoder as it was and trains only the re-initialised classifier.
 @Suite(.serialized) struct SSLStageRunTests {
-    private func task(_ imbalance: ImbalanceAddOnKind, data: String, steps: Int, configure: (inout SSLConfig) -> Void = { _ in }) throws -> SemiSupervisedTask {
+    private func task(_ imbalance: ImbalanceAddOnKind, data: String, steps: Int, algorithm: SSLAlgorithmKind = .fixmatch,
+                      configure: (inout SSLConfig) -> Void = { _ in }) throws -> SemiSupervisedTask {
         var base = TrainConfig(task: .ssl)
         base.dataset = "mnist"
         base.dataDir = data
         base.arch = try Architecture(parsing: "resnet20")
         base.batchSize = 4
         base.workers = 1
-        var ssl = SSLConfig(algorithm: .fixmatch, imbalance: imbalance)
+        var ssl = SSLConfig(algorithm: algorithm, imbalance: imbalance)
         ssl.numValid = 50
         ssl.labeledHead = 12
         ssl.unlabeledHead = 20
@@ -71,6 +72,35 @@ import TorchNN
         }
         // Past the last boundary nothing more switches.
         #expect(try task.stageSwitch(atStep: 11, resuming: false) == nil)
+    }
+
+    /// ReMixMatch + CReST: the generation switch draws the rotation head afresh (Xavier-normal from the
+    /// generator seeded by (seed, g), zero bias), as the reference re-creates the whole model, and the
+    /// stage's fresh optimizer trains it; the alignment's window is kept.
+    @Test func aReMixMatchCReSTSwitchRedrawsTheRotationHead() throws {
+        let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
+        defer { TemporaryFolder.remove(data) }
+        let task = try task(.crest, data: data, steps: 12, algorithm: .remixmatch) { $0.crest.generationSteps = 6; $0.crest.alpha = 100 }
+        let base = try #require(task.algorithm as? ReMixMatchAlgorithm)
+        let head = try #require(base.rotationHead)
+        // One batch into the alignment's window, so keeping it is seen.
+        let dummy = SSLForward(labeledLogits: try Tensor.zeros([0, 10]), labels: try Tensor.zeros([0]), step: 5)
+        _ = try base.guess(try Functional.softmax(try Tensor.randn([2, 10]), dim: 1), addOn: task.addOn, forward: dummy)
+        #expect(base.alignment?.runningMean != nil)
+        let windowBefore = try values(try base.stateTensors()).filter { $0.key.hasPrefix("remixmatch.da") }
+        let before = try values(head.stateDict())
+        let next = try #require(try task.stageSwitch(atStep: 6, resuming: false))
+        #expect(next.optimizer != nil && task.stage == 1)
+        let after = try values(head.stateDict())
+        #expect(after["weight"] != before["weight"], "the rotation head was not redrawn")
+        let expected = try Tensor.zeros(head.weight.shape)
+        try withNoGrad { try Init.xavierNormal(expected, generator: try TorchGenerator(seed: UInt64(task.config.base.seed) &+ 2)) }
+        #expect(after["weight"] == (try expected.to(.float64).flatten(start: 0).toArray(Double.self)), "not the seeded fresh draw")
+        #expect(after["bias"]?.allSatisfy { $0 == 0 } == true)
+        // The stage's optimizer is made over parameters(), which hold the head's (the same tensors).
+        let parameters = task.parameters()
+        #expect(parameters.contains { $0 === head.weight } && parameters.contains { $0 === head.bias })
+        #expect(try values(try base.stateTensors()).filter { $0.key.hasPrefix("remixmatch.da") } == windowBefore)
     }
 
     @Test func cRTKeepsTheEncoderAndRetrainsTheClassifier() throws {

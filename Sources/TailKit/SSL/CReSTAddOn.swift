@@ -13,19 +13,26 @@ import Torch
 /// distribution-aligned (`DistributionAlignment`, target the initial labeled distribution, its window
 /// kept across generations as in the reference) with the temperature t_g of generation g
 /// (`CReSTSelection.temperature`): 1.0 → `crest-tmin` over the generations. Off: plain CReST, no
-/// alignment.
+/// alignment. Where it aligns depends on the base (`alignsInHook`):
 ///
-/// It works through the pseudo-label hook and the EMA model, so any base that makes pseudo-labels from a
-/// weak view pairs with it.
+/// - a base without alignment of its own (FixMatch, Pseudo-Label): in the pseudo-label hook, as
+///   `lib/algorithm/fm_crest.py`;
+/// - ReMixMatch, which aligns its guesses itself: not in the hook (that would align twice); the base's
+///   alignment takes t_g through `alignmentTemperature` (`lib/algorithm/rm_crest.py`: target the
+///   initial labeled distribution, window kept across generations; with `--dist-align off` nothing
+///   aligns, CReST+ or not).
+///
+/// It works through the pseudo-label hook or the base's alignment and the EMA model, so any base that
+/// makes pseudo-labels from a weak view and aligns them at most once pairs with it.
 ///
 /// ```swift
-/// let crest = try CReSTAddOn(config: ssl.crest, labeledCounts: [1500, 150, 15], steps: 250_000)
+/// let crest = try CReSTAddOn(config: ssl.crest, labeledCounts: [1500, 150, 15], steps: 250_000, alignsInHook: true)
 /// crest.choose(probabilities: unlabeledPredictions, generation: 2)
 /// let labeled = crest.labeledSet(initial: data.labeled, unlabeled: data.unlabeled)
 /// ```
 public final class CReSTAddOn: ImbalanceAddOn {
     public let kind = ImbalanceAddOnKind.crest
-    public let requirements: Set<SSLCapability> = [.labeledLogits, .pseudoLabels, .unsharpenedPseudoLabels, .emaModel]
+    public let requirements: Set<SSLCapability> = [.labeledLogits, .pseudoLabels, .temperedAlignment, .emaModel]
     public let config: CReSTConfig
     public let generations: Int
     /// The rate each predicted class is added at (μ of the mirrored class).
@@ -37,14 +44,15 @@ public final class CReSTAddOn: ImbalanceAddOn {
     private var alignment: DistributionAlignment?
     private let classes: Int
 
-    public init(config: CReSTConfig, labeledCounts: [Int], steps: Int) throws {
+    /// `alignsInHook`: false when the base aligns its guesses itself (`SSLAlgorithmKind.ownsDistributionAlignment`).
+    public init(config: CReSTConfig, labeledCounts: [Int], steps: Int, alignsInHook: Bool = true) throws {
         try config.validate(steps: steps)
         self.config = config
         classes = labeledCounts.count
         generations = config.generations(steps: steps)
         rates = CReSTSelection.mirroredRates(CReSTSelection.inclusionRates(labeledCounts: labeledCounts, alpha: config.alpha),
                                              labeledCounts: labeledCounts)
-        alignment = config.progressiveAlign ? try DistributionAlignment(target: labeledCounts.map(Double.init)) : nil
+        alignment = config.progressiveAlign && alignsInHook ? try DistributionAlignment(target: labeledCounts.map(Double.init)) : nil
     }
 
     /// t_g of the current generation (1 without CReST+).
@@ -52,6 +60,10 @@ public final class CReSTAddOn: ImbalanceAddOn {
         config.progressiveAlign ? CReSTSelection.temperature(generation: generation, of: generations, tMin: config.tMin) : 1
     }
 
+    /// t_g for the base's own alignment under CReST+ (ignored by bases without one).
+    public var alignmentTemperature: Double? { config.progressiveAlign ? temperature : nil }
+
+    /// Aligns with t_g only when the base has no alignment of its own.
     public func pseudoLabels(_ probabilities: Tensor, forward: SSLForward) throws -> Tensor {
         guard alignment != nil else { return probabilities }
         return try alignment!.align(probabilities, temperature: temperature)
@@ -83,7 +95,7 @@ public final class CReSTAddOn: ImbalanceAddOn {
 
     public func evaluationMetrics() -> [String: Double] {
         var metrics = ["crest_generation": Double(generation), "crest_added": Double(additions.count)]
-        if alignment != nil { metrics["crest_da_temperature"] = temperature }
+        if config.progressiveAlign { metrics["crest_da_temperature"] = temperature }
         for (c, n) in addedCounts.enumerated() { metrics["crest_added_\(c)"] = Double(n) }
         return metrics
     }

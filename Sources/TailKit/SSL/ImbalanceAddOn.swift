@@ -51,6 +51,10 @@ public protocol ImbalanceAddOn: AnyObject {
     /// known (DARP: its target unlabeled counts, normalised; `lib/algorithm/remixmatch.py` sets DARP's
     /// target on its alignment).
     var alignmentTarget: [Double]? { get }
+    /// The temperature t of π*_t a base's own distribution alignment uses this step instead of its
+    /// default (CReST+: t_g of the generation; `lib/algorithm/rm_crest.py` calls
+    /// `dist_align(p, temperature=gradual_temp)`), nil for the default.
+    var alignmentTemperature: Double? { get }
     /// Numbers to log with the evaluation.
     func evaluationMetrics() -> [String: Double]
     /// The add-on's state for an exact resume, and its restoration.
@@ -72,6 +76,7 @@ extension ImbalanceAddOn {
     public func takeUnlabeledEstimate(_ counts: [Double]) throws {}
     public func evaluationMetrics() -> [String: Double] { [:] }
     public var alignmentTarget: [Double]? { nil }
+    public var alignmentTemperature: Double? { nil }
     public func stateTensors() throws -> [(String, Tensor)] { [] }
     public func restore(_ state: [(String, Tensor)]) throws {}
 }

@@ -46,7 +46,8 @@ public enum ImbalanceAddOnKind: String, NamedChoice, Codable, Sendable {
                              target: darpTarget)
         case .abc: return try ABCAddOn(labeledCounts: labeledCounts, threshold: config.threshold, emaDecay: config.emaDecay, seed: seed)
         case .la: return try LogitAdjustmentAddOn(labeledCounts: labeledCounts, tau: config.laTau)
-        case .crest: return try CReSTAddOn(config: config.crest, labeledCounts: labeledCounts, steps: config.steps)
+        case .crest: return try CReSTAddOn(config: config.crest, labeledCounts: labeledCounts, steps: config.steps,
+                                                alignsInHook: !config.algorithm.ownsDistributionAlignment)
         case .crt: return ClassifierRetrainingAddOn()
         }
     }

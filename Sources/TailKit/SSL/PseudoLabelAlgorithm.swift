@@ -7,7 +7,9 @@ import TorchNN
 ///     ŷ = argmax hook(softmax(z_u)),  m = 1[max ≥ τ]
 ///     L = CE(hook(z_l), y) + r(t) · λ_u · (1/μB) Σ_b m_b · CE(z_u,b, ŷ_b)
 ///
-/// with the linear ramp r(t) = min(t / R, 1), R = `rampRatio` · steps (0.4 in the reference's config).
+/// with the linear ramp r(t) = min(t / R, 1), R = `rampRatio` · steps (0.4 in the reference's config);
+/// with CReST it restarts each generation, over `rampRatio` of the generation (`ConsistencyRamp`). DASO
+/// has no Pseudo-Label + CReST; this follows its `ReMixMatchCReST` (`lib/algorithm/rm_crest.py`).
 ///
 /// ```swift
 /// let pl = PseudoLabelAlgorithm(threshold: 0.95, unlabeledWeight: 1, rampSteps: 100_000)
@@ -18,16 +20,20 @@ public final class PseudoLabelAlgorithm: SSLAlgorithm {
     public let evaluatesEMA = true
     public let threshold: Double
     public let unlabeledWeight: Double
-    public let rampSteps: Int
+    /// r(t), restarted each CReST generation (`ConsistencyRamp`).
+    public let consistencyRamp: ConsistencyRamp
+    /// R of the ramp.
+    public var rampSteps: Int { consistencyRamp.steps }
 
-    public init(threshold: Double, unlabeledWeight: Double, rampSteps: Int) {
+    /// `rampPeriod`: the CReST generation's length, after which the ramp restarts (nil: never).
+    public init(threshold: Double, unlabeledWeight: Double, rampSteps: Int, rampPeriod: Int? = nil) {
         self.threshold = threshold
         self.unlabeledWeight = unlabeledWeight
-        self.rampSteps = rampSteps
+        consistencyRamp = ConsistencyRamp(steps: rampSteps, period: rampPeriod)
     }
 
-    /// r(t) = min(t / R, 1) (1 when R is 0).
-    public func ramp(at step: Int) -> Double { rampSteps <= 0 ? 1 : min(Double(step) / Double(rampSteps), 1) }
+    /// r(t) = min(t' / R, 1) (1 when R is 0), t' the step within the CReST generation (`ConsistencyRamp`).
+    public func ramp(at step: Int) -> Double { consistencyRamp.value(at: step) }
 
     public func forward(model: any ClassifierModel, labeled: Tensor, labels: Tensor, unlabeled: [Tensor], step: Int) throws -> SSLForward {
         guard unlabeled.count == 1 else {

@@ -12,7 +12,9 @@ import TorchNN
 ///    q = p^{1/T} / Σ_k p_k^{1/T} (T = 0.5); then the add-on's pseudo-label hook (DARP, DASO) refines q.
 /// 2. Mixup over X = [x_l; u_w; u_s1; u_s2] with targets Y = [onehot(y); q; q; q]: λ ~ Beta(α, α),
 ///    λ ← max(λ, 1 − λ), one permutation π; forwarded in chunks of B rows, interleaved as MixMatch.
-/// 3. Losses, with the linear ramp r(t) = min(t / R, 1), R = `rampSteps` (0.016 of the steps):
+/// 3. Losses, with the linear ramp r(t) = min(t / R, 1), R = `rampSteps` (0.016 of the steps; with
+///    CReST t is the step within the generation and R 0.016 of its length, `ConsistencyRamp`, as
+///    `lib/algorithm/rm_crest.py`):
 ///
 ///        L_cls = −(1/B)   Σ_b Σ_k Ỹ_l[b,k] log softmax(hook(z̃_l))[b,k]
 ///        L_cons = λ_u r(t) · −(1/3μB) Σ_b Σ_k Ỹ_u[b,k] log softmax(z̃_u)[b,k]       λ_u = 1.5
@@ -42,7 +44,10 @@ public final class ReMixMatchAlgorithm: SSLAlgorithm {
     public let unlabeledWeight: Double
     public let klWeight: Double
     public let rotationWeight: Double
-    public let rampSteps: Int
+    /// r(t), restarted each CReST generation (`ConsistencyRamp`).
+    public let consistencyRamp: ConsistencyRamp
+    /// R of the ramp.
+    public var rampSteps: Int { consistencyRamp.steps }
     public let temperature: Double
     public let alpha: Double
     public let seed: UInt64
@@ -65,29 +70,43 @@ public final class ReMixMatchAlgorithm: SSLAlgorithm {
         }
     }
 
-    public init(unlabeledWeight: Double = 1.5, klWeight: Double = 0.5, rotationWeight: Double = 0.5, rampSteps: Int,
+    /// `rampPeriod`: the CReST generation's length, after which the ramp restarts (nil: never).
+    public init(unlabeledWeight: Double = 1.5, klWeight: Double = 0.5, rotationWeight: Double = 0.5, rampSteps: Int, rampPeriod: Int? = nil,
                 temperature: Double = 0.5, alpha: Double = 0.75, alignment: DistributionAlignment?, seed: UInt64) {
         self.unlabeledWeight = unlabeledWeight
         self.klWeight = klWeight
         self.rotationWeight = rotationWeight
-        self.rampSteps = rampSteps
+        consistencyRamp = ConsistencyRamp(steps: rampSteps, period: rampPeriod)
         self.temperature = temperature
         self.alpha = alpha
         self.alignment = alignment
         self.seed = seed
     }
 
-    /// r(t) = min(t / R, 1) (1 when R is 0).
-    public func ramp(at step: Int) -> Double { rampSteps <= 0 ? 1 : min(Double(step) / Double(rampSteps), 1) }
+    /// r(t) = min(t' / R, 1) (1 when R is 0), t' the step within the CReST generation (`ConsistencyRamp`).
+    public func ramp(at step: Int) -> Double { consistencyRamp.value(at: step) }
 
     public func attach(model: any ClassifierModel, device: Device) throws {
         let head = try Linear(model.featureDim, 4)
-        try withNoGrad {
-            try Init.xavierNormal(head.weight)
-            if let bias = head.bias { try bias.zero() }
-        }
+        try Self.initialize(head, generator: nil)
         if device != .cpu { try head.move(to: device) }
         rotationHead = head
+    }
+
+    /// A new CReST generation: the rotation head is drawn afresh (Xavier-normal from a generator seeded
+    /// by `seed`, zero bias), as the reference re-creates the model with its head. The alignment's
+    /// window stays: `rm_crest.py` keeps the algorithm's `dist_align` across generations.
+    public func redrawLayers(seed: UInt64) throws {
+        guard let rotationHead else { throw TailKitError.invalidOption("ReMixMatch's rotation head is not attached to the model") }
+        try Self.initialize(rotationHead, generator: try TorchGenerator(seed: seed))
+    }
+
+    /// g's weights Xavier-normal, its bias zero, in place.
+    static func initialize(_ head: Linear, generator: TorchGenerator?) throws {
+        try withNoGrad {
+            try Init.xavierNormal(head.weight, generator: generator)
+            if let bias = head.bias { try bias.zero() }
+        }
     }
 
     public var trainableParameters: [Tensor] { rotationHead?.trainableParameters() ?? [] }
@@ -102,11 +121,12 @@ public final class ReMixMatchAlgorithm: SSLAlgorithm {
     }
 
     /// The guess q of step `forward.step` from the weak view's probabilities p: aligned (when on; to the
-    /// add-on's `alignmentTarget` when it has one, DARP's unlabeled distribution), sharpened, then through
-    /// the add-on's pseudo-label hook. Adds p to the alignment's window.
+    /// add-on's `alignmentTarget` when it has one, DARP's unlabeled distribution; at the add-on's
+    /// `alignmentTemperature` when it gives one, CReST+'s t_g as `lib/algorithm/rm_crest.py`), sharpened,
+    /// then through the add-on's pseudo-label hook. Adds p to the alignment's window.
     public func guess(_ p: Tensor, addOn: any ImbalanceAddOn, forward: SSLForward) throws -> Tensor {
         if let wanted = addOn.alignmentTarget { try alignment?.aim(at: wanted) }
-        let aligned = try alignment?.align(p) ?? p
+        let aligned = try alignment?.align(p, temperature: addOn.alignmentTemperature) ?? p
         let sharpened = try MixMatchAlgorithm.sharpen(aligned, temperature: temperature)
         return try withNoGrad { try addOn.pseudoLabels(sharpened, forward: forward) }.detach()
     }

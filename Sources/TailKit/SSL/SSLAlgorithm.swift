@@ -35,6 +35,11 @@ public protocol SSLAlgorithm: AnyObject {
     func attach(model: any ClassifierModel, device: Device) throws
     /// The base's own parameters the optimizer trains with the model's (ReMixMatch's rotation head).
     var trainableParameters: [Tensor] { get }
+    /// Draws the base's own layers afresh, in place, from a generator seeded by `seed`: a new CReST
+    /// generation re-creates the whole model, ReMixMatch's rotation head included (`_rebuild_models`
+    /// of `lib/algorithm/rm_crest.py`). The tensors stay the same objects, so the stage's fresh
+    /// optimizer over `trainableParameters` trains them.
+    func redrawLayers(seed: UInt64) throws
     /// The base's state for an exact resume (ReMixMatch: its rotation head and the distribution
     /// alignment's window), and its restoration.
     func stateTensors() throws -> [(String, Tensor)]
@@ -50,6 +55,7 @@ extension SSLAlgorithm {
     /// Bases without layers or state of their own.
     public func attach(model: any ClassifierModel, device: Device) throws {}
     public var trainableParameters: [Tensor] { [] }
+    public func redrawLayers(seed: UInt64) throws {}
     public func stateTensors() throws -> [(String, Tensor)] { [] }
     public func restore(_ state: [(String, Tensor)]) throws {}
 

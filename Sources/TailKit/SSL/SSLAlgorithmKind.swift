@@ -34,16 +34,19 @@ public enum SSLAlgorithmKind: String, NamedChoice, Codable, Sendable {
         switch self {
         case .supervised: return SupervisedAlgorithm()
         case .pseudolabel:
+            let ramp = ConsistencyRamp(config: config)
             return PseudoLabelAlgorithm(threshold: config.threshold, unlabeledWeight: config.unlabeledWeight,
-                                        rampSteps: Int(Double(config.steps) * config.rampRatio))
+                                        rampSteps: ramp.steps, rampPeriod: ramp.period)
         case .meanteacher:
             return MeanTeacherAlgorithm(unlabeledWeight: config.unlabeledWeight, rampSteps: Int(Double(config.steps) * config.rampRatio))
         case .mixmatch:
             return MixMatchAlgorithm(unlabeledWeight: config.unlabeledWeight, rampSteps: rampSteps, alpha: config.mixupAlpha, seed: seed)
         case .remixmatch:
             let alignment = config.distAlign ? try DistributionAlignment(target: labeledCounts.map(Double.init)) : nil
+            let ramp = ConsistencyRamp(config: config)
             return ReMixMatchAlgorithm(unlabeledWeight: config.unlabeledWeight, klWeight: config.remixmatchKLWeight,
-                                       rotationWeight: config.remixmatchRotWeight, rampSteps: rampSteps, alpha: config.mixupAlpha,
+                                       rotationWeight: config.remixmatchRotWeight, rampSteps: ramp.steps, rampPeriod: ramp.period,
+                                       alpha: config.mixupAlpha,
                                        alignment: alignment, seed: seed)
         case .fixmatch: return FixMatchAlgorithm(threshold: config.threshold, unlabeledWeight: config.unlabeledWeight)
         }

@@ -5,10 +5,12 @@ public enum SSLCapability: String, CaseIterable, Sendable, Comparable {
     case labeledLogits = "logits of the labeled batch"
     /// A class distribution per unlabeled image, from its weak view, that becomes its pseudo-label.
     case pseudoLabels = "pseudo-labels from a weak view of each unlabeled image"
-    /// The weak view's class distribution reaches the pseudo-label hook as the model predicts it, with
-    /// no alignment or sharpening of the base's own (CReST+ aligns it itself; ReMixMatch has aligned and
-    /// sharpened its guess before the hook, so CReST+ would align twice).
-    case unsharpenedPseudoLabels = "the weak view's prediction unaligned and unsharpened at the pseudo-label hook"
+    /// One distribution alignment of the weak view's prediction, at a temperature an add-on may give
+    /// (CReST+'s t_g): in the pseudo-label hook, before any sharpening (Pseudo-Label, FixMatch), or as
+    /// the base's own alignment (ReMixMatch, through `ImbalanceAddOn.alignmentTemperature`, as
+    /// `lib/algorithm/rm_crest.py`). A base that aligned or sharpened before the hook without taking
+    /// the temperature would make CReST+ align twice, so it lacks this.
+    case temperedAlignment = "one distribution alignment of the weak view's prediction at the add-on's temperature"
     /// Encoder features of the weak and the strong view of each unlabeled image.
     case unlabeledFeatures = "features of a weak and a strong view of each unlabeled image"
     /// Encoder features of the labeled batch as it is (not mixed), from the forward pass that trains
@@ -47,12 +49,17 @@ extension SSLAlgorithmKind {
     public var capabilities: Set<SSLCapability> {
         switch self {
         case .supervised: return [.labeledLogits]
-        case .pseudolabel: return [.labeledLogits, .pseudoLabels, .unsharpenedPseudoLabels, .emaModel]
+        case .pseudolabel: return [.labeledLogits, .pseudoLabels, .temperedAlignment, .emaModel]
         case .meanteacher: return [.labeledLogits, .emaModel]
         case .mixmatch: return [.labeledLogits, .emaModel]
         // The Mixup makes the labeled batch's features mixed ones, so no labeledFeatures.
-        case .remixmatch: return [.labeledLogits, .pseudoLabels, .unlabeledFeatures, .emaModel]
+        case .remixmatch: return [.labeledLogits, .pseudoLabels, .temperedAlignment, .unlabeledFeatures, .emaModel]
         case .fixmatch: return Set(SSLCapability.allCases)
         }
     }
+
+    /// Whether the base aligns its guesses itself (ReMixMatch's `--dist-align`, on or off): an add-on
+    /// that aligns (CReST+) then hands it a temperature instead of aligning in the pseudo-label hook,
+    /// as `lib/algorithm/rm_crest.py` passes `gradual_temp` to ReMixMatch's `dist_align`.
+    public var ownsDistributionAlignment: Bool { self == .remixmatch }
 }

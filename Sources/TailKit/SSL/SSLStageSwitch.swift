@@ -7,8 +7,9 @@ import TorchNN
 ///
 /// - CReST, before the first step of generation g ≥ 2: the EMA model (eval mode, evaluation
 ///   transform) predicts the unlabeled set; `CReSTAddOn` picks the additions; the labeled set becomes
-///   the initial one plus them; the model and the EMA model are drawn afresh (seeded by the run's seed
-///   and g, so a resumed run draws the same); the trainer gets a fresh optimizer, restarts the lr
+///   the initial one plus them; the model and the EMA model (and the base's own layers, ReMixMatch's
+///   rotation head) are drawn afresh (seeded by the run's seed and g, so a resumed run draws the same);
+///   the trainer gets a fresh optimizer, restarts the lr
 ///   schedule over the generation and rebuilds the batches (`ytaek-oh/daso lib/algorithm/fm_crest.py`,
 ///   `new_generation`).
 /// - cRT, before step `steps`: the classifier is re-initialised (seeded likewise) and trained alone
@@ -63,9 +64,12 @@ extension SemiSupervisedTask {
             + "re-initialised and re-trained for \(config.ssl.retrainingSteps) steps on class-balanced labeled batches\n").utf8))
     }
 
-    /// The model and the EMA model take the weights of a freshly drawn network of the architecture.
+    /// The model and the EMA model take the weights of a freshly drawn network of the architecture; the
+    /// base's own layers (ReMixMatch's rotation head) are drawn afresh too, from the same seed.
     private func redrawModels(seedOffset: UInt64) throws {
-        Torch.manualSeed(UInt64(truncatingIfNeeded: config.base.seed) &+ seedOffset)
+        let seed = UInt64(truncatingIfNeeded: config.base.seed) &+ seedOffset
+        try algorithm.redrawLayers(seed: seed)
+        Torch.manualSeed(seed)
         let fresh = try config.base.arch.make(numClasses: data.labeled.numClasses, inChannels: data.labeled.channels, normedClassifier: false)
         try withNoGrad {
             for target in [model, ema?.model].compactMap({ $0 }) {
