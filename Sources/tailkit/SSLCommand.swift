@@ -58,7 +58,7 @@ struct SSLCommand: ParsableCommand {
     @Option(help: "Unlabeled images per labeled one in a step (default 2 for fixmatch, 1 for the other bases, as DASO's configs).") var mu: Double?
     @Option(help: "Confidence a pseudo-label needs to be used (default 0.95).") var threshold: Double?
     @Option(help: "Weight of the unlabeled loss (default 1; 50 for meanteacher, 100 for mixmatch, 1.5 for remixmatch).") var unlabeledWeight: Double?
-    @Option(help: "Pseudo-Label, Mean Teacher, MixMatch, ReMixMatch: share of the steps over which the unlabeled weight ramps up linearly (default 0.4; 0.016 for mixmatch and remixmatch).") var rampRatio: Double?
+    @Option(help: "Pseudo-Label, Mean Teacher, MixMatch, ReMixMatch: share of the steps (of each generation with crest, restarting) over which the unlabeled weight ramps up linearly (default 0.4; 0.016 for mixmatch and remixmatch).") var rampRatio: Double?
     @Option(help: "Decay of the EMA model (default 0.999).") var emaDecay: Double?
     @Option(help: "MixMatch, ReMixMatch: Mixup's Beta(alpha, alpha) parameter (default 0.5 for mixmatch, 0.75 for remixmatch).") var mixupAlpha: Double?
     @Option(help: "ReMixMatch: weight of the guess's soft cross entropy on the un-mixed strong view 1 (default 0.5).") var remixmatchKlWeight: Double?

@@ -13,8 +13,9 @@ import Torch
 /// (`aim`). The batch being aligned enters p̄ before it is aligned, as `lib/models/dist_align.py` does
 /// (its queue enqueues, then averages). `ReMixMatchAlgorithm` aligns its guesses with it; the window is
 /// task state (`stateTensors(prefix:)`).
-/// A call may give its own temperature (CReST+'s progressive alignment, `lib/algorithm/fm_crest.py`,
-/// passes t_g of the generation, as `lib/models/dist_align.py` takes `temperature=` per call).
+/// A call may give its own temperature (CReST+'s progressive alignment, `lib/algorithm/fm_crest.py` and
+/// `rm_crest.py`, passes t_g of the generation, as `lib/models/dist_align.py` takes `temperature=` per
+/// call; with ReMixMatch it reaches the base's alignment through `ImbalanceAddOn.alignmentTemperature`).
 ///
 /// ```swift
 /// var da = try DistributionAlignment(target: [0.75, 0.25])

@@ -39,7 +39,8 @@ public struct SSLConfig: Codable, Equatable, Sendable {
     public var mu = 2.0
     public var threshold = 0.95
     public var unlabeledWeight = 1.0
-    /// Share of the steps over which Pseudo-Label's, Mean Teacher's and MixMatch's unlabeled weight ramps up linearly (CONS_RAMPUP_ITERS_RATIO).
+    /// Share of the steps over which Pseudo-Label's, Mean Teacher's, MixMatch's and ReMixMatch's unlabeled weight ramps up linearly
+    /// (CONS_RAMPUP_ITERS_RATIO); with `crest`, of each generation, the ramp restarting (`ConsistencyRamp`).
     public var rampRatio = 0.4
     public var emaDecay = 0.999
     /// constant (DASO's SSL configs), cosine (FixMatch's `WarmupCosineLRFixMatch`) or multistep (DASO's
