@@ -76,4 +76,50 @@ import Torch
         let want = DARPSolver().refine(table, rows: 12, classes: 3, target: [6, 4, 2])
         for (a, b) in zip(refined, want) { #expect(Swift.abs(a - b) < 1e-6) }
     }
+
+    /// DARP_ESTIM's rule: while the target is unknown every estimate handed over is kept when accepted
+    /// (once per call count), and at the end of the warm-up the target is the mean of the accepted ones,
+    /// scaled to the unlabeled total. Estimates: A = (40, 60) and B = (20, 80) accepted (see above; B with
+    /// P = I), C rejected (P = [[0.9, 0.2], [0.1, 0.8]], q̃ = (10, 90) gives q = (−14.3, 114.3)). The mean
+    /// of A and B is (30, 70). With none accepted the target is C's predicted counts (10, 90).
+    @Test func darpAveragesTheAcceptedEstimatesOfItsWarmUp() throws {
+        let a = try UnlabeledDistributionEstimate(validation: [[0.8, 0.2], [0.3, 0.7]], labels: [0, 1],
+                                                  unlabeled: Array(repeating: [0.5, 0.5], count: 100), classes: 2)
+        let b = try UnlabeledDistributionEstimate(validation: [[1, 0], [0, 1]], labels: [0, 1],
+                                                  unlabeled: Array(repeating: [0.2, 0.8], count: 100), classes: 2)
+        let c = try UnlabeledDistributionEstimate(validation: [[0.9, 0.1], [0.2, 0.8]], labels: [0, 1],
+                                                  unlabeled: Array(repeating: [0.1, 0.9], count: 100), classes: 2)
+        try #require(a.accepted && b.accepted && !c.accepted && c.counts[0] < 0)
+        var config = DARPConfig()
+        (config.warmupRatio, config.period) = (0.5, 2)
+        let darp = DARPAddOn(config: config, unlabeledCount: 100, classes: 2, steps: 4, target: nil)
+        let p = try Tensor([Float(0.5), 0.5], shape: [1, 2])
+        var forward = SSLForward(labeledLogits: p, labels: try Tensor([0]), step: 0)
+        forward.unlabeledIndices = [0]
+        #expect(darp.collectsUnlabeledEstimates && !darp.wantsUnlabeledEstimate)
+        try darp.takeUnlabeledEstimate(a)
+        try darp.takeUnlabeledEstimate(a)                           // the same call: not counted twice
+        _ = try darp.pseudoLabels(p, forward: forward)              // call 1
+        try darp.takeUnlabeledEstimate(b)
+        #expect(darp.target == nil && darp.evaluationMetrics()["darp_estimates_accepted"] == 2)
+        let resumed = DARPAddOn(config: config, unlabeledCount: 100, classes: 2, steps: 4, target: nil)
+        try resumed.restore(try darp.stateTensors())
+        for add in [darp, resumed] {
+            _ = try add.pseudoLabels(p, forward: forward)           // call 2 = the warm-up's last
+            #expect(add.wantsUnlabeledEstimate)
+            try add.takeUnlabeledEstimate(c)
+            let target = try #require(add.target)
+            try #require(target.count == 2)
+            #expect(Swift.abs(target[0] - 30) < 1e-9 && Swift.abs(target[1] - 70) < 1e-9, "\(target)")
+            #expect(add.targetSource == "mean of 2 accepted estimates" && !add.collectsUnlabeledEstimates)
+        }
+        config.warmupRatio = 0
+        let none = DARPAddOn(config: config, unlabeledCount: 100, classes: 2, steps: 4, target: nil)
+        #expect(none.wantsUnlabeledEstimate)
+        try none.takeUnlabeledEstimate(c)
+        let fallback = try #require(none.target)
+        try #require(fallback.count == 2)
+        #expect(Swift.abs(fallback[0] - 10) < 1e-9 && Swift.abs(fallback[1] - 90) < 1e-9, "\(fallback)")
+        #expect(none.targetSource.hasPrefix("no estimate accepted"))
+    }
 }

@@ -252,8 +252,9 @@ import Torch
         #expect(yaml.contains("imbalance: abc"), "\(yaml)")
     }
 
-    /// Reversed unlabeled distribution: DARP estimates the unlabeled counts at the end of its warm-up
-    /// (step 6 of 12) and refines from then on; the estimate and its table are in the checkpoint.
+    /// Reversed unlabeled distribution: DARP estimates the unlabeled counts at each evaluation of its
+    /// warm-up and sets its target at the warm-up's end (step 6 of 12), then refines; the target and its
+    /// table are in the checkpoint.
     @Test func darpEstimatesTheUnlabeledDistributionThenRefines() throws {
         let data = try TinyDataset.writeMNISTStyle(trainPerClass: 40, testPerClass: 2)
         defer { TemporaryFolder.remove(data) }
@@ -270,6 +271,13 @@ import Torch
         // Scaled to the unlabeled total.
         #expect(Swift.abs(target.reduce(0, +) - Double(unlabeled.shape[0])) < 1e-6)
         #expect(try last.taskState.first { $0.0 == "darp.calls" }?.1.itemInt() == 12)
+        // The evaluations of the warm-up (steps 3 and 6) estimate; the one at step 6, the warm-up's last
+        // call, also sets the target. Every evaluation logs the count of accepted estimates, which stays
+        // fixed from then on.
+        let log = try RunLog.periods(in: "\(out)/log.jsonl")
+        try #require(log.count == 4)
+        let accepted = log.map { $0.eval?.scalars["darp_estimates_accepted"] }
+        #expect(accepted.allSatisfy { $0 != nil } && accepted[1] == accepted[2] && accepted[2] == accepted[3], "\(accepted)")
     }
 
     /// FixMatch + CReST+, 2 generations of 6 steps: the stderr line of generation 2 gives the images

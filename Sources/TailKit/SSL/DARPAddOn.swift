@@ -9,9 +9,12 @@ import Torch
 ///
 /// The target counts (`SSLData.darpTarget`): the unlabeled split's count rule when it has the labeled
 /// distribution (γ_u = γ_l, not reversed), else a shipped estimate (`--darp-estimate`, `DARPEstimateFile`),
-/// else the estimate of `UnlabeledDistributionEstimate` made with the model being evaluated at the end of
-/// the warm-up (on the validation split and the unlabeled images; DASO runs DARP_ESTIM, a separate
-/// supervised run, for this), each scaled to the unlabeled total.
+/// else DARP_ESTIM's rule (`lib/algorithm/darp_estim.py`): an `UnlabeledDistributionEstimate` made with
+/// the evaluated model at every evaluation of the warm-up and once more at its end (on the validation
+/// split and the unlabeled images), and the target is the mean of the accepted ones (no negative count,
+/// condition number below 100); when none was accepted, the last estimate's uncorrected predicted
+/// counts. Each is scaled to the unlabeled total. DASO runs DARP_ESTIM as a separate supervised run;
+/// here the estimates come from the SSL run's own evaluated model during DARP's warm-up.
 ///
 /// ```swift
 /// let darp = DARPAddOn(config: DARPConfig(), unlabeledCount: 7443, classes: 10, steps: 250_000, target: counts)
@@ -28,6 +31,15 @@ public final class DARPAddOn: ImbalanceAddOn {
     private var refined: [Float]
     private var calls = 0
     private let warmupCalls: Int
+    /// Σ and number of the accepted estimates so far, and the call count of the last estimate taken
+    /// (an evaluation and the warm-up's end at the same call give one estimate, not two).
+    private var acceptedSum: [Double]
+    private var acceptedCount = 0
+    private var estimatedAtCall = -1
+    /// Where the target came from, for the log: "given", "mean of 3 accepted estimates", ...
+    public private(set) var targetSource: String
+    /// Whether the target is estimated in the run (none was given).
+    private let estimatesTarget: Bool
 
     public init(config: DARPConfig, unlabeledCount: Int, classes: Int, steps: Int, target: [Double]?) {
         self.config = config
@@ -37,7 +49,13 @@ public final class DARPAddOn: ImbalanceAddOn {
         table = [Float](repeating: 1 / Float(classes), count: unlabeledCount * classes)
         refined = table
         warmupCalls = Int(Double(steps) * config.warmupRatio)
+        acceptedSum = [Double](repeating: 0, count: classes)
+        targetSource = target == nil ? "not yet estimated" : "given"
+        estimatesTarget = target == nil
     }
+
+    /// While the target is unknown, every evaluation estimates the unlabeled counts for it.
+    public var collectsUnlabeledEstimates: Bool { target == nil }
 
     /// Whether the next call needs the target it does not have yet (the task then estimates it).
     public var wantsUnlabeledEstimate: Bool { target == nil && calls + 1 > warmupCalls }
@@ -49,13 +67,29 @@ public final class DARPAddOn: ImbalanceAddOn {
         return total > 0 ? target.map { $0 / total } : nil
     }
 
-    /// The estimated counts, scaled to the unlabeled total.
-    public func takeUnlabeledEstimate(_ counts: [Double]) throws {
-        let total = counts.reduce(0, +)
-        guard counts.count == classes, total > 0 else {
-            throw TailKitError.invalidOption("DARP: an estimate of \(counts.count) classes summing to \(total) for \(classes) classes")
+    /// Keeps `estimate` when accepted; at the end of the warm-up sets the target: the mean of the accepted
+    /// estimates, or `estimate`'s predicted counts when none was accepted, scaled to the unlabeled total.
+    public func takeUnlabeledEstimate(_ estimate: UnlabeledDistributionEstimate) throws {
+        guard estimate.counts.count == classes, estimate.predicted.count == classes else {
+            throw TailKitError.invalidOption("DARP: an estimate of \(estimate.counts.count) classes for \(classes) classes")
         }
+        if estimatedAtCall != calls && estimate.accepted {
+            for k in 0..<classes { acceptedSum[k] += estimate.counts[k] }
+            acceptedCount += 1
+        }
+        estimatedAtCall = calls
+        guard calls + 1 > warmupCalls else { return }
+        let counts = acceptedCount > 0 ? acceptedSum.map { $0 / Double(acceptedCount) } : estimate.predicted
+        let total = counts.reduce(0, +)
+        guard total > 0 else { throw TailKitError.invalidOption("DARP: the estimated unlabeled counts sum to \(total)") }
         target = counts.map { Double(unlabeledCount) * $0 / total }
+        targetSource = acceptedCount > 0 ? "mean of \(acceptedCount) accepted estimate\(acceptedCount == 1 ? "" : "s")"
+            : "no estimate accepted: the model's predicted counts"
+    }
+
+    /// The number of accepted estimates (logged with each evaluation when DARP estimates its target).
+    public func evaluationMetrics() -> [String: Double] {
+        estimatesTarget ? ["darp_estimates_accepted": Double(acceptedCount)] : [:]
     }
 
     public func pseudoLabels(_ p: Tensor, forward: SSLForward) throws -> Tensor {
@@ -81,6 +115,7 @@ public final class DARPAddOn: ImbalanceAddOn {
                      ("darp.refined", try Tensor(refined, shape: [unlabeledCount, classes])),
                      ("darp.calls", try Tensor([Int64(calls)]))]
         if let target { state.append(("darp.target", try Tensor(target))) }
+        state.append(("darp.estimates", try Tensor(acceptedSum + [Double(acceptedCount), Double(estimatedAtCall)])))
         return state
     }
 
@@ -93,6 +128,16 @@ public final class DARPAddOn: ImbalanceAddOn {
         refined = try r.toArray(Float.self)
         calls = try stateTensor(state, "darp.calls").itemInt()
         target = try state.first { $0.0 == "darp.target" }.map { try $0.1.toArray(Double.self) }
+        // Checkpoints written before the estimates were averaged have none.
+        if let saved = try state.first(where: { $0.0 == "darp.estimates" })?.1.toArray(Double.self) {
+            guard saved.count == classes + 2 else {
+                throw TailKitError.invalidOption("the checkpoint's DARP estimates hold \(saved.count) numbers; this run needs \(classes + 2)")
+            }
+            acceptedSum = Array(saved[0..<classes])
+            acceptedCount = Int(saved[classes])
+            estimatedAtCall = Int(saved[classes + 1])
+        }
+        if target != nil && targetSource == "not yet estimated" { targetSource = "from the checkpoint" }
     }
 }
 

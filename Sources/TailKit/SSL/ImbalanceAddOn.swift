@@ -43,10 +43,13 @@ public protocol ImbalanceAddOn: AnyObject {
     func afterOptimizerStep(step: Int) throws
     /// The model evaluation scores, given the task's evaluated model (ABC: its EMA head on that backbone).
     func evaluationModel(_ model: any ClassifierModel) throws -> any ClassifierModel
-    /// Whether the add-on needs an estimate of the unlabeled class counts before the next step (DARP
-    /// at the end of its warm-up when the unlabeled distribution is unknown); the task then makes one.
+    /// Whether the add-on collects estimates of the unlabeled class counts (DARP while its target is
+    /// unknown): the task then makes one at each evaluation and hands it over with `takeUnlabeledEstimate`.
+    var collectsUnlabeledEstimates: Bool { get }
+    /// Whether the add-on needs its target before the next step (DARP at the end of its warm-up when the
+    /// unlabeled distribution is unknown); the task then makes one more estimate and hands it over.
     var wantsUnlabeledEstimate: Bool { get }
-    func takeUnlabeledEstimate(_ counts: [Double]) throws
+    func takeUnlabeledEstimate(_ estimate: UnlabeledDistributionEstimate) throws
     /// The class distribution a base's distribution alignment aims at instead of the labeled one, once
     /// known (DARP: its target unlabeled counts, normalised; `lib/algorithm/remixmatch.py` sets DARP's
     /// target on its alignment).
@@ -72,8 +75,9 @@ extension ImbalanceAddOn {
     public func pseudoLabels(_ probabilities: Tensor, forward: SSLForward) throws -> Tensor { probabilities }
     public func extraLosses(_ forward: SSLForward) throws -> [(name: String, value: Tensor)] { [] }
     public func observe(_ pseudoLabels: PseudoLabelBatch, step: Int) throws {}
+    public var collectsUnlabeledEstimates: Bool { false }
     public var wantsUnlabeledEstimate: Bool { false }
-    public func takeUnlabeledEstimate(_ counts: [Double]) throws {}
+    public func takeUnlabeledEstimate(_ estimate: UnlabeledDistributionEstimate) throws {}
     public func evaluationMetrics() -> [String: Double] { [:] }
     public var alignmentTarget: [Double]? { nil }
     public var alignmentTemperature: Double? { nil }

@@ -141,7 +141,7 @@ public final class SemiSupervisedTask: TrainingTask {
         lastStep = position.step
         let xl = try batch.labeled.views[0].tensor(device: device).channelsLast(), y = try batch.labeled.labelTensor(device: device)
         try addOn.beforeStep(SSLStepContext(labeledImages: xl, labels: y, ema: ema, step: position.step))
-        if addOn.wantsUnlabeledEstimate { try addOn.takeUnlabeledEstimate(try estimateUnlabeledCounts()) }
+        if addOn.wantsUnlabeledEstimate { try settleUnlabeledEstimate() }
         let unlabeled = try batch.unlabeled.map { b in try b.views.map { try $0.tensor(device: device) } } ?? []
         let forward = try algorithm.forward(model: model, labeled: xl, labels: y, unlabeled: unlabeled,
                                             unlabeledIndices: batch.unlabeled?.indices ?? [], addOn: addOn, step: position.step)
@@ -170,6 +170,7 @@ public final class SemiSupervisedTask: TrainingTask {
     /// Validation (when held out) and test top-1, raw and logit-adjusted, with the medians of the last
     /// 20, and the period's pseudo-label quality (which then restarts).
     public func evaluate() throws -> Metrics? {
+        if addOn.collectsUnlabeledEstimates { try offerUnlabeledEstimate() }
         let scored = try addOn.evaluationModel(evaluatedModel)
         defer { scored.train() }
         var metrics: Metrics
@@ -204,22 +205,34 @@ public final class SemiSupervisedTask: TrainingTask {
         Evaluator(normalization: data.normalization, batchSize: config.base.evalBatchSize, device: device, workers: max(1, config.base.workers))
     }
 
-    /// The unlabeled class counts estimated with the evaluated model (`UnlabeledDistributionEstimate` on
-    /// the validation split and the unlabeled set); the uncorrected predicted counts when the estimate is
-    /// rejected (a negative count or a condition number of 100 or more), with a note.
+    /// The last estimate of the unlabeled class counts made with the evaluated model
+    /// (`UnlabeledDistributionEstimate` on the validation split and the unlabeled set).
     public private(set) var unlabeledEstimate: UnlabeledDistributionEstimate?
 
-    func estimateUnlabeledCounts() throws -> [Double] {
+    /// Estimates the unlabeled class counts with the evaluated model and hands the estimate to the add-on
+    /// (DARP keeps it when accepted: no negative count, condition number below 100), with a line on stderr.
+    func offerUnlabeledEstimate() throws {
         let validation = try evaluator.run(evaluatedModel, on: data.validation, keepProbabilities: true)
         let unlabeled = try evaluator.run(evaluatedModel, on: data.unlabeled, keepProbabilities: true, outputSize: data.resolution)
         evaluatedModel.train()
         let estimate = try UnlabeledDistributionEstimate(validation: validation.probabilities, labels: validation.labels,
                                                          unlabeled: unlabeled.probabilities, classes: data.labeled.numClasses)
         unlabeledEstimate = estimate
-        let shown = { (v: [Double]) in v.map { String(format: "%.0f", $0) }.joined(separator: " ") }
-        FileHandle.standardError.write(Data(("DARP: unlabeled counts estimated \(shown(estimate.counts)) (condition number \(String(format: "%.1f", estimate.conditionNumber)))\(estimate.accepted ? "" : "; rejected, using the predicted counts \(shown(estimate.predicted))")\n").utf8))
-        return estimate.accepted ? estimate.counts : estimate.predicted
+        FileHandle.standardError.write(Data(("DARP: unlabeled counts estimated \(Self.shown(estimate.counts)) (condition number "
+            + "\(String(format: "%.1f", estimate.conditionNumber))); \(estimate.accepted ? "accepted" : "rejected")\n").utf8))
+        try addOn.takeUnlabeledEstimate(estimate)
     }
+
+    /// At the end of DARP's warm-up: one more estimate, then the add-on's target (the mean of the
+    /// accepted estimates, or the predicted counts when none was accepted), on stderr.
+    func settleUnlabeledEstimate() throws {
+        try offerUnlabeledEstimate()
+        if let darp = addOn as? DARPAddOn, let target = darp.target {
+            FileHandle.standardError.write(Data(("DARP: target unlabeled counts \(Self.shown(target)) (\(darp.targetSource))\n").utf8))
+        }
+    }
+
+    private static func shown(_ v: [Double]) -> String { v.map { String(format: "%.0f", $0) }.joined(separator: " ") }
 
     /// Top-1 (%) of argmax_c (z_c − log π_c), from the softmax rows (log p differs from z by a
     /// per-row constant, so the ranking is the same); π = labeled class frequencies.
