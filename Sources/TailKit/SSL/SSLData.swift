@@ -30,7 +30,7 @@ public struct SSLData {
     /// False for STL-10, whose unlabeled images have no labels: no pseudo-label precision or recall.
     public var unlabeledLabelsKnown = true
     /// DARP's target unlabeled class counts when known before training (the count rule, or
-    /// `--darp-estimate`), nil when DARP estimates them itself at the end of its warm-up.
+    /// `--darp-estimate`), nil when DARP estimates them itself during its warm-up.
     public var darpTarget: [Double]?
 
     public init(labeled: ImageSet, unlabeled: ImageSet, validation: ImageSet, test: ImageSet, normalization: ImageNormalization) {
