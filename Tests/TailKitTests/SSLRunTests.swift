@@ -261,9 +261,11 @@ import Torch
         let runs = try TemporaryFolder("tk-ssl-darp")
         defer { runs.remove() }
         let out = runs.file("run")
-        let p = try TailKitExecutable.launch(arguments("fixmatch", "darp", data: data, out: out) + ["--darp-warmup", "0.5", "--darp-period", "2"])
-        p.waitUntilExit()
-        try #require(p.terminationStatus == 0)
+        let p = try TailKitExecutable.run(arguments("fixmatch", "darp", data: data, out: out) + ["--darp-warmup", "0.5", "--darp-period", "2"])
+        try #require(p.succeeded, "\(p.err)")
+        // Two estimates (the evaluations at steps 3 and 6), then the target once, set at step 6.
+        #expect(p.err.components(separatedBy: "DARP: unlabeled counts estimated").count - 1 == 2, "\(p.err)")
+        #expect(p.err.components(separatedBy: "DARP: target unlabeled counts").count - 1 == 1, "\(p.err)")
         let last = try Checkpoint.read(from: "\(out)/last.ckpt")
         let target = try #require(last.taskState.first { $0.0 == "darp.target" }?.1).toArray(Double.self)
         let unlabeled = try #require(last.taskState.first { $0.0 == "darp.table" }?.1)

@@ -141,7 +141,7 @@ public final class SemiSupervisedTask: TrainingTask {
         lastStep = position.step
         let xl = try batch.labeled.views[0].tensor(device: device).channelsLast(), y = try batch.labeled.labelTensor(device: device)
         try addOn.beforeStep(SSLStepContext(labeledImages: xl, labels: y, ema: ema, step: position.step))
-        if addOn.wantsUnlabeledEstimate { try settleUnlabeledEstimate() }
+        if addOn.wantsUnlabeledEstimate { try offerUnlabeledEstimate() }
         let unlabeled = try batch.unlabeled.map { b in try b.views.map { try $0.tensor(device: device) } } ?? []
         let forward = try algorithm.forward(model: model, labeled: xl, labels: y, unlabeled: unlabeled,
                                             unlabeledIndices: batch.unlabeled?.indices ?? [], addOn: addOn, step: position.step)
@@ -210,8 +210,10 @@ public final class SemiSupervisedTask: TrainingTask {
     public private(set) var unlabeledEstimate: UnlabeledDistributionEstimate?
 
     /// Estimates the unlabeled class counts with the evaluated model and hands the estimate to the add-on
-    /// (DARP keeps it when accepted: no negative count, condition number below 100), with a line on stderr.
+    /// (DARP keeps it when accepted: no negative count, condition number below 100; at the end of its
+    /// warm-up it sets its target from them), with lines on stderr.
     func offerUnlabeledEstimate() throws {
+        let darp = addOn as? DARPAddOn, hadTarget = darp?.target != nil
         let validation = try evaluator.run(evaluatedModel, on: data.validation, keepProbabilities: true)
         let unlabeled = try evaluator.run(evaluatedModel, on: data.unlabeled, keepProbabilities: true, outputSize: data.resolution)
         evaluatedModel.train()
@@ -221,13 +223,7 @@ public final class SemiSupervisedTask: TrainingTask {
         FileHandle.standardError.write(Data(("DARP: unlabeled counts estimated \(Self.shown(estimate.counts)) (condition number "
             + "\(String(format: "%.1f", estimate.conditionNumber))); \(estimate.accepted ? "accepted" : "rejected")\n").utf8))
         try addOn.takeUnlabeledEstimate(estimate)
-    }
-
-    /// At the end of DARP's warm-up: one more estimate, then the add-on's target (the mean of the
-    /// accepted estimates, or the predicted counts when none was accepted), on stderr.
-    func settleUnlabeledEstimate() throws {
-        try offerUnlabeledEstimate()
-        if let darp = addOn as? DARPAddOn, let target = darp.target {
+        if let darp, !hadTarget, let target = darp.target {
             FileHandle.standardError.write(Data(("DARP: target unlabeled counts \(Self.shown(target)) (\(darp.targetSource))\n").utf8))
         }
     }
