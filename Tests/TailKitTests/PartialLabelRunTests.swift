@@ -58,14 +58,8 @@ import Torch
         for file in files {
             let x = try Checkpoint.read(from: "\(straight)/\(file)"), y = try Checkpoint.read(from: "\(crashed)/\(file)")
             #expect(x.epoch == y.epoch && x.step == y.step, "\(file): epochs \(x.epoch) vs \(y.epoch)")
-            for (what, p, q) in [("state_dict", x.stateDict, y.stateDict), ("task_state", x.taskState, y.taskState)] {
-                try #require(p.count == q.count, "\(file) \(what): \(p.count) vs \(q.count) tensors")
-                #expect(p.map(\.0) == q.map(\.0))
-                for ((name, t1), (_, t2)) in zip(p, q) {
-                    let d = try (t1.to(DType.float64) - t2.to(DType.float64)).abs().max().item()
-                    #expect(d < 1e-5, "\(file) \(what) \(name) differs by \(d)")
-                }
-            }
+            try expectSameTensors("\(file) state_dict", x.stateDict, y.stateDict)
+            try expectSameTensors("\(file) task_state", x.taskState, y.taskState)
             #expect(x.taskState.contains { $0.0 == "confidence" })
         }
         let final = try Checkpoint.read(from: "\(crashed)/last.ckpt")

@@ -48,14 +48,8 @@ import Torch
 
         let x = try Checkpoint.read(from: "\(straight)/last.ckpt"), y = try Checkpoint.read(from: "\(crashed)/last.ckpt")
         #expect(x.epoch == 4 && y.epoch == 4)
-        for (what, p, q) in [("state_dict", x.stateDict, y.stateDict), ("task_state", x.taskState, y.taskState)] {
-            try #require(p.count == q.count, "\(what): \(p.count) vs \(q.count) tensors")
-            #expect(p.map(\.0) == q.map(\.0))
-            for ((name, t1), (_, t2)) in zip(p, q) {
-                let d = try (t1.to(DType.float64) - t2.to(DType.float64)).abs().max().item()
-                #expect(d < 1e-5, "\(what) \(name) differs by \(d)")
-            }
-        }
+        try expectSameTensors("state_dict", x.stateDict, y.stateDict)
+        try expectSameTensors("task_state", x.taskState, y.taskState)
         if method == "moco" { #expect(x.taskState.contains { $0.0 == "queue.keys" } && x.taskState.contains { $0.0.hasPrefix("key.") }) }
         #expect(try RunLog.periods(in: "\(crashed)/log.jsonl").map(\.epoch) == [0, 1, 2, 3])
         let tb = try FileManager.default.contentsOfDirectory(atPath: "\(crashed)/tb")

@@ -191,7 +191,7 @@ private func writeSTL10(_ folder: TemporaryFolder, perClass: Int, test: Int, unl
         let sum = STL10Reference.revEstimate.reduce(0, +)
         try #require(target.count == 10)
         for (t, e) in zip(target, STL10Reference.revEstimate) { #expect(Swift.abs(t - 24 * e / sum) < 1e-9) }
-        #expect(try last.taskState.first { $0.0 == "darp.table" }?.1.shape == [24, 10])
+        #expect(last.taskState.first { $0.0 == "darp.table" }?.1.shape == [24, 10])
         let log = try RunLog.periods(in: "\(out)/log.jsonl")
         #expect(log.map(\.step) == [2, 4])
         let eval = try #require(log.last?.eval)

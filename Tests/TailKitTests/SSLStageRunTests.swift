@@ -173,14 +173,7 @@ import TorchNN
         try second.restore(from: checkpoint)
         try second.run()
         #expect(resumed.stage == 1 && resumed.data.labeled.count == straight.data.labeled.count)
-        for (what, p, q) in [("state_dict", try straight.savedStateDict(), try resumed.savedStateDict()),
-                             ("task_state", try straight.stateTensors(), try resumed.stateTensors())] {
-            try #require(p.count == q.count, "\(what): \(p.count) vs \(q.count) tensors")
-            #expect(p.map(\.0) == q.map(\.0))
-            for ((name, a), (_, b)) in zip(p, q) {
-                let d = try (a.to(.float64) - b.to(.float64)).abs().max().item()
-                #expect(d < 1e-5, "\(what) \(name) differs by \(d)")
-            }
-        }
+        try expectSameTensors("state_dict", try straight.savedStateDict(), try resumed.savedStateDict())
+        try expectSameTensors("task_state", try straight.stateTensors(), try resumed.stateTensors())
     }
 }
